@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "OpenDRS",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "OpenDRS", targets: ["OpenDRS"]),
+        .executable(name: "drs", targets: ["drs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // The only door to C: GLPK from Debian's libglpk-dev.
+        .systemLibrary(
+            name: "CGLPK",
+            pkgConfig: nil,
+            providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
+        ),
+        .target(name: "DRSModel"),
+        .target(name: "DRSHeuristics", dependencies: ["DRSModel"]),
+        .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK"]),
+        .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
+        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        .executableTarget(
+            name: "drs",
+            dependencies: [
+                "OpenDRS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenDRSTests",
+            dependencies: ["OpenDRS", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+    ]
+)

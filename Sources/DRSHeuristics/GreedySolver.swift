@@ -1,0 +1,340 @@
+import DRSModel
+
+/// A simple, correct baseline: keeps what may stay, places what must move (highest priority
+/// first, largest first; affinity groups as one item), then improves the SPEC score with
+/// single moves (`balance`) or host-emptying moves (`consolidate`) that pay for their
+/// migration cost at the cluster's migration threshold.
+///
+/// Complexity: O(items x hosts x R) for placement; each improvement pass O(moves x hosts x R).
+public struct GreedySolver: PlacementSolver {
+    public let id = "greedy"
+
+    public init() {}
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var run = GreedyRun(problem: problem)
+        run.removeMandatory()
+        run.placeRemoved()
+        let deadline = start.advanced(by: .milliseconds(Int64(options.timeLimit * 1000)))
+        if problem.snapshot.cluster.migrationThreshold > 1 {
+            if problem.goal == .balance { run.improveBalance(until: deadline) } else { run.improveConsolidation(until: deadline) }
+        }
+        var result = SolverResult(status: .feasible, placement: run.state.placement, secondaries: run.state.secondaries,
+                                  movePriority: run.movePriority, reasons: run.reasons)
+        result.seconds = (clock.now - start).seconds
+        return result
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+struct GreedyRun {
+    let problem: Problem
+    var state: PlacementState
+    var movePriority: [UInt8]
+    var reasons: [Int: String] = [:]
+    /// Items (a VM, or a required affinity group) waiting for a host.
+    var pending: [[Int]] = []
+    var pendingSecondaries: [Int] = []
+
+    init(problem: Problem) {
+        self.problem = problem
+        state = PlacementState.initial(problem)
+        movePriority = [UInt8](repeating: 0, count: problem.vmCount)
+    }
+
+    /// The item a VM belongs to: its affinity group's active members, or itself.
+    func item(of v: Int) -> [Int] {
+        let g = problem.vmGroup[v]
+        return g < 0 ? [v] : problem.groups[Int(g)].map { Int($0) }
+    }
+
+    mutating func lift(_ members: [Int]) {
+        for v in members where state.placement[v] >= 0 { state.unassign(v) }
+        for v in members { movePriority[v] = 1 }
+        pending.append(members)
+    }
+
+    /// Takes out every VM (or group) that cannot stay: new, restarting, on a host that cannot
+    /// keep it, breaking a hard rule, or on an overloaded host; and every secondary that must
+    /// be (re)created or moved.
+    mutating func removeMandatory() {
+        var lifted = [Bool](repeating: false, count: problem.vmCount)
+        func liftItem(_ v: Int) {
+            let members = item(of: v)
+            if members.contains(where: { lifted[$0] || problem.vmPinned[$0] }) { return }
+            for m in members { lifted[m] = true }
+            lift(members)
+        }
+        for v in 0..<problem.vmCount where problem.vmActive[v] && !problem.vmPinned[v] {
+            let h = Int(problem.vmInitialHost[v])
+            if h < 0 || problem.hostState[h] != .connected || !problem.allows(v, h) { liftItem(v) }
+        }
+        // Split affinity groups are re-placed whole (towards a pinned member's host if any).
+        for group in problem.groups {
+            let hosts = Set(group.map { state.placement[Int($0)] }.filter { $0 >= 0 })
+            if hosts.count > 1, let first = group.first { liftItem(Int(first)) }
+        }
+        // Anti-affinity broken where the VMs run: keep one per host.
+        for rule in problem.antiAffinity {
+            var seen = Set<Int32>()
+            for v in rule.map({ Int($0) }) where state.placement[v] >= 0 {
+                if !seen.insert(state.placement[v]).inserted { liftItem(v) }
+            }
+        }
+        // Overloaded hosts: lift the largest movable VMs until the host fits.
+        let H = problem.hostCount
+        for h in 0..<H where (0..<problem.resourceCount).contains(where: { state.load[$0 * H + h] > problem.limit(h, $0) }) {
+            let here = (0..<problem.vmCount).filter { state.placement[$0] == Int32(h) && !problem.vmPinned[$0] }
+                .sorted { size($0) > size($1) }
+            for v in here where (0..<problem.resourceCount).contains(where: { state.load[$0 * H + h] > problem.limit(h, $0) }) {
+                liftItem(v)
+            }
+        }
+        // Secondaries: to create, on a host that cannot keep them, or over capacity.
+        for v in 0..<problem.vmCount where problem.vmIsFT[v] {
+            let s = Int(state.secondaries[v])
+            if s < 0 {
+                pendingSecondaries.append(v)
+            } else if problem.hostState[s] != .connected || state.placement[v] == Int32(s)
+                        || (0..<problem.resourceCount).contains(where: { state.load[$0 * H + s] > problem.limit(s, $0) }) {
+                state.unassignSecondary(v)
+                pendingSecondaries.append(v)
+            }
+        }
+    }
+
+    /// Demand relative to the cluster's average host capacity, summed over resources.
+    func size(_ v: Int) -> Double {
+        var total = 0.0
+        for r in 0..<problem.resourceCount {
+            var capacity = 0.0
+            for h in 0..<problem.hostCount { capacity += problem.hostCapacity[r * problem.hostCount + h] }
+            let average = capacity / Double(max(1, problem.hostCount))
+            if average > 0 { total += Double(problem.demand(v, r)) / Units.scale / average }
+        }
+        return total
+    }
+
+    /// Places pending items highest priority first, then largest first; then secondaries.
+    mutating func placeRemoved() {
+        let sizes = pending.map { $0.reduce(0.0) { $0 + size($1) } }
+        let order = pending.indices.sorted { a, b in
+            let pa = pending[a].map { problem.vmPriority[$0] }.min()!, pb = pending[b].map { problem.vmPriority[$0] }.min()!
+            return pa != pb ? pa < pb : (sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b)
+        }
+        for index in order {
+            let members = pending[index]
+            let isNew = members.contains { problem.vmInitialHost[$0] < 0 && !problem.vmNeedsRestart[$0] }
+            if isNew && !state.admits(members) {
+                for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
+                continue
+            }
+            if let h = bestHost(for: members) {
+                for v in members { state.assign(v, to: h) }
+            } else {
+                for v in members { reasons[v] = unplacedReason(members) }
+            }
+        }
+        pending = []
+        let secondaryOrder = pendingSecondaries.sorted { problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1 }
+        for v in secondaryOrder where state.placement[v] >= 0 {
+            var best: (key: (Double, Int), host: Int)?
+            for h in 0..<problem.hostCount where state.canPlaceSecondary(v, on: h) {
+                let key = hostKey([v], h)
+                if best == nil || key < best!.key { best = (key, h) }
+            }
+            if let best {
+                state.assignSecondary(v, to: best.host)
+            } else {
+                reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+            }
+        }
+        pendingSecondaries = []
+    }
+
+    /// Lower is better: (host-state penalty + goal measure, soft violations).
+    func hostKey(_ members: [Int], _ h: Int) -> (Double, Int) {
+        let H = problem.hostCount
+        let standbyPenalty = problem.hostState[h] == .standby && state.residents[h] == 0 ? 1000.0 : 0
+        var measure = 0.0
+        if problem.goal == .balance {
+            var worst = 0.0
+            for r in 0..<problem.resourceCount {
+                let capacity = problem.hostCapacity[r * H + h]
+                guard capacity > 0 else { continue }
+                var after = state.load[r * H + h]
+                for v in members { after += problem.demand(v, r) }
+                worst = max(worst, Double(after) / Units.scale / capacity)
+            }
+            measure = worst
+        } else {
+            // Best fit among open hosts; a closed host costs one whole host.
+            var slack = 0.0
+            for r in 0..<problem.resourceCount {
+                let limit = problem.limit(h, r)
+                guard limit > 0 else { continue }
+                var after = state.load[r * H + h]
+                for v in members { after += problem.demand(v, r) }
+                slack += Double(limit - after) / Double(limit)
+            }
+            measure = (state.residents[h] == 0 ? 10 : 0) + slack / Double(problem.resourceCount)
+        }
+        let soft = members.reduce(0) { $0 + state.softDelta($1, on: h) }
+        return (Double(soft) * 1e6 + standbyPenalty + measure, h)
+    }
+
+    func bestHost(for members: [Int]) -> Int? {
+        var best: (key: (Double, Int), host: Int)?
+        for h in 0..<problem.hostCount where state.canPlace(members, on: h) {
+            let key = hostKey(members, h)
+            if best == nil || key < best!.key { best = (key, h) }
+        }
+        return best?.host
+    }
+
+    func unplacedReason(_ members: [Int]) -> String {
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
+        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
+        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
+        let roomy = allowed.filter { state.fits(members, on: $0) }
+        if roomy.isEmpty {
+            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
+        }
+        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
+    }
+
+    // MARK: Improvement
+
+    mutating func improveBalance(until deadline: ContinuousClock.Instant) {
+        let H = problem.hostCount, R = problem.resourceCount
+        let counted = (0..<H).filter { problem.hostState[$0] == .connected }
+        guard counted.count > 1 else { return }
+        var mean = [Double](repeating: 0, count: R)
+        for r in 0..<R {
+            var loadTotal = 0.0, capacityTotal = 0.0
+            for h in counted {
+                loadTotal += Double(state.load[r * H + h]) / Units.scale
+                capacityTotal += problem.hostCapacity[r * H + h]
+            }
+            mean[r] = capacityTotal > 0 ? loadTotal / capacityTotal : 0
+        }
+        let terms = Double(counted.count * R)
+        func deviation(_ h: Int) -> Double {
+            var total = 0.0
+            for r in 0..<R where problem.hostCapacity[r * H + h] > 0 {
+                let d = state.utilization(h, r) - mean[r]
+                total += d * d
+            }
+            return total
+        }
+        var sum = counted.reduce(0.0) { $0 + deviation($1) }
+        let threshold = problem.snapshot.cluster.migrationThreshold
+        let clock = ContinuousClock()
+        var iterations = 0
+        let maximumIterations = 4 * problem.vmCount + 100
+        while iterations < maximumIterations && clock.now < deadline {
+            iterations += 1
+            // Hosts above the mean, most loaded first; targets below, least loaded first.
+            let signed = counted.map { h -> (Int, Double) in
+                var total = 0.0
+                for r in 0..<R { total += state.utilization(h, r) - mean[r] }
+                return (h, total)
+            }
+            let sources = signed.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.prefix(3).map(\.0)
+            let targets = signed.sorted { $0.1 < $1.1 }.prefix(16).map(\.0)
+            var best: (gain: Double, v: Int, to: Int, priority: Int, newSum: Double)?
+            let before = (sum / terms).squareRoot()
+            for source in sources {
+                for v in 0..<problem.vmCount where state.placement[v] == Int32(source) && !problem.vmPinned[v]
+                    && problem.vmGroup[v] < 0 && movePriority[v] != 1 {
+                    for target in targets where target != source {
+                        // Evaluate the move v: source -> target.
+                        var newSum = sum - deviation(source) - deviation(target)
+                        state.unassign(v)
+                        let feasible = state.canPlace([v], on: target) && state.softDelta(v, on: target) <= state.softDelta(v, on: source)
+                        if feasible {
+                            state.assign(v, to: target)
+                            newSum += deviation(source) + deviation(target)
+                            state.unassign(v)
+                        }
+                        state.assign(v, to: source)
+                        guard feasible else { continue }
+                        let after = (max(0, newSum) / terms).squareRoot()
+                        let benefit = before - after
+                        guard benefit > 1e-12 else { continue }
+                        let initial = Int(problem.vmInitialHost[v])
+                        let seconds: Double
+                        if initial == target { seconds = -problem.vmMigration[v].seconds } else if initial == source { seconds = problem.vmMigration[v].seconds } else { seconds = 0 }
+                        let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: .balance, benefit: benefit, seconds: seconds)
+                        guard priority <= threshold else { continue }
+                        let gain = benefit - problem.lambda * seconds
+                        if best == nil || gain > best!.gain { best = (gain, v, target, priority, newSum) }
+                    }
+                }
+            }
+            guard let move = best else { break }
+            state.unassign(move.v)
+            state.assign(move.v, to: move.to)
+            sum = counted.reduce(0.0) { $0 + deviation($1) }
+            movePriority[move.v] = Int(problem.vmInitialHost[move.v]) == move.to ? 0 : UInt8(move.priority)
+        }
+    }
+
+    mutating func improveConsolidation(until deadline: ContinuousClock.Instant) {
+        let H = problem.hostCount
+        let threshold = problem.snapshot.cluster.migrationThreshold
+        let clock = ContinuousClock()
+        var closed = Set<Int>()
+        let order = (0..<H).filter { state.residents[$0] > 0 }.sorted { state.residents[$0] < state.residents[$1] }
+        for h in order where clock.now < deadline {
+            let primaries = (0..<problem.vmCount).filter { state.placement[$0] == Int32(h) }
+            let secondaryVMs = (0..<problem.vmCount).filter { state.secondaries[$0] == Int32(h) }
+            if primaries.contains(where: { problem.vmPinned[$0] || problem.vmGroup[$0] >= 0 }) { continue }
+            let saved = state
+            let savedPriority = movePriority
+            var seconds = 0.0
+            var ok = true
+            for v in primaries.sorted(by: { size($0) > size($1) }) {
+                state.unassign(v)
+                var best: (Double, Int)?
+                for t in 0..<H where t != h && state.residents[t] > 0 && !closed.contains(t) && state.canPlace([v], on: t)
+                    && state.softDelta(v, on: t) <= 0 {
+                    let key = hostKey([v], t).0
+                    if best == nil || key < best!.0 { best = (key, t) }
+                }
+                guard let target = best?.1 else { ok = false; break }
+                state.assign(v, to: target)
+                if Int(problem.vmInitialHost[v]) == h { seconds += problem.vmMigration[v].seconds }
+            }
+            if ok {
+                for v in secondaryVMs {
+                    state.unassignSecondary(v)
+                    var best: (Double, Int)?
+                    for t in 0..<H where t != h && state.residents[t] > 0 && !closed.contains(t) && state.canPlaceSecondary(v, on: t) {
+                        let key = hostKey([v], t).0
+                        if best == nil || key < best!.0 { best = (key, t) }
+                    }
+                    guard let target = best?.1 else { ok = false; break }
+                    state.assignSecondary(v, to: target)
+                    if Int(problem.vmInitialSecondary[v]) == h { seconds += problem.vmMigration[v].seconds }
+                }
+            }
+            let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: .consolidate, benefit: 1, seconds: seconds)
+            if ok && priority <= threshold {
+                closed.insert(h)
+                for v in primaries where movePriority[v] != 1 { movePriority[v] = UInt8(priority) }
+                for v in secondaryVMs where movePriority[v] == 0 { movePriority[v] = UInt8(priority) }
+            } else {
+                state = saved
+                movePriority = savedPriority
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import DRSModel
+
+/// A mutable placement with the bookkeeping that makes feasibility checks O(R + rules of the VM):
+/// per-host loads, per-rule host counts for anti-affinity and soft rules.
+public struct PlacementState: Sendable {
+    public let problem: Problem
+    public var placement: [Int32]
+    public var secondaries: [Int32]
+    /// Load in milli-units, resource-major: `load[r * hostCount + h]`.
+    public var load: [Int64]
+    /// Active entities (primaries and secondaries) per host.
+    public var residents: [Int32]
+    /// Per hard anti-affinity rule: host -> members there.
+    var antiCount: [[Int32: Int32]]
+    /// Per soft rule: host -> members there.
+    var softCount: [[Int32: Int32]]
+    /// Total demand of active placed VMs (secondaries included), per resource.
+    public var admitted: [Int64]
+
+    public init(problem: Problem) {
+        self.problem = problem
+        placement = [Int32](repeating: -1, count: problem.vmCount)
+        secondaries = [Int32](repeating: -1, count: problem.vmCount)
+        load = [Int64](repeating: 0, count: problem.hostCount * problem.resourceCount)
+        residents = [Int32](repeating: 0, count: problem.hostCount)
+        antiCount = [[Int32: Int32]](repeating: [:], count: problem.antiAffinity.count)
+        softCount = [[Int32: Int32]](repeating: [:], count: problem.softRules.count)
+        admitted = [Int64](repeating: 0, count: problem.resourceCount)
+    }
+
+    /// The state holding every VM and secondary where it runs before the plan.
+    public static func initial(_ problem: Problem) -> PlacementState {
+        var state = PlacementState(problem: problem)
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            if problem.vmInitialHost[v] >= 0 { state.assign(v, to: Int(problem.vmInitialHost[v])) }
+            if problem.vmInitialSecondary[v] >= 0 { state.assignSecondary(v, to: Int(problem.vmInitialSecondary[v])) }
+        }
+        return state
+    }
+
+    public mutating func assign(_ v: Int, to h: Int) {
+        precondition(placement[v] < 0)
+        placement[v] = Int32(h)
+        add(v, h, sign: 1)
+        for rule in problem.vmAntiAffinity[v] { antiCount[Int(rule)][Int32(h), default: 0] += 1 }
+        for rule in problem.vmSoftRules[v] { softCount[Int(rule)][Int32(h), default: 0] += 1 }
+    }
+
+    public mutating func unassign(_ v: Int) {
+        let h = Int(placement[v])
+        precondition(h >= 0)
+        placement[v] = -1
+        add(v, h, sign: -1)
+        for rule in problem.vmAntiAffinity[v] { antiCount[Int(rule)][Int32(h), default: 0] -= 1 }
+        for rule in problem.vmSoftRules[v] { softCount[Int(rule)][Int32(h), default: 0] -= 1 }
+    }
+
+    public mutating func assignSecondary(_ v: Int, to h: Int) {
+        precondition(secondaries[v] < 0)
+        secondaries[v] = Int32(h)
+        add(v, h, sign: 1)
+    }
+
+    public mutating func unassignSecondary(_ v: Int) {
+        let h = Int(secondaries[v])
+        precondition(h >= 0)
+        secondaries[v] = -1
+        add(v, h, sign: -1)
+    }
+
+    private mutating func add(_ v: Int, _ h: Int, sign: Int64) {
+        let H = problem.hostCount
+        for r in 0..<problem.resourceCount {
+            let amount = problem.demand(v, r) * sign
+            load[r * H + h] += amount
+            admitted[r] += amount
+        }
+        residents[h] += Int32(sign)
+    }
+
+    /// Whether the VMs `members` (moved together, none placed now) fit on host `h` by capacity.
+    public func fits(_ members: [Int], on h: Int) -> Bool {
+        let H = problem.hostCount
+        for r in 0..<problem.resourceCount {
+            var total = load[r * H + h]
+            for v in members { total += problem.demand(v, r) }
+            if total > problem.limit(h, r) { return false }
+        }
+        return true
+    }
+
+    /// Whether the unplaced primaries `members` may all go to host `h`: host state, hard
+    /// vmHost rules, capacity, anti-affinity, FT separation.
+    public func canPlace(_ members: [Int], on h: Int) -> Bool {
+        guard problem.hostReceives[h] else { return false }
+        for v in members {
+            if !problem.allows(v, h) || secondaries[v] == Int32(h) { return false }
+            for rule in problem.vmAntiAffinity[v] where (antiCount[Int(rule)][Int32(h)] ?? 0) > 0 { return false }
+        }
+        if members.count > 1 {
+            // Two members of one anti-affinity rule cannot go together.
+            var seen = Set<Int32>()
+            for v in members { for rule in problem.vmAntiAffinity[v] where !seen.insert(rule).inserted { return false } }
+        }
+        return fits(members, on: h)
+    }
+
+    /// Whether the unplaced secondary of `v` may go to host `h`.
+    public func canPlaceSecondary(_ v: Int, on h: Int) -> Bool {
+        problem.hostReceives[h] && placement[v] != Int32(h) && fits([v], on: h)
+    }
+
+    /// Soft-rule violations added by putting the unplaced `v` on `h`.
+    public func softDelta(_ v: Int, on h: Int) -> Int {
+        var delta = 0
+        for ruleIndex in problem.vmSoftRules[v] {
+            let rule = problem.softRules[Int(ruleIndex)]
+            let here = Int(softCount[Int(ruleIndex)][Int32(h)] ?? 0)
+            switch rule.kind {
+            case .affinity:
+                let placedElsewhere = softCount[Int(ruleIndex)].contains { $0.key != Int32(h) && $0.value > 0 }
+                if here == 0 && placedElsewhere { delta += 1 }
+            case .antiAffinity:
+                delta += here > 0 ? 1 : 0
+            case .should:
+                delta += rule.hosts!.contains(h) ? 0 : 1
+            case .shouldNot:
+                delta += rule.hosts!.contains(h) ? 1 : 0
+            }
+        }
+        return delta
+    }
+
+    /// Utilization of host h in resource r.
+    @inlinable
+    public func utilization(_ h: Int, _ r: Int) -> Double {
+        let capacity = problem.hostCapacity[r * problem.hostCount + h]
+        return capacity > 0 ? Double(load[r * problem.hostCount + h]) / Units.scale / capacity : 0
+    }
+
+    /// Whether admitting `members` keeps HA admission control.
+    public func admits(_ members: [Int], secondaries extra: [Int] = []) -> Bool {
+        guard let limit = problem.admissionLimit else { return true }
+        for r in 0..<problem.resourceCount {
+            var total = admitted[r]
+            for v in members + extra { total += problem.demand(v, r) }
+            if total > limit[r] { return false }
+        }
+        return true
+    }
+}
+
+extension PlacementState {
+    /// Hosts that can take the unplaced primaries `members` now, best first for the goal:
+    /// fewest soft violations, then least loaded after placement (`balance`) or tightest fit
+    /// on an open host (`consolidate`).
+    public func rankedHosts(for members: [Int]) -> [Int] {
+        let H = problem.hostCount
+        var keyed: [(soft: Int, measure: Double, host: Int)] = []
+        for h in 0..<H where canPlace(members, on: h) {
+            var measure = 0.0
+            for r in 0..<problem.resourceCount {
+                let limit = problem.limit(h, r)
+                guard limit > 0 else { continue }
+                var after = load[r * H + h]
+                for v in members { after += problem.demand(v, r) }
+                let fill = Double(after) / Double(limit)
+                measure = problem.goal == .balance ? max(measure, fill) : measure - fill / Double(problem.resourceCount)
+            }
+            if problem.goal == .consolidate && residents[h] == 0 { measure += 10 }
+            if problem.hostState[h] == .standby && residents[h] == 0 { measure += 1000 }
+            keyed.append((members.reduce(0) { $0 + softDelta($1, on: h) }, measure, h))
+        }
+        keyed.sort { ($0.soft, $0.measure, $0.host) < ($1.soft, $1.measure, $1.host) }
+        return keyed.map(\.host)
+    }
+}

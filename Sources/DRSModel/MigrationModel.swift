@@ -1,0 +1,75 @@
+/// The iterative pre-copy model of a live migration (SPEC section 2).
+///
+/// Round 0 copies all memory M; round k copies what the VM dirtied during round k-1,
+/// M x (D/B)^k. Pre-copy stops when what is left would take at most `downtimeTarget` seconds
+/// to send, after `maximumRounds` rounds, or once 3 x M has been sent; the rest is sent with
+/// the VM paused (the downtime). The estimate is total MiB sent / B plus 1 s of setup.
+public struct MigrationEstimate: Sendable, Equatable {
+    /// Estimated wall time of the migration, seconds, setup included.
+    public var seconds: Double
+    /// Seconds the VM is paused for the final stop-and-copy.
+    public var downtime: Double
+    /// Total MiB sent.
+    public var megabytesSent: Double
+    /// Pre-copy rounds run before the stop-and-copy (round 0 included).
+    public var rounds: Int
+}
+
+public enum MigrationModel {
+    public static let setupSeconds = 1.0
+    public static let downtimeTarget = 0.3
+    public static let maximumRounds = 30
+    public static let maximumVolumeFactor = 3.0
+
+    /// Estimates one live migration. `memory` in MiB, `dirtyRate` in MiB/s, `bandwidth` in
+    /// MiB/s (> 0). O(rounds) <= 30 iterations.
+    public static func estimate(memory: Double, dirtyRate: Double, bandwidth: Double) -> MigrationEstimate {
+        precondition(bandwidth > 0, "bandwidth must be positive")
+        let ratio = dirtyRate / bandwidth
+        var sent = memory
+        var left = memory * ratio
+        var rounds = 1
+        while left / bandwidth > downtimeTarget && rounds < maximumRounds && sent < maximumVolumeFactor * memory {
+            sent += left
+            left *= ratio
+            rounds += 1
+        }
+        let downtime = left / bandwidth
+        sent += left
+        return MigrationEstimate(seconds: sent / bandwidth + setupSeconds, downtime: downtime,
+                                 megabytesSent: sent, rounds: rounds)
+    }
+}
+
+/// How migration seconds are priced against the goal term, set by `migrationThreshold`.
+///
+/// A move whose goal improvement is Δ and whose estimated migration takes s seconds has
+/// recommendation priority p (2...5) when Δ > lambda(p) x s for the smallest such p; priority 1
+/// is reserved for mandatory moves. Threshold k keeps moves with priority <= k, which is
+/// exactly the moves that pay for themselves at lambda(k): so the score's lambda is
+/// lambda(threshold), and every solver uses this one table. Threshold 1 prices optional moves
+/// out entirely (lambda = +infinity in effect; mandatory moves are forced by hard constraints).
+///
+/// Units: per second of migration, in units of the goal term (imbalance for `balance`,
+/// hosts for `consolidate`). Each step down the scale is a factor of 4.
+public enum MigrationCost {
+    public static func lambda(goal: Goal, threshold: Int) -> Double {
+        let base: Double = goal == .balance ? 0.004 : 0.04
+        switch threshold {
+        case ...1: return 1e6
+        case 2: return base
+        case 3: return base / 4
+        case 4: return base / 16
+        default: return base / 64
+        }
+    }
+
+    /// The recommendation priority (2...5) of an optional move with goal improvement `benefit`
+    /// costing `seconds`; 6 when it does not pay for itself even at threshold 5.
+    public static func priority(goal: Goal, benefit: Double, seconds: Double) -> Int {
+        for priority in 2...5 where benefit > lambda(goal: goal, threshold: priority) * seconds {
+            return priority
+        }
+        return 6
+    }
+}

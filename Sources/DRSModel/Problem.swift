@@ -1,0 +1,322 @@
+/// A set of host indices as a bit set; `contains` is O(1).
+public struct HostBitSet: Sendable, Equatable, Hashable {
+    public var words: [UInt64]
+
+    public init(count: Int, filled: Bool) {
+        words = [UInt64](repeating: filled ? ~0 : 0, count: (count + 63) / 64)
+    }
+
+    @inlinable
+    public func contains(_ host: Int) -> Bool { words[host >> 6] & (1 << UInt64(host & 63)) != 0 }
+
+    public mutating func insert(_ host: Int) { words[host >> 6] |= 1 << UInt64(host & 63) }
+    public mutating func remove(_ host: Int) { words[host >> 6] &= ~(1 << UInt64(host & 63)) }
+    public mutating func formIntersection(_ other: HostBitSet) {
+        for i in words.indices { words[i] &= other.words[i] }
+    }
+}
+
+/// The compiled problem every solver reads: struct-of-arrays, integer milli-units for
+/// capacity, rules as lists and masks, index maps both ways. Built once from a validated
+/// snapshot, after HA events are applied (VMs of failed hosts need a restart; FT secondaries
+/// of failed primaries are promoted).
+public struct Problem: Sendable {
+    public let snapshot: Snapshot
+    public let resourceCount: Int
+    public let hostCount: Int
+    public let vmCount: Int
+    public let goal: Goal
+    /// Score weight per migration second (see `MigrationCost`).
+    public let lambda: Double
+
+    public let hostIndex: [String: Int]
+    public let vmIndex: [String: Int]
+
+    /// Placeable limit, milli-units, resource-major: `hostLimit[r * hostCount + h]`.
+    public let hostLimit: [Int64]
+    /// Raw capacity, snapshot units, resource-major; utilization is load / capacity.
+    public let hostCapacity: [Double]
+    public let hostState: [HostState]
+    /// May receive VMs: connected, or standby (brought back on when used).
+    public let hostReceives: [Bool]
+
+    /// Demand, milli-units, VM-major: `vmDemand[v * resourceCount + r]`.
+    public let vmDemand: [Int64]
+    /// Where the VM runs before the plan (after promotions); -1 when not running (new VM,
+    /// or its host failed).
+    public let vmInitialHost: [Int32]
+    /// Where the FT secondary runs before the plan; -1 for none (non-FT, or to be created).
+    public let vmInitialSecondary: [Int32]
+    public let vmIsFT: [Bool]
+    /// Powered on: uses capacity and is placed by the solvers.
+    public let vmActive: [Bool]
+    /// Cannot be moved by the optimiser (automation disabled); stays at its initial host.
+    public let vmPinned: [Bool]
+    /// Its host failed: restarted (not migrated) wherever it goes.
+    public let vmNeedsRestart: [Bool]
+    /// Its primary host failed and its secondary was promoted in place.
+    public let vmPromoted: [Bool]
+    /// 0 (highest) ... 4 (lowest).
+    public let vmPriority: [UInt8]
+    public let vmMigration: [MigrationEstimate]
+    /// Index into `allowedSets`, or -1 when every receiving host is allowed by hard rules.
+    public let vmAllowedSet: [Int32]
+    public let allowedSets: [HostBitSet]
+    /// Required affinity group of each VM (-1 for none); groups list their active members.
+    public let vmGroup: [Int32]
+    public let groups: [[Int32]]
+    /// Required anti-affinity rules as VM lists, and the rules each VM belongs to.
+    public let antiAffinity: [[Int32]]
+    public let vmAntiAffinity: [[Int32]]
+    /// Soft rules, each with its index in `snapshot.rules`.
+    public let softRules: [SoftRule]
+    /// Soft rules each VM belongs to (indices into `softRules`).
+    public let vmSoftRules: [[Int32]]
+    /// HA admission control: the total demand of active VMs (secondaries included) may not
+    /// exceed `admissionLimit` per resource. Nil when HA admission control is off.
+    public let admissionLimit: [Int64]?
+    /// The HA master after the plan, and whether it had to be elected.
+    public let haMaster: String?
+    public let haElected: Bool
+
+    public struct SoftRule: Sendable {
+        public enum Kind: Sendable { case affinity, antiAffinity, should, shouldNot }
+        public var ruleIndex: Int
+        public var kind: Kind
+        public var vms: [Int32]
+        public var hosts: HostBitSet?
+    }
+
+    @inlinable public func limit(_ h: Int, _ r: Int) -> Int64 { hostLimit[r * hostCount + h] }
+    @inlinable public func demand(_ v: Int, _ r: Int) -> Int64 { vmDemand[v * resourceCount + r] }
+
+    /// Whether hard vmHost rules allow VM `v` on host `h` (ignores capacity and state).
+    @inlinable public func allows(_ v: Int, _ h: Int) -> Bool {
+        let set = vmAllowedSet[v]
+        return set < 0 || allowedSets[Int(set)].contains(h)
+    }
+
+    public init(_ snapshot: Snapshot) {
+        self.snapshot = snapshot
+        let resources = snapshot.resources
+        resourceCount = resources.count
+        hostCount = snapshot.hosts.count
+        vmCount = snapshot.vms.count
+        goal = snapshot.cluster.goal
+        lambda = MigrationCost.lambda(goal: goal, threshold: snapshot.cluster.migrationThreshold)
+        var hostIndex: [String: Int] = [:]
+        for (h, host) in snapshot.hosts.enumerated() { hostIndex[host.id] = h }
+        var vmIndex: [String: Int] = [:]
+        for (v, vm) in snapshot.vms.enumerated() { vmIndex[vm.id] = v }
+        self.hostIndex = hostIndex
+        self.vmIndex = vmIndex
+
+        var hostLimit = [Int64](repeating: 0, count: resourceCount * hostCount)
+        var hostCapacity = [Double](repeating: 0, count: resourceCount * hostCount)
+        for (h, host) in snapshot.hosts.enumerated() {
+            for (r, resource) in resources.enumerated() {
+                let capacity = host.capacity[resource] ?? 0
+                hostCapacity[r * hostCount + h] = capacity
+                hostLimit[r * hostCount + h] = Units.limit(capacity: capacity, maxUtilization: snapshot.maxUtilization(of: resource))
+            }
+        }
+        self.hostLimit = hostLimit
+        self.hostCapacity = hostCapacity
+        hostState = snapshot.hosts.map(\.state)
+        hostReceives = snapshot.hosts.map { $0.state == .connected || $0.state == .standby }
+
+        var demand = [Int64](repeating: 0, count: resourceCount * vmCount)
+        var initial = [Int32](repeating: -1, count: vmCount)
+        var secondary = [Int32](repeating: -1, count: vmCount)
+        var needsRestart = [Bool](repeating: false, count: vmCount)
+        var promoted = [Bool](repeating: false, count: vmCount)
+        var migration: [MigrationEstimate] = []
+        migration.reserveCapacity(vmCount)
+        let bandwidth = snapshot.cluster.migration.bandwidth
+        for (v, vm) in snapshot.vms.enumerated() {
+            for (r, resource) in resources.enumerated() {
+                demand[v * resourceCount + r] = Units.demand(vm.demand[resource] ?? 0)
+            }
+            let memory = vm.migration?.memory ?? vm.demand["memory"] ?? 0
+            migration.append(MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth))
+            let host = vm.host.flatMap { hostIndex[$0] }
+            let secondaryHost = vm.ft?.secondaryHost.flatMap { hostIndex[$0] }
+            let secondaryAlive = secondaryHost.map { snapshot.hosts[$0].state != .failed } ?? false
+            guard vm.powerState == .on else {
+                initial[v] = Int32(host ?? -1)
+                continue
+            }
+            if let host, snapshot.hosts[host].state == .failed {
+                if vm.ft != nil, secondaryAlive, let secondaryHost {
+                    initial[v] = Int32(secondaryHost)
+                    promoted[v] = true
+                } else {
+                    needsRestart[v] = true
+                }
+            } else if let host {
+                initial[v] = Int32(host)
+                if secondaryAlive, let secondaryHost { secondary[v] = Int32(secondaryHost) }
+            } else if secondaryAlive, let secondaryHost {
+                secondary[v] = Int32(secondaryHost)
+            }
+        }
+        vmDemand = demand
+        vmInitialHost = initial
+        vmInitialSecondary = secondary
+        vmNeedsRestart = needsRestart
+        vmPromoted = promoted
+        vmMigration = migration
+        vmIsFT = snapshot.vms.map { $0.ft != nil && $0.powerState == .on }
+        vmActive = snapshot.vms.map { $0.powerState == .on }
+        vmPinned = snapshot.vms.enumerated().map { v, vm in
+            vm.powerState == .off || (vm.automation == .disabled && initial[v] >= 0)
+        }
+        vmPriority = snapshot.vms.map { UInt8($0.priority.rank) }
+
+        // Hard vmHost rules -> one bit set per distinct combination.
+        var allowedSet = [Int32](repeating: -1, count: vmCount)
+        var sets: [HostBitSet] = []
+        var setIndex: [HostBitSet: Int32] = [:]
+        var perVM: [Int: HostBitSet] = [:]
+        for rule in snapshot.rules where rule.kind == .vmHost && rule.isHard {
+            var listed = HostBitSet(count: hostCount, filled: false)
+            for host in rule.hosts ?? [] { if let h = hostIndex[host] { listed.insert(h) } }
+            var mask = listed
+            if rule.policy == .mustNot {
+                mask = HostBitSet(count: hostCount, filled: true)
+                for host in rule.hosts ?? [] { if let h = hostIndex[host] { mask.remove(h) } }
+            }
+            for vm in rule.vms {
+                guard let v = vmIndex[vm] else { continue }
+                var current = perVM[v] ?? HostBitSet(count: hostCount, filled: true)
+                current.formIntersection(mask)
+                perVM[v] = current
+            }
+        }
+        for (v, mask) in perVM.sorted(by: { $0.key < $1.key }) {
+            if let existing = setIndex[mask] {
+                allowedSet[v] = existing
+            } else {
+                setIndex[mask] = Int32(sets.count)
+                allowedSet[v] = Int32(sets.count)
+                sets.append(mask)
+            }
+        }
+        vmAllowedSet = allowedSet
+        allowedSets = sets
+
+        // Required affinity groups by union-find over active VMs.
+        var parent = Array(0..<vmCount)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var inGroup = [Bool](repeating: false, count: vmCount)
+        var anti: [[Int32]] = []
+        var vmAnti = [[Int32]](repeating: [], count: vmCount)
+        var soft: [SoftRule] = []
+        var vmSoft = [[Int32]](repeating: [], count: vmCount)
+        let active = vmActive
+        for (ruleIndex, rule) in snapshot.rules.enumerated() {
+            let members = rule.vms.compactMap { vmIndex[$0] }.filter { active[$0] }
+            if rule.isHard {
+                switch rule.kind {
+                case .affinity:
+                    for member in members {
+                        inGroup[member] = true
+                        let a = find(members[0]), b = find(member)
+                        if a != b { parent[b] = a }
+                    }
+                case .antiAffinity:
+                    if members.count > 1 {
+                        for member in members { vmAnti[member].append(Int32(anti.count)) }
+                        anti.append(members.map { Int32($0) })
+                    }
+                case .vmHost: break
+                }
+            } else {
+                let kind: SoftRule.Kind
+                var hosts: HostBitSet?
+                switch rule.kind {
+                case .affinity: kind = .affinity
+                case .antiAffinity: kind = .antiAffinity
+                case .vmHost:
+                    kind = rule.policy == .should ? .should : .shouldNot
+                    var set = HostBitSet(count: hostCount, filled: false)
+                    for host in rule.hosts ?? [] { if let h = hostIndex[host] { set.insert(h) } }
+                    hosts = set
+                }
+                if members.isEmpty { continue }
+                for member in members { vmSoft[member].append(Int32(soft.count)) }
+                soft.append(SoftRule(ruleIndex: ruleIndex, kind: kind, vms: members.map { Int32($0) }, hosts: hosts))
+            }
+        }
+        var groupOfRoot: [Int: Int32] = [:]
+        var groups: [[Int32]] = []
+        var vmGroup = [Int32](repeating: -1, count: vmCount)
+        for v in 0..<vmCount where inGroup[v] {
+            let root = find(v)
+            if groupOfRoot[root] == nil {
+                groupOfRoot[root] = Int32(groups.count)
+                groups.append([])
+            }
+            let g = groupOfRoot[root]!
+            vmGroup[v] = g
+            groups[Int(g)].append(Int32(v))
+        }
+        self.vmGroup = vmGroup
+        self.groups = groups
+        antiAffinity = anti
+        vmAntiAffinity = vmAnti
+        softRules = soft
+        vmSoftRules = vmSoft
+
+        // Admission control: total active demand <= total limit of connected hosts minus the
+        // k largest limits, per resource (the aggregate check of SPEC section 2).
+        if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
+            var limitTotal = [Int64](repeating: 0, count: resourceCount)
+            for r in 0..<resourceCount {
+                var limits: [Int64] = []
+                for h in 0..<hostCount where hostState[h] == .connected { limits.append(hostLimit[r * hostCount + h]) }
+                limits.sort(by: >)
+                let total = limits.reduce(0, +)
+                let reserved = limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+                limitTotal[r] = total - reserved
+            }
+            admissionLimit = limitTotal
+        } else {
+            admissionLimit = nil
+        }
+
+        // HA master: keep a connected master, else elect (most datastores, ties to the
+        // lexically greatest id).
+        if let ha = snapshot.cluster.ha, ha.enabled {
+            if let master = ha.master, let h = hostIndex[master], snapshot.hosts[h].state == .connected {
+                haMaster = master
+                haElected = false
+            } else {
+                let winner = snapshot.hosts.filter { $0.state == .connected }.max { a, b in
+                    let da = Set(a.datastores).count, db = Set(b.datastores).count
+                    return da != db ? da < db : a.id < b.id
+                }
+                haMaster = winner?.id
+                haElected = winner != nil
+            }
+        } else {
+            haMaster = snapshot.cluster.ha?.master
+            haElected = false
+        }
+    }
+
+    /// Whether VM `v` must leave its initial host (or be placed) whatever the goal: it is
+    /// new, needs a restart, sits on a host that cannot keep it, or breaks a hard rule there.
+    public func isMandatory(_ v: Int) -> Bool {
+        guard vmActive[v], !vmPinned[v] else { return false }
+        let h = Int(vmInitialHost[v])
+        if h < 0 { return true }
+        if hostState[h] != .connected || !allows(v, h) { return true }
+        if vmIsFT[v] && vmInitialSecondary[v] < 0 { return true }
+        return false
+    }
+}

@@ -1,0 +1,48 @@
+/// Options every solver honours.
+public struct SolveOptions: Sendable {
+    /// Wall-clock limit in seconds.
+    public var timeLimit: Double = 10
+    /// Seed for any randomised choice; equal seeds give equal results.
+    public var seed: UInt64 = 1
+
+    public init(timeLimit: Double = 10, seed: UInt64 = 1) {
+        self.timeLimit = timeLimit
+        self.seed = seed
+    }
+}
+
+/// What a solver returns: a target placement with its status and statistics. A solver that
+/// could not run throws; one that ran and found no plan returns status `unknown` or `infeasible`.
+public struct SolverResult: Sendable {
+    public var status: Plan.Status
+    /// Target host per VM (-1: unplaced or powered off).
+    public var placement: [Int32]
+    /// Target host of each FT VM's secondary (-1: none).
+    public var secondaries: [Int32]
+    /// Proven lower bound on the goal term, when known.
+    public var bound: Double?
+    /// Recommendation priority per VM of its move (1 mandatory ... 5), when the solver graded it.
+    public var movePriority: [UInt8]
+    /// Why a VM (by index) is left unplaced or unprotected.
+    public var reasons: [Int: String]
+    public var nodes: Int = 0
+    public var seconds: Double = 0
+
+    public init(status: Plan.Status, placement: [Int32], secondaries: [Int32], bound: Double? = nil,
+                movePriority: [UInt8], reasons: [Int: String] = [:]) {
+        self.status = status
+        self.placement = placement
+        self.secondaries = secondaries
+        self.bound = bound
+        self.movePriority = movePriority
+        self.reasons = reasons
+    }
+}
+
+/// A placement solver: reads the compiled problem, returns a target placement that satisfies
+/// every hard constraint (the planner and the checker verify it).
+public protocol PlacementSolver: Sendable {
+    /// Stable short id used on the command line and in reports.
+    var id: String { get }
+    func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult
+}

@@ -1,0 +1,289 @@
+import DRSModel
+import DRSHeuristics
+
+/// Builds a complete plan from a snapshot: solve for a target, order it into waves, add the HA
+/// and power steps, set `applied` by automation level, time every step, and score the result
+/// with the one score function. The caller runs the checker before printing.
+public enum Planner {
+    public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let problem = Problem(snapshot)
+        let result = try solver.solve(problem, options: options)
+        var plan = build(problem, result: result, solverID: solver.id)
+        plan.seconds = (clock.now - start).seconds
+        return plan
+    }
+
+    static func hostID(_ problem: Problem, _ h: Int) -> String { problem.snapshot.hosts[h].id }
+
+    /// Why VM v must move off its initial host, or nil when the move is optional.
+    static func mandatoryReason(_ problem: Problem, _ v: Int) -> String? {
+        let vm = problem.snapshot.vms[v]
+        let i = Int(problem.vmInitialHost[v])
+        if i < 0 {
+            if problem.vmNeedsRestart[v] { return "host \(vm.host ?? "?") failed: HA restart" }
+            return "initial placement of a new VM"
+        }
+        switch problem.hostState[i] {
+        case .maintenance: return "host \(hostID(problem, i)) is entering maintenance mode"
+        case .standby: return "host \(hostID(problem, i)) is in standby"
+        case .failed: return "host \(hostID(problem, i)) failed"
+        case .connected: break
+        }
+        if !problem.allows(v, i) {
+            let rule = problem.snapshot.rules.first { $0.kind == .vmHost && $0.isHard && $0.vms.contains(vm.id) }
+            return "fixes rule \(rule?.id ?? "?"): \(vm.id) may not run on \(hostID(problem, i))"
+        }
+        return nil
+    }
+
+    static func build(_ problem: Problem, result: SolverResult, solverID: String) -> Plan {
+        let snapshot = problem.snapshot
+        let V = problem.vmCount
+        let threshold = snapshot.cluster.migrationThreshold
+        var units: [[Move]] = []
+        var groupUnits: [Int32: Int] = [:]
+        for v in 0..<V where problem.vmActive[v] && !(problem.vmPinned[v] && problem.vmInitialHost[v] >= 0) {
+            let target = Int(result.placement[v])
+            let initial = Int(problem.vmInitialHost[v])
+            guard target >= 0, target != initial else { continue }
+            var priority = Int(result.movePriority[v])
+            var reason = mandatoryReason(problem, v)
+            if reason != nil { priority = 1 }
+            if priority == 1 && reason == nil { reason = "fixes a hard-constraint violation on \(hostID(problem, initial))" }
+            if priority == 0 { priority = max(2, threshold) }
+            if reason == nil {
+                reason = problem.goal == .balance ? "balance: lowers the imbalance by more than its migration cost"
+                    : "consolidate: helps empty \(hostID(problem, initial)) for standby"
+            }
+            let move = Move(vm: v, secondary: false, from: initial, to: target, priority: priority, reason: reason!)
+            let group = problem.vmGroup[v]
+            if group >= 0, let index = groupUnits[group] {
+                units[index].append(move)
+            } else {
+                if group >= 0 { groupUnits[group] = units.count }
+                units.append([move])
+            }
+        }
+        for v in 0..<V where problem.vmIsFT[v] {
+            let target = Int(result.secondaries[v])
+            let initial = Int(problem.vmInitialSecondary[v])
+            guard target >= 0, target != initial else { continue }
+            var priority = 1
+            var reason: String
+            if initial < 0 {
+                reason = problem.vmPromoted[v] ? "FT re-protection: new secondary after the promotion" : "FT protection: new secondary"
+            } else if problem.hostState[initial] != .connected {
+                reason = "host \(hostID(problem, initial)) is entering maintenance mode"
+            } else if result.placement[v] == Int32(initial) {
+                reason = "FT: the primary moves onto the secondary's host"
+            } else {
+                priority = max(2, min(threshold, Int(result.movePriority[v] == 0 ? UInt8(threshold) : result.movePriority[v])))
+                reason = problem.goal == .balance ? "balance: lowers the imbalance" : "consolidate: helps empty \(hostID(problem, initial))"
+            }
+            units.append([Move(vm: v, secondary: true, from: initial, to: target, priority: priority, reason: reason)])
+        }
+
+        var waves = WavePlanner(problem: problem)
+        var waveCount = waves.schedule(units)
+
+        // HA steps in wave 1: election, promotions.
+        var steps: [Step] = []
+        let hasHAStep = problem.haElected || problem.vmPromoted.contains(true)
+        if hasHAStep { waveCount = max(waveCount, 1) }
+        if problem.haElected, let master = problem.haMaster {
+            let old = snapshot.cluster.ha?.master
+            steps.append(Step(wave: 1, kind: .elect, host: master, priority: 1, applied: true,
+                              reason: old.map { "HA master \($0) is not available; \(master) has the most datastores" } ?? "no HA master; \(master) has the most datastores"))
+        }
+        for v in 0..<V where problem.vmPromoted[v] {
+            let vm = snapshot.vms[v]
+            steps.append(Step(wave: 1, kind: .promote, vm: vm.id, from: vm.host, to: hostID(problem, Int(problem.vmInitialHost[v])),
+                              seconds: 0, priority: 1, applied: true,
+                              reason: "host \(vm.host ?? "?") failed: the FT secondary becomes primary with no downtime"))
+        }
+        for (wave, host) in waves.poweredOn {
+            steps.append(Step(wave: wave, kind: .powerOn, host: hostID(problem, host), priority: 1, applied: true,
+                              reason: "capacity is needed: a VM is placed on this standby host"))
+        }
+
+        // Timing: a host's bandwidth is shared among its concurrent migrations.
+        var perWaveHost: [Int: [Int: Int]] = [:]
+        for (wave, move) in waves.scheduled where move.from >= 0 {
+            perWaveHost[wave, default: [:]][move.from, default: 0] += 1
+            perWaveHost[wave, default: [:]][move.to, default: 0] += 1
+        }
+        let bandwidth = snapshot.cluster.migration.bandwidth
+        for (wave, move) in waves.scheduled {
+            let vm = snapshot.vms[move.vm]
+            let kind: Step.Kind
+            var seconds = 0.0
+            var downtime: Double?
+            if move.from >= 0 {
+                kind = .migrate
+                let sharing = max(perWaveHost[wave]![move.from]!, perWaveHost[wave]![move.to]!)
+                let memory = vm.migration?.memory ?? vm.demand["memory"] ?? 0
+                let estimate = MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth / Double(sharing))
+                seconds = estimate.seconds
+                downtime = estimate.downtime
+            } else if !move.secondary && problem.vmNeedsRestart[move.vm] {
+                kind = .restart
+            } else {
+                kind = .place
+            }
+            let from: String? = move.from >= 0 ? hostID(problem, move.from) : (kind == .restart ? vm.host : nil)
+            steps.append(Step(wave: wave, kind: kind, vm: vm.id, from: from, to: hostID(problem, move.to),
+                              secondary: move.secondary ? true : nil, seconds: seconds, downtime: downtime,
+                              priority: move.priority, applied: true, reason: move.reason))
+        }
+
+        // Final positions are what the steps reach.
+        let finalPrimary = waves.primaryAt
+        let finalSecondary = waves.secondaryAt
+        var reasons: [String: String] = [:]
+        var dropped: [DroppedMove] = []
+        for (move, why) in waves.dropped {
+            let id = snapshot.vms[move.vm].id
+            dropped.append(DroppedMove(vm: id, from: move.from >= 0 ? hostID(problem, move.from) : nil, to: hostID(problem, move.to),
+                                       secondary: move.secondary ? true : nil, reason: why))
+            reasons[id] = "move to \(hostID(problem, move.to)) dropped: " + why
+        }
+
+        // Power management: hosts emptied under the consolidate goal go to standby, while HA
+        // admission control still holds.
+        if problem.goal == .consolidate && threshold >= 2 {
+            var occupied = [Bool](repeating: false, count: problem.hostCount)
+            for v in 0..<V where problem.vmActive[v] {
+                if finalPrimary[v] >= 0 { occupied[Int(finalPrimary[v])] = true }
+                if finalSecondary[v] >= 0 { occupied[Int(finalSecondary[v])] = true }
+            }
+            var connected = (0..<problem.hostCount).filter { waves.hostOn[$0] && problem.hostState[$0] == .connected || problem.hostState[$0] == .standby && waves.hostOn[$0] }
+            let standbyWave = waveCount + 1
+            var added = false
+            for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] {
+                let remaining = connected.filter { $0 != h }
+                guard remaining.count >= 1, admissionHolds(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: remaining) else { continue }
+                if snapshot.cluster.ha?.master == hostID(problem, h) || problem.haMaster == hostID(problem, h) { continue }
+                connected = remaining
+                steps.append(Step(wave: standbyWave, kind: .standby, host: hostID(problem, h), priority: 2, applied: true,
+                                  reason: "consolidate: host is empty; power management puts it in standby"))
+                added = true
+            }
+            if added { waveCount = standbyWave }
+        }
+
+        // Automation: which steps run by themselves.
+        for index in steps.indices {
+            steps[index].applied = isApplied(steps[index], snapshot: snapshot)
+        }
+        // A standby host brought back for an applied step is powered on too.
+        for index in steps.indices where steps[index].kind == .powerOn {
+            let host = steps[index].host
+            steps[index].applied = steps.contains { $0.applied && $0.to == host && $0.kind != .powerOn }
+        }
+        // Candidates for recommended initial placements.
+        var finalState = PlacementState(problem: problem)
+        for v in 0..<V where problem.vmActive[v] {
+            if finalPrimary[v] >= 0 { finalState.assign(v, to: Int(finalPrimary[v])) }
+            if finalSecondary[v] >= 0 { finalState.assignSecondary(v, to: Int(finalSecondary[v])) }
+        }
+        for index in steps.indices where steps[index].kind == .place && !steps[index].applied && steps[index].secondary != true {
+            guard let v = problem.vmIndex[steps[index].vm!] else { continue }
+            var state = finalState
+            state.unassign(v)
+            var ranked = state.rankedHosts(for: [v]).map { hostID(problem, $0) }
+            ranked.removeAll { $0 == steps[index].to }
+            steps[index].candidates = [steps[index].to!] + ranked.prefix(4)
+        }
+
+        steps.sort { a, b in
+            if a.wave != b.wave { return a.wave < b.wave }
+            return order(a.kind) < order(b.kind)
+        }
+        var waveSeconds = [Double](repeating: 0, count: waveCount)
+        for step in steps where step.wave >= 1 && step.wave <= waveCount {
+            waveSeconds[step.wave - 1] = max(waveSeconds[step.wave - 1], step.seconds)
+        }
+
+        var placement: [String: String] = [:]
+        var secondaries: [String: String] = [:]
+        var unplaced: [String] = []
+        for v in 0..<V where problem.vmActive[v] {
+            let id = snapshot.vms[v].id
+            if finalPrimary[v] >= 0 {
+                placement[id] = hostID(problem, Int(finalPrimary[v]))
+            } else {
+                unplaced.append(id)
+                if reasons[id] == nil { reasons[id] = result.reasons[v] ?? "no feasible host" }
+            }
+            if problem.vmIsFT[v] {
+                if finalSecondary[v] >= 0 {
+                    secondaries[id] = hostID(problem, Int(finalSecondary[v]))
+                } else if finalPrimary[v] >= 0, reasons[id] == nil {
+                    reasons[id] = result.reasons[v] ?? "unprotected: no host for its FT secondary"
+                }
+            }
+        }
+        let objective = Score.evaluate(problem, placement: finalPrimary.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 },
+                                       secondaries: finalSecondary)
+        var status = result.status
+        if !dropped.isEmpty && status == .optimal { status = .feasible }
+        var plan = Plan(status: status, solver: solverID, automation: snapshot.cluster.automation, objective: objective,
+                        bound: result.bound, gap: nil, seconds: result.seconds, placement: placement,
+                        secondaries: secondaries, unplaced: unplaced, reasons: reasons, haMaster: problem.haMaster, steps: steps)
+        if let bound = result.bound {
+            let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
+            plan.gap = goal > 0 ? max(0, (goal - bound) / goal) : 0
+        }
+        plan.dropped = dropped
+        plan.waveSeconds = waveSeconds
+        plan.estimatedSeconds = waveSeconds.reduce(0, +)
+        return plan
+    }
+
+    static func order(_ kind: Step.Kind) -> Int {
+        switch kind {
+        case .elect: return 0
+        case .powerOn: return 1
+        case .promote: return 2
+        case .restart: return 3
+        case .place: return 4
+        case .migrate: return 5
+        case .standby: return 6
+        }
+    }
+
+    /// SPEC section 3: HA steps always run; otherwise the VM's automation (or the cluster's)
+    /// decides: manual applies nothing, partial applies placements only, full applies all.
+    static func isApplied(_ step: Step, snapshot: Snapshot) -> Bool {
+        switch step.kind {
+        case .restart, .promote, .elect: return true
+        case .standby, .powerOn: return snapshot.cluster.automation == .full
+        case .place, .migrate:
+            let vm = snapshot.vms.first { $0.id == step.vm }
+            let level = vm?.effectiveAutomation(cluster: snapshot.cluster.automation) ?? .full
+            switch level {
+            case .disabled, .manual: return false
+            case .partial: return step.kind == .place
+            case .full: return true
+            }
+        }
+    }
+
+    /// The aggregate admission check over a given set of connected hosts.
+    static func admissionHolds(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: [Int]) -> Bool {
+        guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return true }
+        for r in 0..<problem.resourceCount {
+            let limits = hosts.map { problem.limit($0, r) }.sorted(by: >)
+            let reserve = limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+            var total: Int64 = 0
+            for v in 0..<problem.vmCount where problem.vmActive[v] {
+                if primaries[v] >= 0 { total += problem.demand(v, r) }
+                if secondaries[v] >= 0 { total += problem.demand(v, r) }
+            }
+            if total > reserve { return false }
+        }
+        return true
+    }
+}

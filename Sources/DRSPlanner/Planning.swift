@@ -1,0 +1,115 @@
+import DRSModel
+import DRSHeuristics
+import DRSExact
+
+/// Why planning stopped without a plan to print.
+public enum PlanningError: Error, CustomStringConvertible {
+    /// The solver's plan broke a hard constraint; it is never printed as a success.
+    case checkFailed([CheckViolation])
+    /// The hard constraints cannot all hold (for example a host that cannot be emptied).
+    case infeasible(String, Plan)
+    case unknownSolver(String)
+
+    public var description: String {
+        switch self {
+        case let .checkFailed(violations):
+            return "internal error: the plan failed the checker:\n" + violations.map { "  \($0)" }.joined(separator: "\n")
+        case let .infeasible(message, _): return message
+        case let .unknownSolver(name):
+            return "--solver: unknown solver \"\(name)\"; known: \(SolverCatalog.names.joined(separator: ", "))"
+        }
+    }
+}
+
+/// The solvers `drs plan --solver` knows, by their stable ids.
+public enum SolverCatalog {
+    public static let names = ["auto", "exact", "greedy"]
+
+    /// The solver for a name; `auto` picks exact for small snapshots, greedy otherwise.
+    public static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
+        switch name {
+        case "greedy": return GreedySolver()
+        case "exact", "exact-glpk": return ExactSolver()
+        case "auto":
+            let active = snapshot.vms.filter { $0.powerState == .on }.count
+            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver() : GreedySolver()
+        default: throw PlanningError.unknownSolver(name)
+        }
+    }
+}
+
+extension Planner {
+    /// Plans and checks: returns a plan only when the independent checker accepts it. A plan
+    /// whose final state still breaks a constraint the input had (a VM left on a host entering
+    /// maintenance, say) is reported as infeasible, with the blocking VMs named.
+    public static func checkedPlan(_ snapshot: Snapshot, solver: any PlacementSolver,
+                                   options: SolveOptions = SolveOptions()) throws -> Plan {
+        var plan = try plan(snapshot, solver: solver, options: options)
+        let violations = PlanChecker.check(snapshot, plan)
+        if violations.isEmpty { return plan }
+        // Constraints the input broke that the plan could not repair are infeasibility, not bugs.
+        let blocking = blockingVMs(snapshot, plan)
+        if !blocking.isEmpty {
+            plan.status = .infeasible
+            let lines = blocking.map { "  \($0.vm): \($0.why)" }.joined(separator: "\n")
+            throw PlanningError.infeasible("cannot reach a state that satisfies every hard constraint; blocking VMs:\n\(lines)", plan)
+        }
+        throw PlanningError.checkFailed(violations)
+    }
+
+    /// VMs the plan leaves on hosts that cannot keep them, with the reason.
+    public static func blockingVMs(_ snapshot: Snapshot, _ plan: Plan) -> [(vm: String, why: String)] {
+        let states = Dictionary(snapshot.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+        var result: [(String, String)] = []
+        for vm in snapshot.vms where vm.powerState == .on {
+            guard let host = plan.placement[vm.id], let state = states[host], state != .connected else { continue }
+            if vm.automation == .disabled {
+                result.append((vm.id, "automation is disabled, so it cannot leave \(host) (\(state.rawValue))"))
+            } else {
+                let why = plan.reasons[vm.id] ?? "no other host can take it within capacity and the hard rules"
+                result.append((vm.id, "stays on \(host) (\(state.rawValue)): \(why)"))
+            }
+        }
+        return result
+    }
+
+    /// The snapshot that results from carrying out only the applied steps, after checking that
+    /// those steps alone are safe. Throws `checkFailed` when the applied subset is not.
+    public static func applied(_ snapshot: Snapshot, plan: Plan) throws -> Snapshot {
+        var next = snapshot
+        var appliedPlan = plan
+        appliedPlan.steps = plan.steps.filter(\.applied)
+        var vmIndex: [String: Int] = [:]
+        for (v, vm) in next.vms.enumerated() { vmIndex[vm.id] = v }
+        var hostIndex: [String: Int] = [:]
+        for (h, host) in next.hosts.enumerated() { hostIndex[host.id] = h }
+        for step in appliedPlan.steps {
+            switch step.kind {
+            case .elect: next.cluster.ha?.master = step.host
+            case .standby: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .standby }
+            case .powerOn: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .connected }
+            case .promote:
+                guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
+                next.vms[v].host = step.to
+                next.vms[v].ft?.secondaryHost = nil
+            case .place, .restart, .migrate:
+                guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
+                if step.secondary == true { next.vms[v].ft?.secondaryHost = step.to } else { next.vms[v].host = step.to }
+            }
+        }
+        // The applied plan must end where it says and be safe at every wave.
+        appliedPlan.placement = [:]
+        appliedPlan.secondaries = [:]
+        appliedPlan.unplaced = []
+        let states = Dictionary(next.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+        for vm in next.vms where vm.powerState == .on {
+            if let host = vm.host, states[host] != .failed { appliedPlan.placement[vm.id] = host } else { appliedPlan.unplaced.append(vm.id) }
+            if let secondary = vm.ft?.secondaryHost, states[secondary] != .failed { appliedPlan.secondaries[vm.id] = secondary }
+        }
+        var violations = PlanChecker.check(snapshot, appliedPlan)
+        // Leaving a VM on a maintenance host is allowed when its move is only recommended.
+        violations.removeAll { $0.wave == nil && $0.message.contains("which is maintenance") }
+        if !violations.isEmpty { throw PlanningError.checkFailed(violations) }
+        return next
+    }
+}

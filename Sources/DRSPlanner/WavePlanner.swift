@@ -1,0 +1,213 @@
+import DRSModel
+
+/// One pending change of where a VM (or its FT secondary) runs.
+struct Move {
+    var vm: Int
+    var secondary: Bool
+    /// -1 when the VM is not running (new or restarting).
+    var from: Int
+    var to: Int
+    var priority: Int
+    var reason: String
+    /// A temporary stop on the way to `finalTarget` (multi-hop).
+    var isHop = false
+}
+
+/// Turns a target placement into ordered waves (SPEC section 3). Each wave starts only moves
+/// whose destinations have room at that moment, counting a migrating VM on both hosts, that
+/// keep every hard rule, and that keep each host within `maxConcurrentPerHost` live
+/// migrations. Mandatory moves go first, then by priority. A blocked move is routed through a
+/// temporary host with room (one hop); when nothing can start, the lowest-priority blocked
+/// move is dropped and said so, and the reported placement is what the steps reach.
+///
+/// Complexity: O(waves x pending units x (R + rules per VM)).
+struct WavePlanner {
+    let problem: Problem
+    var load: [Int64]
+    /// Per hard anti-affinity rule: host -> members present (both ends while migrating).
+    var antiPresence: [[Int32: Int32]]
+    /// Hosts where each VM's primary / secondary currently is (-1 none).
+    var primaryAt: [Int32]
+    var secondaryAt: [Int32]
+    var hostOn: [Bool]
+    var dropped: [(Move, String)] = []
+    var scheduled: [(wave: Int, move: Move)] = []
+    var poweredOn: [(wave: Int, host: Int)] = []
+
+    init(problem: Problem) {
+        self.problem = problem
+        let initial = PlacementStateSnapshot(problem)
+        load = initial.load
+        primaryAt = problem.vmInitialHost.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 }
+        secondaryAt = problem.vmInitialSecondary
+        antiPresence = [[Int32: Int32]](repeating: [:], count: problem.antiAffinity.count)
+        for (rule, members) in problem.antiAffinity.enumerated() {
+            for v in members where primaryAt[Int(v)] >= 0 { antiPresence[rule][primaryAt[Int(v)], default: 0] += 1 }
+        }
+        hostOn = problem.hostState.map { $0 == .connected }
+    }
+
+    func demand(_ v: Int, _ r: Int) -> Int64 { problem.demand(v, r) }
+
+    /// Whether the unit's moves can all start now, given what this wave already started.
+    func canStart(_ unit: [Move], concurrency: [Int]) -> Bool {
+        let H = problem.hostCount, R = problem.resourceCount
+        var extra: [Int: [Int64]] = [:]
+        var migrations: [Int: Int] = [:]
+        for move in unit {
+            let to = move.to
+            if !hostOn[to] && problem.hostState[to] != .standby { return false }
+            if problem.hostState[to] == .maintenance || problem.hostState[to] == .failed { return false }
+            var amounts = extra[to] ?? [Int64](repeating: 0, count: R)
+            for r in 0..<R { amounts[r] += demand(move.vm, r) }
+            extra[to] = amounts
+            if move.from >= 0 {
+                migrations[move.from, default: 0] += 1
+                migrations[to, default: 0] += 1
+            }
+            if move.secondary {
+                if primaryAt[move.vm] == Int32(to) { return false }
+                if unit.contains(where: { !$0.secondary && $0.vm == move.vm && $0.to == to }) { return false }
+            } else {
+                if secondaryAt[move.vm] == Int32(to) { return false }
+                if !problem.allows(move.vm, to) { return false }
+                for rule in problem.vmAntiAffinity[move.vm] {
+                    var present = Int(antiPresence[Int(rule)][Int32(to)] ?? 0)
+                    if primaryAt[move.vm] == Int32(to) { present -= 1 }
+                    let partners = unit.filter { !$0.secondary && $0.vm != move.vm && $0.to == to && problem.vmAntiAffinity[$0.vm].contains(rule) }
+                    if present + partners.count > 0 { return false }
+                }
+            }
+        }
+        for (host, amounts) in extra {
+            for r in 0..<R where load[r * H + host] + amounts[r] > problem.limit(host, r) { return false }
+        }
+        let maximum = problem.snapshot.cluster.migration.maxConcurrentPerHost
+        for (host, count) in migrations where concurrency[host] + count > maximum { return false }
+        return true
+    }
+
+    mutating func start(_ unit: [Move], wave: Int, concurrency: inout [Int]) {
+        let H = problem.hostCount
+        for move in unit {
+            if !hostOn[move.to] {
+                hostOn[move.to] = true
+                poweredOn.append((wave, move.to))
+            }
+            for r in 0..<problem.resourceCount { load[r * H + move.to] += demand(move.vm, r) }
+            if move.from >= 0 {
+                concurrency[move.from] += 1
+                concurrency[move.to] += 1
+            }
+            if move.secondary {
+                if secondaryAt[move.vm] < 0 { secondaryAt[move.vm] = Int32(move.to) }
+            } else {
+                for rule in problem.vmAntiAffinity[move.vm] { antiPresence[Int(rule)][Int32(move.to), default: 0] += 1 }
+                if primaryAt[move.vm] < 0 { primaryAt[move.vm] = Int32(move.to) }
+            }
+            scheduled.append((wave, move))
+        }
+    }
+
+    /// Releases the sources of the wave's migrations and settles positions.
+    mutating func finish(wave: Int) {
+        let H = problem.hostCount
+        for (w, move) in scheduled where w == wave {
+            if move.from >= 0 {
+                for r in 0..<problem.resourceCount { load[r * H + move.from] -= demand(move.vm, r) }
+                if !move.secondary {
+                    for rule in problem.vmAntiAffinity[move.vm] { antiPresence[Int(rule)][Int32(move.from), default: 0] -= 1 }
+                }
+            }
+            if move.secondary { secondaryAt[move.vm] = Int32(move.to) } else { primaryAt[move.vm] = Int32(move.to) }
+        }
+    }
+
+    /// Schedules units (moves that must start together) into waves; returns the wave count.
+    mutating func schedule(_ initialUnits: [[Move]]) -> Int {
+        var pending = initialUnits.sorted { a, b in
+            let pa = a.map(\.priority).min()!, pb = b.map(\.priority).min()!
+            return pa < pb
+        }
+        var hopped = Set<Int>()
+        var wave = 0
+        while !pending.isEmpty {
+            wave += 1
+            var concurrency = [Int](repeating: 0, count: problem.hostCount)
+            var started = false
+            var remaining: [[Move]] = []
+            for unit in pending {
+                if canStart(unit, concurrency: concurrency) {
+                    start(unit, wave: wave, concurrency: &concurrency)
+                    started = true
+                } else {
+                    remaining.append(unit)
+                }
+            }
+            if !started {
+                // Deadlock: route one blocked single migration through a host with room.
+                var resolved = false
+                for (index, unit) in remaining.enumerated() where unit.count == 1 && unit[0].from >= 0 && !hopped.contains(unit[0].vm * 2 + (unit[0].secondary ? 1 : 0)) {
+                    let move = unit[0]
+                    if let via = hopHost(for: move, concurrency: concurrency) {
+                        var first = move
+                        first.to = via
+                        first.isHop = true
+                        first.reason = "temporary stop on \(problem.snapshot.hosts[via].id) to break a deadlock; " + move.reason
+                        start([first], wave: wave, concurrency: &concurrency)
+                        var second = move
+                        second.from = via
+                        remaining[index] = [second]
+                        hopped.insert(move.vm * 2 + (move.secondary ? 1 : 0))
+                        resolved = true
+                        break
+                    }
+                }
+                if !resolved {
+                    // Drop the lowest-priority blocked unit (the last after sorting).
+                    let victim = remaining.removeLast()
+                    for move in victim {
+                        dropped.append((move, "no order of feasible waves reaches it: its destination \(problem.snapshot.hosts[move.to].id) never has room or a rule blocks it, and no host with room can take it on the way"))
+                    }
+                    wave -= 1
+                    pending = remaining
+                    continue
+                }
+            }
+            finish(wave: wave)
+            pending = remaining
+        }
+        return wave
+    }
+
+    func hopHost(for move: Move, concurrency: [Int]) -> Int? {
+        var best: (Double, Int)?
+        let H = problem.hostCount
+        for h in 0..<H where h != move.from && h != move.to && hostOn[h] && problem.hostState[h] == .connected {
+            var candidate = move
+            candidate.to = h
+            guard canStart([candidate], concurrency: concurrency) else { continue }
+            var slack = 0.0
+            for r in 0..<problem.resourceCount where problem.limit(h, r) > 0 {
+                slack += Double(problem.limit(h, r) - load[r * H + h]) / Double(problem.limit(h, r))
+            }
+            if best == nil || slack > best!.0 { best = (slack, h) }
+        }
+        return best?.1
+    }
+}
+
+/// Loads of the state before the plan (active VMs on non-failed hosts, secondaries).
+struct PlacementStateSnapshot {
+    var load: [Int64]
+
+    init(_ problem: Problem) {
+        let H = problem.hostCount
+        load = [Int64](repeating: 0, count: H * problem.resourceCount)
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            for h in [problem.vmInitialHost[v], problem.vmInitialSecondary[v]] where h >= 0 {
+                for r in 0..<problem.resourceCount { load[r * H + Int(h)] += problem.demand(v, r) }
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@_exported import DRSModel
+@_exported import DRSHeuristics
+@_exported import DRSExact
+@_exported import DRSPlanner

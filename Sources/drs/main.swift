@@ -1,0 +1,296 @@
+import ArgumentParser
+import Foundation
+import OpenDRS
+
+/// Exit codes (SPEC section 5): 0 plan written, 2 invalid input, 3 infeasible, 1 anything else.
+enum ExitStatus {
+    static let invalidInput: Int32 = 2
+    static let infeasible: Int32 = 3
+}
+
+struct InputFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Reads SNAPSHOT ("-" for standard input) and validates it; bad input exits 2.
+func loadSnapshot(_ path: String) throws -> Snapshot {
+    let bytes = try readInput(path)
+    do {
+        return try Snapshot.read(json: bytes)
+    } catch {
+        let name = path == "-" ? "<stdin>" : path
+        let lines = error.issues.map { "\(name): \($0)" }.joined(separator: "\n")
+        throw ExitFailure(code: ExitStatus.invalidInput, message: lines + "\n\(error.issues.count) problem(s) in the snapshot; nothing was solved.")
+    }
+}
+
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" {
+        return Array(FileHandle.standardInput.readDataToEndOfFile())
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ExitFailure(code: ExitStatus.invalidInput, message: "\(path): cannot read the file (does it exist?)")
+    }
+    return Array(data)
+}
+
+struct ExitFailure: Error {
+    var code: Int32
+    var message: String
+}
+
+func fail(_ failure: ExitFailure) -> Never {
+    FileHandle.standardError.write((failure.message + "\n").data(using: .utf8)!)
+    exit(failure.code)
+}
+
+/// Runs a command body, mapping failures to the SPEC's exit codes.
+func withExitCodes(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as ExitFailure {
+        fail(failure)
+    } catch let error as PlanningError {
+        switch error {
+        case let .infeasible(message, _): fail(ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message))
+        case .unknownSolver: fail(ExitFailure(code: ExitStatus.invalidInput, message: error.description))
+        case .checkFailed: fail(ExitFailure(code: 1, message: error.description))
+        }
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        fail(ExitFailure(code: 1, message: "error: \(error)"))
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, text
+}
+
+struct PlanOptions: ParsableArguments {
+    @Option(name: .long, help: "Solver: auto, exact, or a heuristic name (greedy).")
+    var solver: String = "auto"
+
+    @Option(name: .long, help: "Time limit in seconds.")
+    var timeLimit: Double = 10
+
+    @Option(name: .long, help: "Output format: json or text.")
+    var format: OutputFormat = .json
+
+    @Option(name: .long, help: "Seed for randomised solvers.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds") }
+    }
+}
+
+/// Plans, checks, prints; exit 3 when infeasible.
+func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: String?, inputPath: String?) throws {
+    let solver = try SolverCatalog.solver(named: options.solver, for: snapshot)
+    let plan: Plan
+    do {
+        plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+    } catch let PlanningError.infeasible(message, partial) {
+        if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
+        throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
+    }
+    if let apply {
+        try writeApplied(snapshot, plan: plan, to: apply, inputPath: inputPath)
+    }
+    switch options.format {
+    case .json: print(JSONWriter.write(plan.json), terminator: "")
+    case .text: print(TextReport.render(snapshot, plan), terminator: "")
+    }
+}
+
+func writeApplied(_ snapshot: Snapshot, plan: Plan, to path: String, inputPath: String?) throws {
+    let target = URL(fileURLWithPath: path).standardizedFileURL
+    if let inputPath, inputPath != "-", URL(fileURLWithPath: inputPath).standardizedFileURL.resolvingSymlinksInPath() == target.resolvingSymlinksInPath() {
+        throw ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(path) is the input snapshot; write the result to a new file, the input is never overwritten")
+    }
+    let next = try Planner.applied(snapshot, plan: plan)
+    let text = JSONWriter.write(next.json)
+    let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+        try Data(text.utf8).write(to: temporary)
+        if FileManager.default.fileExists(atPath: target.path) {
+            _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: target)
+        }
+    } catch {
+        try? FileManager.default.removeItem(at: temporary)
+        throw ExitFailure(code: 1, message: "--apply: cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
+struct Drs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drs",
+        abstract: "OpenDRS: placement, migration plans, HA and FT for virtualized clusters.",
+        subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self]
+    )
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Write a migration plan for a snapshot.")
+
+    @Argument(help: "Snapshot JSON file, or - for standard input.")
+    var snapshot: String
+
+    @OptionGroup var options: PlanOptions
+
+    @Option(name: .long, help: "Also write the snapshot after the applied steps to this file (never the input).")
+    var apply: String?
+
+    func run() throws {
+        try withExitCodes {
+            let input = try loadSnapshot(snapshot)
+            try planAndPrint(input, options: options, apply: apply, inputPath: snapshot)
+        }
+    }
+}
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check a snapshot only.")
+
+    @Argument(help: "Snapshot JSON file, or - for standard input.")
+    var snapshot: String
+
+    func run() throws {
+        try withExitCodes {
+            let input = try loadSnapshot(snapshot)
+            let active = input.vms.filter { $0.powerState == .on }.count
+            print("\(snapshot == "-" ? "<stdin>" : snapshot): valid (\(input.hosts.count) hosts, \(input.vms.count) VMs, \(active) powered on, \(input.rules.count) rules)")
+        }
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify a plan against a snapshot, independently of the solver.")
+
+    @Argument(help: "Snapshot JSON file, or - for standard input.")
+    var snapshot: String
+
+    @Argument(help: "Plan JSON file.")
+    var plan: String
+
+    func run() throws {
+        try withExitCodes {
+            if snapshot == "-" && plan == "-" { throw ExitFailure(code: ExitStatus.invalidInput, message: "only one of SNAPSHOT and PLAN can be - (standard input)") }
+            let input = try loadSnapshot(snapshot)
+            let planValue: Plan
+            do {
+                planValue = try Plan.read(json: try readInput(plan))
+            } catch let error as PlanReadError {
+                throw ExitFailure(code: ExitStatus.invalidInput, message: "\(plan): \(error.description)")
+            }
+            let violations = PlanChecker.check(input, planValue)
+            if violations.isEmpty {
+                let waves = Set(planValue.steps.map(\.wave)).count
+                print("plan OK: \(planValue.steps.count) steps in \(waves) waves; every hard constraint holds at every wave")
+            } else {
+                let lines = violations.map { "  \($0)" }.joined(separator: "\n")
+                throw ExitFailure(code: 1, message: "plan REJECTED: \(violations.count) violation(s):\n\(lines)")
+            }
+        }
+    }
+}
+
+struct FailoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "failover", abstract: "Plan the HA response to host failures.")
+
+    @Argument(help: "Snapshot JSON file, or - for standard input.")
+    var snapshot: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Hosts that fail.")
+    var fail: [String] = []
+
+    @Flag(name: .long, help: "Try every single-host failure and report what could not be restarted.")
+    var all = false
+
+    @OptionGroup var options: PlanOptions
+
+    func validate() throws {
+        if fail.isEmpty && !all { throw ValidationError("give --fail HOST... or --all") }
+        if !fail.isEmpty && all { throw ValidationError("--fail and --all exclude each other") }
+    }
+
+    func run() throws {
+        try withExitCodes {
+            var input = try loadSnapshot(snapshot)
+            if all {
+                try FailoverSweep.run(input, options: options)
+                return
+            }
+            for host in fail {
+                guard let index = input.hosts.firstIndex(where: { $0.id == host }) else {
+                    throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: unknown host \"\(host)\"")
+                }
+                input.hosts[index].state = .failed
+            }
+            try planAndPrint(input, options: options, apply: nil, inputPath: nil)
+        }
+    }
+}
+
+struct EvacuateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evacuate", abstract: "Plan putting hosts into maintenance mode.")
+
+    @Argument(help: "Snapshot JSON file, or - for standard input.")
+    var snapshot: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Hosts to put into maintenance.")
+    var host: [String] = []
+
+    @OptionGroup var options: PlanOptions
+
+    func validate() throws {
+        if host.isEmpty { throw ValidationError("give --host HOST...") }
+    }
+
+    func run() throws {
+        try withExitCodes {
+            var input = try loadSnapshot(snapshot)
+            for id in host {
+                guard let index = input.hosts.firstIndex(where: { $0.id == id }) else {
+                    throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
+                }
+                input.hosts[index].state = .maintenance
+            }
+            try planAndPrint(input, options: options, apply: nil, inputPath: nil)
+        }
+    }
+}
+
+/// `drs failover --all`: every single-host failure, planned for real.
+enum FailoverSweep {
+    static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
+        let solver = try SolverCatalog.solver(named: options.solver == "auto" ? "greedy" : options.solver, for: snapshot)
+        var lines: [String] = []
+        var anyLost = false
+        for host in snapshot.hosts where host.state == .connected {
+            var failed = snapshot
+            failed.hosts[failed.hosts.firstIndex(where: { $0.id == host.id })!].state = .failed
+            do {
+                let plan = try Planner.checkedPlan(failed, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+                let restarts = plan.steps.filter { $0.kind == .restart }.count
+                let lost = plan.unplaced
+                if lost.isEmpty {
+                    lines.append("\(host.id): ok, \(restarts) restarted")
+                } else {
+                    anyLost = true
+                    lines.append("\(host.id): \(lost.count) could not be restarted: " + lost.map { "\($0) (\(plan.reasons[$0] ?? "no room"))" }.joined(separator: "; "))
+                }
+            } catch let PlanningError.infeasible(message, _) {
+                anyLost = true
+                lines.append("\(host.id): infeasible: \(message)")
+            }
+        }
+        print(lines.joined(separator: "\n"))
+        print(anyLost ? "some single-host failures would leave VMs down" : "every single-host failure can be absorbed")
+    }
+}
+
+Drs.main()
