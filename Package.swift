@@ -33,7 +33,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenDRSTests",
-            dependencies: ["OpenDRS", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["OpenDRS", "drs", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )

@@ -25,7 +25,7 @@ public enum PlanChecker {
 private struct Replay {
     let snapshot: Snapshot
     let vmByID: [String: VirtualMachine]
-    let hostByID: [String: Host]
+    let hostByID: [String: ClusterHost]
     let limits: [String: [Int64]]
     let demands: [String: [Int64]]
     var state: [String: HostState]
@@ -91,7 +91,7 @@ private struct Replay {
 
     mutating func replayWave(_ wave: Int, _ steps: [Step]) {
         let maxConcurrent = snapshot.cluster.migration.maxConcurrentPerHost
-        // Host steps and promotions take effect at the start of the wave.
+        // ClusterHost steps and promotions take effect at the start of the wave.
         var goingToStandby: [String] = []
         for step in steps {
             switch step.kind {
@@ -200,7 +200,7 @@ private struct Replay {
                 fail(wave, "host \(host) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit[r])) (holds \(who))")
             }
         }
-        // Host states: only connected hosts hold VMs, except those already there at the start.
+        // ClusterHost states: only connected hosts hold VMs, except those already there at the start.
         for (vm, hosts) in moment.primary.sorted(by: { $0.key < $1.key }) {
             for host in hosts where state[host] != .connected {
                 if !strict && initialPrimary[vm] == host { continue }

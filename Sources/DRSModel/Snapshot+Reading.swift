@@ -243,9 +243,9 @@ struct SnapshotReader {
         return cluster
     }
 
-    mutating func readHost(_ value: JSONValue, _ path: String, resources: [String]) -> Host? {
+    mutating func readHost(_ value: JSONValue, _ path: String, resources: [String]) -> ClusterHost? {
         guard let members = members(value, path, known: ["id", "capacity", "state", "datastores"]) else { return nil }
-        var host = Host(id: "", capacity: [:])
+        var host = ClusterHost(id: "", capacity: [:])
         var hasId = false
         for (key, field) in members {
             switch key {

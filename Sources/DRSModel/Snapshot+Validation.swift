@@ -23,7 +23,7 @@ extension Snapshot {
     }
 
     /// The placeable limit of a host in milli-units, per resource in `resources` order.
-    public func limits(of host: Host) -> [Int64] {
+    public func limits(of host: ClusterHost) -> [Int64] {
         resources.map { Units.limit(capacity: host.capacity[$0] ?? 0, maxUtilization: maxUtilization(of: $0)) }
     }
 

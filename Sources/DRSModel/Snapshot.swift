@@ -4,11 +4,11 @@ public struct Snapshot: Codable, Sendable, Equatable {
     /// Resource dimension names, 1 to 16; units are the user's (MHz and MiB by convention).
     public var resources: [String] = ["cpu", "memory"]
     public var cluster: Cluster = Cluster()
-    public var hosts: [Host] = []
+    public var hosts: [ClusterHost] = []
     public var vms: [VirtualMachine] = []
     public var rules: [Rule] = []
 
-    public init(resources: [String] = ["cpu", "memory"], cluster: Cluster = Cluster(), hosts: [Host] = [],
+    public init(resources: [String] = ["cpu", "memory"], cluster: Cluster = Cluster(), hosts: [ClusterHost] = [],
                 vms: [VirtualMachine] = [], rules: [Rule] = []) {
         self.resources = resources
         self.cluster = cluster
@@ -36,7 +36,7 @@ public enum VMAutomation: String, Codable, Sendable, CaseIterable {
     case disabled, manual, partial, full
 }
 
-/// Host states: only `connected` hosts run VMs; `standby` hosts may be powered back on.
+/// ClusterHost states: only `connected` hosts run VMs; `standby` hosts may be powered back on.
 public enum HostState: String, Codable, Sendable, CaseIterable {
     case connected, maintenance, failed, standby
 }
@@ -114,7 +114,7 @@ public struct HASettings: Codable, Sendable, Equatable {
     }
 }
 
-public struct Host: Codable, Sendable, Equatable {
+public struct ClusterHost: Codable, Sendable, Equatable {
     public var id: String
     /// Per resource, in the snapshot's units; a resource not given is 0.
     public var capacity: [String: Double] = [:]
@@ -130,7 +130,7 @@ public struct Host: Codable, Sendable, Equatable {
 }
 
 public struct FaultTolerance: Codable, Sendable, Equatable {
-    /// Host of the secondary copy; nil when the secondary must be (re)created.
+    /// ClusterHost of the secondary copy; nil when the secondary must be (re)created.
     public var secondaryHost: String?
 
     public init(secondaryHost: String?) { self.secondaryHost = secondaryHost }
