@@ -23,7 +23,8 @@ let package = Package(
         .target(name: "DRSHeuristics", dependencies: ["DRSModel"]),
         .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK"]),
         .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
-        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench"]),
         .executableTarget(
             name: "drs",
             dependencies: [

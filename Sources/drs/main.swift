@@ -129,7 +129,8 @@ struct Drs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drs",
         abstract: "OpenDRS: placement, migration plans, HA and FT for virtualized clusters.",
-        subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self]
+        subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self,
+                      GenerateCommand.self, BenchCommand.self]
     )
 }
 

@@ -1,0 +1,4 @@
+import DRSModel
+
+/// Deterministic benchmark snapshot generators (`drs generate`).
+public enum Generator {}
