@@ -38,6 +38,24 @@ public enum Planner {
         return nil
     }
 
+    /// Which hard constraint a running VM breaks where it is (for a mandatory move's reason).
+    static func violationReason(_ problem: Problem, _ v: Int) -> String {
+        let snapshot = problem.snapshot
+        let h = problem.vmInitialHost[v]
+        let host = h >= 0 ? hostID(problem, Int(h)) : "?"
+        for rule in snapshot.rules where rule.isHard && rule.vms.contains(snapshot.vms[v].id) {
+            let partners = rule.vms.compactMap { problem.vmIndex[$0] }.filter { $0 != v && problem.vmInitialHost[$0] == h }
+            if rule.kind == .antiAffinity && !partners.isEmpty {
+                return "fixes rule \(rule.id): anti-affinity broken on \(host)"
+            }
+            if rule.kind == .affinity {
+                let hosts = Set(rule.vms.compactMap { problem.vmIndex[$0] }.map { problem.vmInitialHost[$0] }.filter { $0 >= 0 })
+                if hosts.count > 1 { return "fixes rule \(rule.id): affinity group split across hosts" }
+            }
+        }
+        return "fixes an overload: host \(host) is over its capacity limit"
+    }
+
     static func build(_ problem: Problem, result: SolverResult, solverID: String) -> Plan {
         let snapshot = problem.snapshot
         let V = problem.vmCount
@@ -51,7 +69,7 @@ public enum Planner {
             var priority = Int(result.movePriority[v])
             var reason = mandatoryReason(problem, v)
             if reason != nil { priority = 1 }
-            if priority == 1 && reason == nil { reason = "fixes a hard-constraint violation on \(hostID(problem, initial))" }
+            if priority == 1 && reason == nil { reason = violationReason(problem, v) }
             if priority == 0 { priority = max(2, threshold) }
             if reason == nil {
                 reason = problem.goal == .balance ? "balance: lowers the imbalance by more than its migration cost"

@@ -1,0 +1,225 @@
+import Testing
+import Foundation
+import OpenDRS
+
+/// A solver that returns a given target, to test the wave planner on chosen moves.
+struct FixedSolver: PlacementSolver {
+    let id = "fixed"
+    var target: [String: String]
+    var secondaries: [String: String] = [:]
+    var priority: UInt8 = 2
+
+    func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        var placement = [Int32](repeating: -1, count: problem.vmCount)
+        var second = problem.vmInitialSecondary
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            let id = problem.snapshot.vms[v].id
+            placement[v] = target[id].flatMap { problem.hostIndex[$0] }.map { Int32($0) } ?? problem.vmInitialHost[v]
+            if let s = secondaries[id], let h = problem.hostIndex[s] { second[v] = Int32(h) }
+        }
+        return SolverResult(status: .feasible, placement: placement, secondaries: second,
+                            movePriority: [UInt8](repeating: priority, count: problem.vmCount))
+    }
+}
+
+@Suite struct PlannerTests {
+    @Test(arguments: Fixtures.exampleNames)
+    func everyExampleValidatesPlansAndChecks(name: String) throws {
+        let snapshot = try Fixtures.example(name)
+        let plan = try Planner.checkedPlan(snapshot, solver: GreedySolver())
+        #expect(PlanChecker.check(snapshot, plan).isEmpty)
+        #expect(plan.unplaced.isEmpty)
+    }
+
+    @Test func examplesCoverTheFoundingScenario() {
+        #expect(Fixtures.exampleNames.contains("seed-figure-1.json"))
+        #expect(Fixtures.exampleNames.count >= 3)
+    }
+
+    @Test func commandLinePlanIsAcceptedByCheck() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        let planned = try Fixtures.drs(["plan", path])
+        #expect(planned.code == 0, "\(planned.err)")
+        let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-plan-\(getpid()).json")
+        try planned.out.write(to: planFile, atomically: true, encoding: .utf8)
+        let checked = try Fixtures.drs(["check", path, planFile.path])
+        #expect(checked.code == 0, "\(checked.err)")
+        #expect(checked.out.hasPrefix("plan OK"))
+        // The same snapshot through standard input gives the same placement.
+        let piped = try Fixtures.drs(["plan", "-"], stdin: try String(contentsOfFile: path, encoding: .utf8))
+        let a = try Plan.read(json: Array(planned.out.utf8)), b = try Plan.read(json: Array(piped.out.utf8))
+        #expect(a.placement == b.placement)
+    }
+
+    @Test func textFormatShowsStepsAndBars() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        let result = try Fixtures.drs(["plan", path, "--format", "text"])
+        #expect(result.code == 0)
+        #expect(result.out.contains("wave  kind"))
+        #expect(result.out.contains("Host utilization (before -> after):"))
+        #expect(result.out.contains("cpu    ["))
+    }
+
+    // MARK: Waves
+
+    /// Two full hosts (80 of 100 each) and a third with room for one VM.
+    func swapSnapshot(thirdCapacity: Double) -> Snapshot {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3", cpu: thirdCapacity, memory: thirdCapacity)]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 80, memory: 80), Fixtures.vm("b", on: "h2", cpu: 80, memory: 80)]
+        return s
+    }
+
+    @Test func swapBetweenFullHostsGoesThroughAThirdHost() throws {
+        let snapshot = swapSnapshot(thirdCapacity: 100)
+        let plan = try Planner.checkedPlan(snapshot, solver: FixedSolver(target: ["a": "h2", "b": "h1"]))
+        #expect(plan.placement == ["a": "h2", "b": "h1"])
+        #expect(plan.dropped.isEmpty)
+        let hops = plan.steps.filter { $0.to == "h3" }
+        #expect(hops.count == 1, "one VM takes a temporary stop on h3: \(plan.steps)")
+        #expect(plan.waveSeconds.count == 3)
+    }
+
+    @Test func swapWithNoRoomAnywhereDropsAndSaysWhy() throws {
+        let snapshot = swapSnapshot(thirdCapacity: 10)
+        let plan = try Planner.checkedPlan(snapshot, solver: FixedSolver(target: ["a": "h2", "b": "h1"]))
+        #expect(plan.dropped.count == 2, "\(plan.dropped)")
+        #expect(plan.dropped.allSatisfy { $0.reason.contains("no order of feasible waves") })
+        #expect(plan.placement == ["a": "h1", "b": "h2"], "the placement is what the steps reach")
+        #expect(plan.steps.isEmpty)
+    }
+
+    @Test func concurrencyLimitSpreadsMovesOverWaves() throws {
+        var s = Snapshot()
+        s.cluster.migration.maxConcurrentPerHost = 2
+        s.hosts = [Fixtures.host("src", cpu: 1000, memory: 1000), Fixtures.host("dst", cpu: 1000, memory: 1000)]
+        s.vms = (0..<7).map { Fixtures.vm("v\($0)", on: "src", cpu: 10, memory: 10) }
+        let target = Dictionary(uniqueKeysWithValues: s.vms.map { ($0.id, "dst") })
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: target))
+        #expect(plan.waveSeconds.count == 4, "7 moves at 2 per wave need 4 waves")
+        for wave in 1...4 { #expect(plan.steps.filter { $0.wave == wave }.count <= 2) }
+    }
+
+    @Test func bandwidthIsSharedAmongConcurrentMigrations() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("src", cpu: 1000, memory: 100000), Fixtures.host("dst", cpu: 1000, memory: 100000)]
+        s.vms = [Fixtures.vm("a", on: "src", cpu: 1, memory: 2500), Fixtures.vm("b", on: "src", cpu: 1, memory: 2500)]
+        let both = try Planner.checkedPlan(s, solver: FixedSolver(target: ["a": "dst", "b": "dst"]))
+        // Each sends 2500 MiB at 1250 / 2 MiB/s: 4 s + 1 s setup.
+        #expect(both.steps.allSatisfy { abs($0.seconds - 5) < 1e-9 })
+        let one = try Planner.checkedPlan(s, solver: FixedSolver(target: ["a": "dst"]))
+        #expect(abs(one.steps[0].seconds - 3) < 1e-9)
+        #expect(abs(both.estimatedSeconds - 5) < 1e-9)
+    }
+
+    @Test func antiAffinityPartnerLeavesBeforeTheOtherArrives() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 10, memory: 10), Fixtures.vm("b", on: "h2", cpu: 10, memory: 10)]
+        s.rules = [Rule(id: "apart", kind: .antiAffinity, vms: ["a", "b"], required: true)]
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["a": "h2", "b": "h3"]))
+        let wave = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.vm!, $0.wave) })
+        #expect(wave["b"]! < wave["a"]!)
+    }
+
+    // MARK: Automation and threshold
+
+    func automationSnapshot(_ level: AutomationLevel) -> Snapshot {
+        var s = Snapshot()
+        s.cluster.automation = level
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 0, master: "dead")
+        s.hosts = [Fixtures.host("h1", cpu: 1000, memory: 1000), Fixtures.host("h2", cpu: 1000, memory: 1000),
+                   Fixtures.host("dead", state: .failed)]
+        s.vms = [Fixtures.vm("running", on: "h1", cpu: 10, memory: 10), Fixtures.vm("new", on: nil, cpu: 10, memory: 10),
+                 Fixtures.vm("down", on: "dead", cpu: 10, memory: 10), Fixtures.vm("override", on: "h1", cpu: 10, memory: 10)]
+        return s
+    }
+
+    func appliedFlags(_ level: AutomationLevel, override: VMAutomation? = nil) throws -> [String: Bool] {
+        var s = automationSnapshot(level)
+        s.vms[3].automation = override
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["running": "h2", "new": "h2", "down": "h2", "override": "h2"]))
+        var flags: [String: Bool] = [:]
+        for step in plan.steps { flags[step.vm ?? "elect:\(step.host!)"] = step.applied }
+        return flags
+    }
+
+    @Test func manualAppliesOnlyHASteps() throws {
+        let flags = try appliedFlags(.manual)
+        #expect(flags == ["running": false, "new": false, "down": true, "override": false, "elect:h2": true])
+    }
+
+    @Test func partialAppliesPlacementsAndHASteps() throws {
+        let flags = try appliedFlags(.partial)
+        #expect(flags == ["running": false, "new": true, "down": true, "override": false, "elect:h2": true])
+    }
+
+    @Test func fullAppliesEverything() throws {
+        let flags = try appliedFlags(.full)
+        #expect(flags.values.allSatisfy { $0 })
+    }
+
+    @Test func perVMOverrideWins() throws {
+        #expect(try appliedFlags(.manual, override: .full)["override"] == true)
+        #expect(try appliedFlags(.full, override: .manual)["override"] == false)
+        #expect(try appliedFlags(.full, override: .partial)["override"] == false)
+    }
+
+    @Test func manualPlacementListsRankedCandidates() throws {
+        let s = automationSnapshot(.manual)
+        let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+        let place = try #require(plan.steps.first { $0.kind == .place })
+        #expect(place.applied == false)
+        #expect(place.candidates?.first == place.to)
+        #expect(Set(place.candidates ?? []) == ["h1", "h2"])
+    }
+
+    @Test func thresholdOneEmitsOnlyMandatorySteps() throws {
+        var s = try Fixtures.example("seed-figure-1.json")
+        s.cluster.migrationThreshold = 1
+        let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(plan.steps.isEmpty, "the seed cluster breaks no rule: \(plan.steps)")
+        s.hosts[3].state = .maintenance
+        let evacuation = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(!evacuation.steps.isEmpty)
+        #expect(evacuation.steps.allSatisfy { $0.priority == 1 })
+    }
+
+    @Test func everyStepRespectsTheThresholdAndBalancingHelps() throws {
+        var s = try Fixtures.example("seed-figure-1.json")
+        let problem = Problem(s)
+        let before = Score.evaluate(problem, placement: problem.vmInitialHost, secondaries: problem.vmInitialSecondary)
+        for threshold in 2...5 {
+            s.cluster.migrationThreshold = threshold
+            let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+            #expect(plan.steps.allSatisfy { $0.priority <= threshold })
+            // Threshold 2 prices the seed's moves out (about 20 s each at lambda 0.004/s cost more
+            // than their gain); from 3 on, balancing pays.
+            if threshold >= 3 { #expect(plan.objective.imbalance < before.imbalance) } else { #expect(plan.steps.isEmpty) }
+        }
+    }
+
+    // MARK: Apply
+
+    @Test func applyWritesTheNextSnapshotAndReplanningIsQuiet() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        let next = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-next-\(getpid()).json").path
+        let result = try Fixtures.drs(["plan", path, "--solver", "greedy", "--apply", next])
+        #expect(result.code == 0, "\(result.err)")
+        let applied = try Snapshot.read(json: Array(try Data(contentsOf: URL(fileURLWithPath: next))))
+        let again = try Planner.checkedPlan(applied, solver: GreedySolver())
+        #expect(again.steps.filter { $0.kind == .migrate }.isEmpty, "\(again.steps)")
+    }
+
+    @Test func applyNeverOverwritesTheInput() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-apply-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let input = folder.appendingPathComponent("in.json").path
+        let original = try String(contentsOfFile: Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path, encoding: .utf8)
+        try original.write(toFile: input, atomically: true, encoding: .utf8)
+        let result = try Fixtures.drs(["plan", input, "--apply", input])
+        #expect(result.code == 2)
+        #expect(result.err.contains("never overwritten"))
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == original)
+    }
+}
