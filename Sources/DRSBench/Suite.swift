@@ -1,0 +1,99 @@
+import DRSModel
+
+/// One line of a dataset manifest: how a snapshot file was generated and what is known of it.
+public struct ManifestEntry: Sendable, Equatable {
+    public var file: String
+    public var snapshotClass: String
+    public var seed: UInt64
+    public var hosts: Int
+    public var vms: Int
+    public var resources: Int
+    public var goal: String
+    public var rulesFraction: Double
+    public var knownOptimum: Double?
+    public var continuousBound: Double?
+
+    public init(_ generated: GeneratedSnapshot) {
+        let options = generated.options
+        file = options.fileName
+        snapshotClass = options.snapshotClass.rawValue
+        seed = options.seed
+        hosts = options.hosts
+        vms = options.vms
+        resources = options.resources
+        goal = options.effectiveGoal.rawValue
+        rulesFraction = options.rulesFraction
+        knownOptimum = generated.knownOptimum
+        continuousBound = generated.continuousBound
+    }
+
+    init?(json: JSONValue) {
+        guard case let .string(file)? = json["file"], case let .string(snapshotClass)? = json["class"] else { return nil }
+        func number(_ key: String) -> Double? { if case let .number(value)? = json[key] { return value } else { return nil } }
+        self.file = file
+        self.snapshotClass = snapshotClass
+        seed = UInt64(number("seed") ?? 0)
+        hosts = Int(number("hosts") ?? 0)
+        vms = Int(number("vms") ?? 0)
+        resources = Int(number("resources") ?? 0)
+        if case let .string(goal)? = json["goal"] { self.goal = goal } else { goal = "" }
+        rulesFraction = number("rulesFraction") ?? 0
+        knownOptimum = number("knownOptimum")
+        continuousBound = number("continuousBound")
+    }
+
+    public var json: JSONValue {
+        .object([("file", .string(file)), ("class", .string(snapshotClass)), ("seed", .number(Double(seed))),
+                 ("hosts", .number(Double(hosts))), ("vms", .number(Double(vms))), ("resources", .number(Double(resources))),
+                 ("goal", .string(goal)), ("rulesFraction", .number(rulesFraction)),
+                 ("knownOptimum", knownOptimum.map { .number($0) } ?? .null),
+                 ("continuousBound", continuousBound.map { .number($0) } ?? .null)])
+    }
+}
+
+/// A dataset manifest (`manifest.json` next to the snapshots).
+public enum Manifest {
+    /// The manifest text: the regeneration command, then one entry per snapshot, in file order.
+    public static func text(_ entries: [ManifestEntry], command: String) -> String {
+        JSONWriter.write(.object([("generator", .string("drs generate")), ("command", .string(command)),
+                                  ("snapshots", .array(entries.map(\.json)))]))
+    }
+
+    /// The entries of a manifest, by file name; empty when the text is not a manifest.
+    public static func read(_ bytes: [UInt8]) -> [String: ManifestEntry] {
+        guard let value = try? JSONParser.parse(bytes), case let .array(items)? = value["snapshots"] else { return [:] }
+        var entries: [String: ManifestEntry] = [:]
+        for item in items { if let entry = ManifestEntry(json: item) { entries[entry.file] = entry } }
+        return entries
+    }
+}
+
+/// Named, committed benchmark suites: fixed lists of generator options.
+public enum Suite {
+    public static let names = ["small"]
+
+    /// The options of a suite, in file order; nil for an unknown name.
+    public static func options(named name: String) -> [GeneratorOptions]? {
+        name == "small" ? small : nil
+    }
+
+    /// 36 snapshots, 4 to 16 hosts and 8 to 64 VMs: six classes, both goals, 1 to 4 resources.
+    public static var small: [GeneratorOptions] {
+        // (hosts, vms, resources, goal) per class; seeds count up across the suite.
+        let shapes: [(Int, Int, Int, Goal)] = [
+            (4, 8, 2, .consolidate), (4, 16, 2, .balance), (6, 24, 3, .consolidate),
+            (8, 32, 2, .balance), (12, 48, 4, .consolidate), (16, 64, 2, .balance),
+        ]
+        var list: [GeneratorOptions] = []
+        var seed: UInt64 = 1
+        for snapshotClass in SnapshotClass.allCases {
+            for (hosts, vms, resources, goal) in shapes {
+                let goalHere = snapshotClass == .knownOptimum && goal == .balance && hosts != 16 ? .consolidate : goal
+                list.append(GeneratorOptions(snapshotClass: snapshotClass, hosts: hosts, vms: vms, resources: resources,
+                                             seed: seed, goal: goalHere, rulesFraction: 0.25))
+                seed += 1
+            }
+        }
+        return list
+    }
+}
