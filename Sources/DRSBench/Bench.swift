@@ -1,0 +1,234 @@
+import DRSModel
+import DRSPlanner
+import DRSExact
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a benchmark ran: recorded in every result line so results can be reproduced.
+public struct BenchEnvironment: Sendable {
+    /// `git rev-parse --short HEAD`, or "unknown" outside a git checkout.
+    public var revision: String
+    /// Kernel, architecture, processor count and memory, e.g. "Linux 6.1.0 x86_64, 2 cpus, 24 GiB".
+    public var machine: String
+    public var glpk: String
+
+    public init(revision: String, machine: String, glpk: String) {
+        self.revision = revision
+        self.machine = machine
+        self.glpk = glpk
+    }
+
+    /// The environment of this process.
+    public static func current() -> BenchEnvironment {
+        BenchEnvironment(revision: gitRevision(), machine: machineDescription(), glpk: glpkVersion)
+    }
+
+    static func gitRevision() -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "rev-parse", "--short", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+        } catch {
+            return "unknown"
+        }
+    }
+
+    static func machineDescription() -> String {
+        var name = utsname()
+        uname(&name)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let info = ProcessInfo.processInfo
+        let gib = Int((Double(info.physicalMemory) / 1_073_741_824).rounded())
+        return "\(field(name.sysname)) \(field(name.release)) \(field(name.machine)), \(info.activeProcessorCount) cpus, \(gib) GiB"
+    }
+}
+
+/// Peak resident memory of this process, read from /proc/self/status (VmHWM) on Linux, else
+/// getrusage's ru_maxrss.
+public enum PeakMemory {
+    /// Resets the high-water mark (Linux: `5` into /proc/self/clear_refs), so the next reading
+    /// covers only what follows. Without it the reading is the peak of the whole process.
+    public static func reset() {
+        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            handle.write(Data("5".utf8))
+            try? handle.close()
+        }
+    }
+
+    /// Peak resident set size in KiB.
+    public static func kibibytes() -> Int {
+        if let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+                if let digits { return digits }
+            }
+        }
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss / 1024)
+        #endif
+    }
+}
+
+/// One benchmark run: one solver on one snapshot (a line of the JSON-lines output).
+public struct BenchRecord: Sendable {
+    /// Outcome of a run: the plan status, or `rejected` (the checker refused the plan),
+    /// `error` (the solver could not run, e.g. not available) or `invalid` (bad snapshot).
+    public var status: String
+    public var snapshot: String
+    public var snapshotClass: String
+    public var seed: UInt64?
+    public var hosts: Int
+    public var vms: Int
+    public var goal: String
+    public var knownOptimum: Double?
+    /// The name asked for (`--solvers`) and the id of the solver that ran.
+    public var solver: String
+    public var solverID: String?
+    public var objective: Objective?
+    public var bound: Double?
+    public var gap: Double?
+    /// Solve seconds as the plan reports them; wall seconds add planning into waves and checking.
+    public var seconds: Double?
+    public var wallSeconds: Double
+    public var peakMemoryKiB: Int
+    public var timeLimit: Double
+    public var message: String?
+    public var environment: BenchEnvironment
+
+    /// The goal term of the objective: active hosts (`consolidate`) or imbalance (`balance`).
+    public var goalTerm: Double? {
+        guard let objective else { return nil }
+        return goal == Goal.consolidate.rawValue ? Double(objective.activeHosts) : objective.imbalance
+    }
+
+    public var json: JSONValue {
+        func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
+        func rounded(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
+        var fields: [(key: String, value: JSONValue)] = [
+            ("snapshot", .string(snapshot)), ("class", .string(snapshotClass)), ("seed", seed.map { .number(Double($0)) } ?? .null),
+            ("hosts", .number(Double(hosts))), ("vms", .number(Double(vms))), ("goal", .string(goal)),
+            ("knownOptimum", optional(knownOptimum)), ("solver", .string(solver)),
+            ("solverId", solverID.map { .string($0) } ?? .null), ("status", .string(status)),
+        ]
+        if let objective {
+            fields += [("unplaced", .number(Double(objective.unplaced))),
+                       ("unprotected", .number(Double(objective.unprotectedByPriority.reduce(0, +)))),
+                       ("softViolations", .number(Double(objective.softViolations))),
+                       ("activeHosts", .number(Double(objective.activeHosts))),
+                       ("peakUtilization", rounded(objective.peakUtilization)), ("imbalance", rounded(objective.imbalance)),
+                       ("migrationSeconds", rounded(objective.migrationSeconds, 1e3)),
+                       ("migrations", .number(Double(objective.migrations))), ("cost", rounded(objective.cost)),
+                       ("goalTerm", goalTerm.map { rounded($0) } ?? .null)]
+        }
+        fields += [("bound", bound.map { rounded($0) } ?? .null), ("gap", gap.map { rounded($0) } ?? .null),
+                   ("seconds", seconds.map { rounded($0) } ?? .null), ("wallSeconds", rounded(wallSeconds)),
+                   ("peakMemoryKiB", .number(Double(peakMemoryKiB))), ("timeLimit", .number(timeLimit)),
+                   ("message", message.map { .string($0) } ?? .null),
+                   ("revision", .string(environment.revision)), ("machine", .string(environment.machine)),
+                   ("glpk", .string(environment.glpk))]
+        return .object(fields)
+    }
+
+    /// The record as one line of JSON (no newline).
+    public var line: String { JSONWriter.write(json, pretty: false) }
+}
+
+/// Runs solvers over snapshots for `drs bench`. Every plan goes through
+/// `Planner.checkedPlan` (the independent checker) before its numbers count.
+public enum Bench {
+    /// Runs one solver on one snapshot and records the outcome; never throws.
+    public static func run(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
+                           seed: UInt64 = 1, environment: BenchEnvironment) -> BenchRecord {
+        let className = entry?.snapshotClass ?? SnapshotClass.allCases.map(\.rawValue).sorted { $0.count > $1.count }
+            .first { file.hasPrefix($0 + "-") } ?? "unknown"
+        var record = BenchRecord(status: "error", snapshot: file, snapshotClass: className, seed: entry?.seed,
+                                 hosts: snapshot.hosts.count, vms: snapshot.vms.count, goal: snapshot.cluster.goal.rawValue,
+                                 knownOptimum: entry?.knownOptimum, solver: name, wallSeconds: 0, peakMemoryKiB: 0,
+                                 timeLimit: timeLimit, environment: environment)
+        PeakMemory.reset()
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let solver = try SolverCatalog.solver(named: name, for: snapshot)
+            record.solverID = solver.id
+            let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: timeLimit, seed: seed))
+            record.status = plan.status.rawValue
+            record.objective = plan.objective
+            record.bound = plan.bound
+            record.gap = plan.gap
+            record.seconds = plan.seconds
+        } catch let PlanningError.infeasible(message, partial) {
+            record.status = "infeasible"
+            record.objective = partial.objective
+            record.seconds = partial.seconds
+            record.message = String(message.prefix(300))
+        } catch let PlanningError.checkFailed(violations) {
+            record.status = "rejected"
+            record.message = "\(violations.count) checker violation(s): " + violations.prefix(3).map { "\($0)" }.joined(separator: "; ")
+        } catch {
+            record.status = "error"
+            record.message = String("\(error)".prefix(300))
+        }
+        let elapsed = clock.now - start
+        record.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        record.peakMemoryKiB = PeakMemory.kibibytes()
+        return record
+    }
+
+    /// The snapshot files named by `inputs`: files as given, directories' `*.json` (but not
+    /// `manifest.json`) sorted by name.
+    public static func files(_ inputs: [String]) throws -> [String] {
+        var files: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw BenchError.missing(input)
+            }
+            if isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: input)
+                    .filter { $0.hasSuffix(".json") && $0 != "manifest.json" }.sorted()
+                files += names.map { (input as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(input)
+            }
+        }
+        return files
+    }
+
+    /// The manifest entry of a snapshot file, from `manifest.json` in its directory (cached).
+    public static func manifestEntry(for path: String, cache: inout [String: [String: ManifestEntry]]) -> ManifestEntry? {
+        let directory = (path as NSString).deletingLastPathComponent
+        if cache[directory] == nil {
+            let manifestPath = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("manifest.json")
+            cache[directory] = FileManager.default.contents(atPath: manifestPath).map { Manifest.read(Array($0)) } ?? [:]
+        }
+        return cache[directory]?[(path as NSString).lastPathComponent]
+    }
+}
+
+/// Why `drs bench` could not start.
+public enum BenchError: Error, CustomStringConvertible {
+    case missing(String)
+    public var description: String {
+        switch self {
+        case let .missing(path): return "\(path): no such file or directory"
+        }
+    }
+}
