@@ -4,17 +4,23 @@ import DRSExact
 
 /// The solvers `drs plan --solver` knows, by their stable ids.
 public enum SolverCatalog {
-    public static let names = ["auto", "exact", "greedy"]
+    /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
+    public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
+    public static let names = ["auto", "exact", "greedy"] + constructive + ["local-search"]
 
-    /// The solver for a name; `auto` picks exact for small snapshots, greedy otherwise.
+    /// The solver for a name; `auto` picks exact for small snapshots (active VMs x hosts at most
+    /// `ExactSolver.autoLimit`), local search otherwise.
     public static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
         switch name {
         case "greedy": return GreedySolver()
         case "exact", "exact-glpk": return ExactSolver()
+        case "local-search": return LocalSearchSolver()
         case "auto":
             let active = snapshot.vms.filter { $0.powerState == .on }.count
-            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver() : GreedySolver()
-        default: throw PlanningError.unknownSolver(name)
+            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver() : LocalSearchSolver()
+        default:
+            if let rule = ConstructiveSolver.Rule(rawValue: name) { return ConstructiveSolver(rule) }
+            throw PlanningError.unknownSolver(name)
         }
     }
 }

@@ -1,0 +1,278 @@
+import DRSModel
+
+/// Constructive placement heuristics with the semantics of `GreedySolver`'s placement phase:
+/// running VMs stay where they may; only mandatory items move (new VMs, restarts, VMs on hosts
+/// that cannot keep them or that break hard rules), highest priority class first and, within a
+/// class, by decreasing size; an affinity group is one item; anti-affinity, vmHost rules and FT
+/// separation act as masks; admission control holds for new VMs; no running VM is evicted.
+/// With an empty (initial-placement) snapshot and goal `consolidate` these are vector bin
+/// packing heuristics.
+///
+/// - `ffd-l2`, `ffd-sum`, `ffd-max`: first fit decreasing, sizes being the L2 norm, the sum
+///   weighted by the average demand, or the largest component of the demand normalised by
+///   the average host limit. First fit follows the lane order: hosts running VMs, then empty
+///   connected hosts, then standby hosts. O(items log items + items x R log H) typical.
+/// - `dot-product`: best fit by the dot product of the normalised demand and the residual
+///   capacity after placement: smallest on an open host for `consolidate` (tightest, aligned
+///   fit; an empty host only when no open host fits), largest for `balance`. O(items x H x R / 8).
+/// - `least-loaded`: the host whose smallest remaining fraction of capacity after placement
+///   is largest (standby hosts last). O(items x H x R / 8).
+///
+/// Items with soft rules, and any item the vector scan cannot settle, take an exact O(H)
+/// scan that ranks hosts by added soft violations first.
+public struct ConstructiveSolver: PlacementSolver {
+    public enum Rule: String, Sendable, CaseIterable {
+        case ffdL2 = "ffd-l2"
+        case ffdSum = "ffd-sum"
+        case ffdMax = "ffd-max"
+        case dotProduct = "dot-product"
+        case leastLoaded = "least-loaded"
+
+        var isFirstFit: Bool { self == .ffdL2 || self == .ffdSum || self == .ffdMax }
+    }
+
+    public let rule: Rule
+    public var id: String { rule.rawValue }
+
+    public init(_ rule: Rule) { self.rule = rule }
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var run = ConstructiveRun(problem: problem, rule: rule)
+        run.placePending()
+        var result = run.result()
+        result.seconds = (clock.now - start).seconds
+        return result
+    }
+}
+
+/// One run of a constructive heuristic; `LocalSearchSolver` continues from its state.
+struct ConstructiveRun {
+    let problem: Problem
+    let rule: ConstructiveSolver.Rule
+    var state: PlacementState
+    var movePriority: [UInt8]
+    var reasons: [Int: String] = [:]
+    var pending: [[Int]]
+    var pendingSecondaries: [Int]
+    var index: ResidualIndex
+    /// Per lane (resource-major, like the residuals): the factor of each score term.
+    var scale: [Double]
+    /// Per lane: added to the score (keeps empty and standby hosts for last).
+    var bonus: [Double]
+    /// Per resource: 1 / average limit of receiving hosts (0 when that average is 0).
+    let normalizer: [Double]
+
+    static let emptyPenalty = -1e9
+    static let standbyPenalty = -2e9
+
+    init(problem: Problem, rule: ConstructiveSolver.Rule) {
+        self.problem = problem
+        self.rule = rule
+        var greedy = GreedyRun(problem: problem)
+        greedy.removeMandatory()
+        state = greedy.state
+        movePriority = greedy.movePriority
+        pending = greedy.pending
+        pendingSecondaries = greedy.pendingSecondaries
+        let R = problem.resourceCount, H = problem.hostCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        var normalizer = [Double](repeating: 0, count: R)
+        for r in 0..<R {
+            let total = receiving.reduce(0.0) { $0 + Double(problem.limit($1, r)) }
+            normalizer[r] = total > 0 ? Double(receiving.count) / total : 0
+        }
+        self.normalizer = normalizer
+        let state = self.state
+        let order = receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] > 0 }
+            + receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
+            + receiving.filter { problem.hostState[$0] != .connected }
+        index = ResidualIndex(problem: problem, order: order,
+                              residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
+                              open: { problem.hostReceives[$0] })
+        let L = index.laneCount
+        scale = [Double](repeating: 0, count: R * L)
+        bonus = [Double](repeating: 0, count: L)
+        for h in 0..<H {
+            let p = Int(index.hostPosition[h])
+            for r in 0..<R {
+                if rule == .leastLoaded {
+                    let capacity = problem.hostCapacity[r * H + h]
+                    scale[r * L + p] = capacity > 0 ? 1 / (capacity * Units.scale) : 0
+                } else {
+                    scale[r * L + p] = normalizer[r]
+                }
+            }
+            bonus[p] = bonusValue(h)
+        }
+    }
+
+    func bonusValue(_ h: Int) -> Double {
+        guard state.residents[h] == 0 else { return 0 }
+        if problem.hostState[h] == .standby { return Self.standbyPenalty }
+        return problem.goal == .consolidate ? Self.emptyPenalty : 0
+    }
+
+    /// Brings the lanes, tree and bonus of host `h` up to date with `state`. O(R log H).
+    mutating func touch(_ h: Int) {
+        if problem.hostReceives[h] {
+            let H = problem.hostCount
+            for r in 0..<problem.resourceCount { index.setResidual(h, r, problem.limit(h, r) - state.load[r * H + h]) }
+        }
+        index.refresh(h)
+        bonus[Int(index.hostPosition[h])] = bonusValue(h)
+    }
+
+    func totalDemand(_ members: [Int]) -> [Int64] {
+        var demand = [Int64](repeating: 0, count: problem.resourceCount)
+        for v in members { for r in 0..<problem.resourceCount { demand[r] += problem.demand(v, r) } }
+        return demand
+    }
+
+    /// The score coefficients for a demand (see `ResidualKernel.bestInBlock`).
+    func coefficients(_ demand: [Int64]) -> [Double] {
+        if rule == .leastLoaded { return [Double](repeating: 1, count: demand.count) }
+        let sign: Double = problem.goal == .consolidate ? -1 : 1
+        return demand.indices.map { sign * Double(demand[$0]) * normalizer[$0] }
+    }
+
+    var combine: ResidualKernel.Combine { rule == .leastLoaded ? .minimum : .sum }
+
+    /// Scalar score of host `h` for `demand` (the formula of the kernels, for the exact scan).
+    func score(_ h: Int, _ demand: [Int64], _ coefficient: [Double]) -> Double {
+        let L = index.laneCount, p = Int(index.hostPosition[h])
+        var combined = 0.0
+        for r in 0..<demand.count {
+            let term = coefficient[r] * (scale[r * L + p] * Double(index.residual[r * L + p] &- demand[r]))
+            if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
+        }
+        return bonus[p] + combined
+    }
+
+    /// Size of an item under the rule, from its normalised demand; `average` is the mean
+    /// normalised demand per resource (for `ffd-sum`).
+    func size(_ demand: [Int64], average: [Double]) -> Double {
+        var total = 0.0
+        for r in 0..<demand.count {
+            let x = Double(demand[r]) * normalizer[r]
+            switch rule {
+            case .ffdSum: total += average[r] * x
+            case .ffdMax: total = max(total, x)
+            default: total += x * x
+            }
+        }
+        return rule == .ffdSum || rule == .ffdMax ? total : total.squareRoot()
+    }
+
+    // MARK: Placement
+
+    /// Places the pending items, then the pending FT secondaries.
+    mutating func placePending() {
+        let R = problem.resourceCount
+        let demands = pending.map { totalDemand($0) }
+        var average = [Double](repeating: 0, count: R)
+        if !demands.isEmpty {
+            for demand in demands { for r in 0..<R { average[r] += Double(demand[r]) * normalizer[r] } }
+            for r in 0..<R { average[r] /= Double(demands.count) }
+        }
+        // Key: priority class (3 bits), then size decreasing (quantised), then item index.
+        let sizes = demands.map { size($0, average: average) }
+        let largest = max(sizes.max() ?? 1, 1e-300)
+        var keys: [(UInt64, Int32)] = []
+        keys.reserveCapacity(pending.count)
+        for (i, members) in pending.enumerated() {
+            let priority = UInt64(members.map { problem.vmPriority[$0] }.min() ?? 4)
+            let quantised = UInt64((sizes[i] / largest * Double(UInt32.max)).rounded())
+            keys.append(((priority << 32) | (UInt64(UInt32.max) - min(quantised, UInt64(UInt32.max))), Int32(i)))
+        }
+        keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        for (_, i) in keys {
+            let members = pending[Int(i)]
+            let isNew = members.contains { problem.vmInitialHost[$0] < 0 && !problem.vmNeedsRestart[$0] }
+            if isNew && !state.admits(members) {
+                for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
+                continue
+            }
+            if let h = host(for: members, demand: demands[Int(i)]) {
+                for v in members { state.assign(v, to: h) }
+                touch(h)
+            } else {
+                let reason = unplacedReason(members)
+                for v in members { reasons[v] = reason }
+            }
+        }
+        pending = []
+        let order = pendingSecondaries.sorted { problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1 }
+        for v in order where state.placement[v] >= 0 {
+            if let h = secondaryHost(for: v) {
+                state.assignSecondary(v, to: h)
+                touch(h)
+            } else {
+                reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+            }
+        }
+        pendingSecondaries = []
+    }
+
+    /// A host for the unplaced primaries `members` under the rule, or nil when none can take them.
+    func host(for members: [Int], demand: [Int64]) -> Int? {
+        let constrained = members.contains { !problem.vmSoftRules[$0].isEmpty }
+        if !constrained {
+            if rule.isFirstFit {
+                return index.firstFit(demand) { state.canPlace(members, on: $0) }
+            }
+            if let found = index.best(demand, scale: scale, bonus: bonus, coefficient: coefficients(demand), combine: combine),
+               state.canPlace(members, on: found.host) {
+                return found.host
+            }
+        }
+        return exactScan(demand: demand, soft: { h in members.reduce(0) { $0 + state.softDelta($1, on: h) } },
+                         can: { state.canPlace(members, on: $0) })
+    }
+
+    func secondaryHost(for v: Int) -> Int? {
+        let demand = totalDemand([v])
+        if rule.isFirstFit {
+            return index.firstFit(demand) { state.canPlaceSecondary(v, on: $0) }
+        }
+        if let found = index.best(demand, scale: scale, bonus: bonus, coefficient: coefficients(demand), combine: combine),
+           state.canPlaceSecondary(v, on: found.host) {
+            return found.host
+        }
+        return exactScan(demand: demand, soft: { _ in 0 }, can: { state.canPlaceSecondary(v, on: $0) })
+    }
+
+    /// Every host in lane order: fewest added soft violations, then the rule's preference
+    /// (lane order for first fit, the score otherwise). O(H x (R + rules)).
+    func exactScan(demand: [Int64], soft: (Int) -> Int, can: (Int) -> Bool) -> Int? {
+        let coefficient = coefficients(demand)
+        var best: (soft: Int, score: Double, host: Int)?
+        for p in 0..<index.laneCount {
+            let h = Int(index.positionHost[p])
+            guard h >= 0, can(h) else { continue }
+            let violations = soft(h)
+            let value = rule.isFirstFit ? -Double(p) : score(h, demand, coefficient)
+            if best == nil || violations < best!.soft || (violations == best!.soft && value > best!.score) {
+                best = (violations, value, h)
+            }
+        }
+        return best?.host
+    }
+
+    func unplacedReason(_ members: [Int]) -> String {
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
+        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
+        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
+        if !allowed.contains(where: { state.fits(members, on: $0) }) {
+            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
+        }
+        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
+    }
+
+    func result() -> SolverResult {
+        SolverResult(status: .feasible, placement: state.placement, secondaries: state.secondaries,
+                     movePriority: movePriority, reasons: reasons)
+    }
+}

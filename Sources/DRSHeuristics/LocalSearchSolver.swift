@@ -1,0 +1,346 @@
+import DRSModel
+
+/// Local search on the SPEC score, from the current placement completed by a constructive
+/// heuristic (`least-loaded` for `balance`, `ffd-l2` for `consolidate`).
+///
+/// - `balance`: seeded random moves (a VM from a heavily loaded host to a lightly loaded one,
+///   each picked by a tournament of 3) and swaps (two VMs exchange hosts), evaluated
+///   incrementally in O(R + rules of the VMs).
+/// - `consolidate`: host-emptying moves, lightest hosts first: every VM and FT secondary of a
+///   host goes to other running hosts (best fit by dot product) or the host is left as it was.
+///
+/// A change is accepted only when its benefit beats its migration cost at the cluster's
+/// threshold (`MigrationCost.priority(...) <= migrationThreshold`), and soft violations never
+/// grow. Threshold 1 allows no optional move. Stops at the time limit, after
+/// max(200, 20 x hosts) consecutive rejected tries (balance), or after one pass over the hosts
+/// (consolidate). The result is returned only if the one score function rates it better than
+/// the start. Equal seeds give equal results when the time limit is not reached.
+public struct LocalSearchSolver: PlacementSolver {
+    public let id = "local-search"
+
+    public init() {}
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start.advanced(by: .milliseconds(Int64(max(0, options.timeLimit) * 1000)))
+        var run = ConstructiveRun(problem: problem, rule: problem.goal == .consolidate ? .ffdL2 : .leastLoaded)
+        run.placePending()
+        let initial = run.result()
+        var result = initial
+        if problem.snapshot.cluster.migrationThreshold > 1 {
+            var search = LocalSearch(run: run, seed: options.seed, deadline: deadline)
+            if problem.goal == .balance { search.improveBalance() } else { search.improveConsolidation() }
+            let improved = search.run.result()
+            let before = Score.evaluate(problem, placement: initial.placement, secondaries: initial.secondaries)
+            let after = Score.evaluate(problem, placement: improved.placement, secondaries: improved.secondaries)
+            if after.isBetter(than: before) { result = improved }
+            result.nodes = search.accepted
+        }
+        result.seconds = (clock.now - start).seconds
+        return result
+    }
+}
+
+/// Per host, the VMs (primaries or secondaries) it holds, with O(1) insert and remove.
+struct HostMembers {
+    var lists: [[Int32]]
+    var slot: [Int32]
+
+    init(hostCount: Int, hosts: [Int32]) {
+        lists = [[Int32]](repeating: [], count: hostCount)
+        slot = [Int32](repeating: -1, count: hosts.count)
+        for (v, h) in hosts.enumerated() where h >= 0 {
+            slot[v] = Int32(lists[Int(h)].count)
+            lists[Int(h)].append(Int32(v))
+        }
+    }
+
+    mutating func move(_ v: Int, from: Int, to: Int) {
+        let i = Int(slot[v])
+        let last = lists[from].removeLast()
+        if last != Int32(v) {
+            lists[from][i] = last
+            slot[Int(last)] = Int32(i)
+        }
+        slot[v] = Int32(lists[to].count)
+        lists[to].append(Int32(v))
+    }
+}
+
+struct LocalSearch {
+    var run: ConstructiveRun
+    var random: SplitMix64
+    let deadline: ContinuousClock.Instant
+    let threshold: Int
+    var accepted = 0
+
+    init(run: ConstructiveRun, seed: UInt64, deadline: ContinuousClock.Instant) {
+        self.run = run
+        random = SplitMix64(seed: seed)
+        self.deadline = deadline
+        threshold = run.problem.snapshot.cluster.migrationThreshold
+    }
+
+    var problem: Problem { run.problem }
+
+    /// Migration seconds added by moving `v` from `source` to `target` (negative when it returns).
+    func secondsDelta(_ v: Int, from source: Int, to target: Int) -> Double {
+        let initial = Int(problem.vmInitialHost[v])
+        if initial == target { return -problem.vmMigration[v].seconds }
+        if initial == source { return problem.vmMigration[v].seconds }
+        return 0
+    }
+
+    func priority(benefit: Double, seconds: Double) -> Int {
+        seconds <= 0 ? 2 : MigrationCost.priority(goal: problem.goal, benefit: benefit, seconds: seconds)
+    }
+
+    mutating func record(_ v: Int, to target: Int, priority: Int) {
+        if Int(problem.vmInitialHost[v]) == target {
+            run.movePriority[v] = 0
+        } else if run.movePriority[v] != 1 {
+            run.movePriority[v] = UInt8(priority)
+        }
+    }
+
+    // MARK: Balance
+
+    mutating func improveBalance() {
+        let problem = self.problem
+        let H = problem.hostCount, R = problem.resourceCount
+        let counted = (0..<H).filter { problem.hostState[$0] == .connected }
+        guard counted.count > 1 else { return }
+        var mean = [Double](repeating: 0, count: R)
+        var terms = 0
+        for r in 0..<R {
+            var loadTotal = 0.0, capacityTotal = 0.0
+            for h in counted {
+                loadTotal += Double(run.state.load[r * H + h]) / Units.scale
+                capacityTotal += problem.hostCapacity[r * H + h]
+                if problem.hostCapacity[r * H + h] > 0 { terms += 1 }
+            }
+            mean[r] = capacityTotal > 0 ? loadTotal / capacityTotal : 0
+        }
+        guard terms > 0 else { return }
+        let T = Double(terms)
+        /// Sum of squared deviations of host h with `delta` (milli-units, per resource, of VM
+        /// `add` minus VM `remove`) applied.
+        func deviation(_ h: Int, add: Int = -1, remove: Int = -1) -> Double {
+            var total = 0.0
+            for r in 0..<R {
+                let capacity = problem.hostCapacity[r * H + h]
+                guard capacity > 0 else { continue }
+                var load = run.state.load[r * H + h]
+                if add >= 0 { load += problem.demand(add, r) }
+                if remove >= 0 { load -= problem.demand(remove, r) }
+                let d = Double(load) / Units.scale / capacity - mean[r]
+                total += d * d
+            }
+            return total
+        }
+        func signedLoad(_ h: Int) -> Double {
+            var total = 0.0
+            for r in 0..<R { total += run.state.utilization(h, r) - mean[r] }
+            return total
+        }
+        func fits(_ h: Int, add: Int, remove: Int = -1) -> Bool {
+            for r in 0..<R {
+                var load = run.state.load[r * H + h] + problem.demand(add, r)
+                if remove >= 0 { load -= problem.demand(remove, r) }
+                if load > problem.limit(h, r) { return false }
+            }
+            return true
+        }
+        func movable(_ v: Int) -> Bool { !problem.vmPinned[v] && problem.vmGroup[v] < 0 }
+        var sum = counted.reduce(0.0) { $0 + deviation($1) }
+        var members = HostMembers(hostCount: H, hosts: run.state.placement)
+        let maximumFailures = max(200, 20 * counted.count)
+        let maximumIterations = 50 * problem.vmCount + 1000
+        var failures = 0
+        var iteration = 0
+        let clock = ContinuousClock()
+        while failures < maximumFailures && iteration < maximumIterations {
+            if iteration & 63 == 0 && clock.now >= deadline { break }
+            iteration += 1
+            failures += 1
+            var source = counted[random.below(counted.count)]
+            var target = counted[random.below(counted.count)]
+            for _ in 0..<2 {
+                let s = counted[random.below(counted.count)]
+                if signedLoad(s) > signedLoad(source) { source = s }
+                let t = counted[random.below(counted.count)]
+                if signedLoad(t) < signedLoad(target) { target = t }
+            }
+            guard source != target, !members.lists[source].isEmpty else { continue }
+            let v = Int(members.lists[source][random.below(members.lists[source].count)])
+            guard movable(v) else { continue }
+            let before = (max(0, sum) / T).squareRoot()
+
+            // Move v: source -> target.
+            if fits(target, add: v) && problem.allows(v, target) && run.state.secondaries[v] != Int32(target) {
+                let newSum = sum - deviation(source) - deviation(target) + deviation(source, remove: v) + deviation(target, add: v)
+                let benefit = before - (max(0, newSum) / T).squareRoot()
+                let seconds = secondsDelta(v, from: source, to: target)
+                let p = priority(benefit: benefit, seconds: seconds)
+                if benefit > 1e-12 && p <= threshold && benefit - problem.lambda * seconds > 1e-12 {
+                    run.state.unassign(v)
+                    if run.state.canPlace([v], on: target) && run.state.softDelta(v, on: target) <= run.state.softDelta(v, on: source) {
+                        let old = deviation(source) + deviation(target)
+                        run.state.assign(v, to: target)
+                        sum += deviation(source) + deviation(target) - old
+                        members.move(v, from: source, to: target)
+                        record(v, to: target, priority: p)
+                        accepted += 1
+                        failures = 0
+                        continue
+                    }
+                    run.state.assign(v, to: source)
+                }
+            }
+
+            // Swap v (source -> target) with w (target -> source).
+            guard !members.lists[target].isEmpty else { continue }
+            let w = Int(members.lists[target][random.below(members.lists[target].count)])
+            guard movable(w), problem.vmSoftRules[v].isEmpty, problem.vmSoftRules[w].isEmpty,
+                  fits(target, add: v, remove: w), fits(source, add: w, remove: v),
+                  problem.allows(v, target), problem.allows(w, source),
+                  run.state.secondaries[v] != Int32(target), run.state.secondaries[w] != Int32(source) else { continue }
+            let newSum = sum - deviation(source) - deviation(target)
+                + deviation(source, add: w, remove: v) + deviation(target, add: v, remove: w)
+            let benefit = before - (max(0, newSum) / T).squareRoot()
+            let seconds = secondsDelta(v, from: source, to: target) + secondsDelta(w, from: target, to: source)
+            let p = priority(benefit: benefit, seconds: seconds)
+            guard benefit > 1e-12 && p <= threshold && benefit - problem.lambda * seconds > 1e-12 else { continue }
+            let old = deviation(source) + deviation(target)
+            run.state.unassign(v)
+            run.state.unassign(w)
+            if run.state.canPlace([v], on: target) {
+                run.state.assign(v, to: target)
+                if run.state.canPlace([w], on: source) {
+                    run.state.assign(w, to: source)
+                    sum += deviation(source) + deviation(target) - old
+                    members.move(v, from: source, to: target)
+                    members.move(w, from: target, to: source)
+                    record(v, to: target, priority: p)
+                    record(w, to: source, priority: p)
+                    accepted += 1
+                    failures = 0
+                    continue
+                }
+                run.state.unassign(v)
+            }
+            run.state.assign(v, to: source)
+            run.state.assign(w, to: target)
+        }
+    }
+
+    // MARK: Consolidate
+
+    mutating func improveConsolidation() {
+        let H = problem.hostCount, R = problem.resourceCount
+        let problem = self.problem
+        var primaries = HostMembers(hostCount: H, hosts: run.state.placement)
+        var secondaries = HostMembers(hostCount: H, hosts: run.state.secondaries)
+        var closed = [Bool](repeating: false, count: H)
+        func fill(_ h: Int) -> Double {
+            var total = 0.0
+            for r in 0..<R where problem.limit(h, r) > 0 {
+                total += Double(run.state.load[r * H + h]) / Double(problem.limit(h, r))
+            }
+            return total
+        }
+        let order = (0..<H).filter { problem.hostState[$0] == .connected && run.state.residents[$0] > 0 }
+            .map { ($0, fill($0)) }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
+        let clock = ContinuousClock()
+        for h in order {
+            if clock.now >= deadline { break }
+            let here = primaries.lists[h].map { Int($0) }
+            let hereSecondaries = secondaries.lists[h].map { Int($0) }
+            if here.contains(where: { problem.vmPinned[$0] || problem.vmGroup[$0] >= 0 }) { continue }
+            closed[h] = true
+            run.index.close(h)
+            var moved: [(v: Int, secondary: Bool, to: Int)] = []
+            var seconds = 0.0
+            var ok = true
+            let normalizer = run.normalizer
+            func size(_ v: Int) -> Double {
+                var total = 0.0
+                for r in 0..<R { total += Double(problem.demand(v, r)) * normalizer[r] }
+                return total
+            }
+            let keyed: [(v: Int, size: Double)] = here.map { ($0, size($0)) }
+            let sized = keyed.sorted { $0.size != $1.size ? $0.size > $1.size : $0.v < $1.v }.map(\.v)
+            for v in sized {
+                run.state.unassign(v)
+                guard let t = openTarget(for: v, secondary: false, closed: closed) else {
+                    run.state.assign(v, to: h)
+                    ok = false
+                    break
+                }
+                run.state.assign(v, to: t)
+                run.touch(t)
+                moved.append((v, false, t))
+                if Int(problem.vmInitialHost[v]) == h { seconds += problem.vmMigration[v].seconds }
+            }
+            if ok {
+                for v in hereSecondaries {
+                    run.state.unassignSecondary(v)
+                    guard let t = openTarget(for: v, secondary: true, closed: closed) else {
+                        run.state.assignSecondary(v, to: h)
+                        ok = false
+                        break
+                    }
+                    run.state.assignSecondary(v, to: t)
+                    run.touch(t)
+                    moved.append((v, true, t))
+                    if Int(problem.vmInitialSecondary[v]) == h { seconds += problem.vmMigration[v].seconds }
+                }
+            }
+            let p = priority(benefit: 1, seconds: seconds)
+            if ok && p <= threshold {
+                for move in moved {
+                    if move.secondary {
+                        secondaries.move(move.v, from: h, to: move.to)
+                        if run.movePriority[move.v] == 0 { run.movePriority[move.v] = UInt8(p) }
+                    } else {
+                        primaries.move(move.v, from: h, to: move.to)
+                        record(move.v, to: move.to, priority: p)
+                    }
+                }
+                accepted += 1
+            } else {
+                for move in moved.reversed() {
+                    if move.secondary {
+                        run.state.unassignSecondary(move.v)
+                        run.state.assignSecondary(move.v, to: h)
+                    } else {
+                        run.state.unassign(move.v)
+                        run.state.assign(move.v, to: h)
+                    }
+                    run.touch(move.to)
+                }
+                closed[h] = false
+                run.touch(h)
+            }
+        }
+    }
+
+    /// The best-fit running host (not closed) that can take the unplaced `v` (or its
+    /// secondary) without adding soft violations; nil when none can.
+    func openTarget(for v: Int, secondary: Bool, closed: [Bool]) -> Int? {
+        let state = run.state
+        let demand = run.totalDemand([v])
+        func can(_ t: Int) -> Bool {
+            guard !closed[t], state.residents[t] > 0 else { return false }
+            return secondary ? state.canPlaceSecondary(v, on: t) : state.canPlace([v], on: t) && state.softDelta(v, on: t) <= 0
+        }
+        if let found = run.index.best(demand, scale: run.scale, bonus: run.bonus, coefficient: run.coefficients(demand), combine: .sum) {
+            if found.score <= ConstructiveRun.emptyPenalty / 2 { return nil }
+            if can(found.host) { return found.host }
+        } else {
+            return nil
+        }
+        return run.exactScan(demand: demand, soft: { _ in 0 }, can: can)
+    }
+}

@@ -1,0 +1,201 @@
+/// The hot loops of the constructive heuristics, over hosts in struct-of-arrays lanes.
+///
+/// Layout contract (shared by every kernel here): `residual[r * laneCount + p]` is the residual
+/// capacity, in milli-units, of the host at lane position `p` in resource `r`; `laneCount` is a
+/// multiple of `ResidualKernel.width`, and padding lanes hold `ResidualKernel.closed` so they
+/// never fit. A block is `width` consecutive lanes. Each SIMD kernel has a plain scalar twin
+/// with the same contract and the same result, bit for bit (scores use the same Double
+/// operations in the same order; the tests hold the two equal on random data).
+///
+/// Unsafe code stays in this file: pointers exist only inside `withUnsafeBufferPointer`
+/// closures, and every block access is checked by `assert` against the buffer bounds.
+public enum ResidualKernel {
+    /// Lanes per block (hosts scanned at once).
+    public static let width = 8
+    /// Residual of a lane that can take nothing (padding, or a host that receives no VMs).
+    public static let closed: Int64 = Int64.min / 4
+
+    public typealias Lanes = SIMD8<Int64>
+    public typealias ScoreLanes = SIMD8<Double>
+
+    /// How `score` combines the per-resource terms t_r = coefficient[r] x (scale[r][p] x
+    /// Double(residual[r][p] - demand[r])): their sum (a dot product) or their minimum.
+    public enum Combine: Sendable { case sum, minimum }
+
+    // MARK: Fit mask
+
+    /// Bit i set when lane `block * width + i` has residual >= demand in every resource.
+    /// O(R) vector operations.
+    @inlinable
+    public static func fitMask(_ residual: UnsafeBufferPointer<Int64>, laneCount: Int, block: Int,
+                               demand: UnsafeBufferPointer<Int64>) -> UInt8 {
+        let base = block * width
+        assert(base + width <= laneCount && demand.count * laneCount <= residual.count)
+        let raw = UnsafeRawPointer(residual.baseAddress!)
+        var fits = SIMDMask<Lanes>(repeating: true)
+        for r in 0..<demand.count {
+            let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
+            fits = fits .& (lanes .>= Lanes(repeating: demand[r]))
+        }
+        return bits(fits)
+    }
+
+    /// Scalar twin of `fitMask`.
+    public static func fitMaskScalar(_ residual: [Int64], laneCount: Int, block: Int, demand: [Int64]) -> UInt8 {
+        var mask: UInt8 = 0
+        for i in 0..<width {
+            let p = block * width + i
+            var fits = true
+            for r in 0..<demand.count where residual[r * laneCount + p] < demand[r] {
+                fits = false
+                break
+            }
+            if fits { mask |= 1 << UInt8(i) }
+        }
+        return mask
+    }
+
+    @inlinable
+    static func bits(_ mask: SIMDMask<Lanes>) -> UInt8 {
+        let weights = Lanes(1, 2, 4, 8, 16, 32, 64, 128)
+        return UInt8(truncatingIfNeeded: Lanes(repeating: 0).replacing(with: weights, where: mask).wrappedSum())
+    }
+
+    // MARK: Block maximum
+
+    /// The largest residual of resource `r` over the lanes of `block`. O(1) vector operations.
+    @inlinable
+    public static func blockMax(_ residual: UnsafeBufferPointer<Int64>, laneCount: Int, block: Int, resource r: Int) -> Int64 {
+        let offset = r * laneCount + block * width
+        assert(offset + width <= residual.count)
+        let raw = UnsafeRawPointer(residual.baseAddress!)
+        return raw.loadUnaligned(fromByteOffset: offset * 8, as: Lanes.self).max()
+    }
+
+    /// Scalar twin of `blockMax`.
+    public static func blockMaxScalar(_ residual: [Int64], laneCount: Int, block: Int, resource r: Int) -> Int64 {
+        var best = Int64.min
+        for i in 0..<width { best = max(best, residual[r * laneCount + block * width + i]) }
+        return best
+    }
+
+    // MARK: Scored scan
+
+    /// The best fitting lane of `block` by score (largest; the first lane among equals) and its
+    /// score, or nil when no lane fits. Score of lane p: bonus[p] + combine over r of
+    /// coefficient[r] x (scale[r * laneCount + p] x Double(residual[r * laneCount + p] - demand[r])).
+    @inlinable
+    public static func bestInBlock(_ residual: UnsafeBufferPointer<Int64>, scale: UnsafeBufferPointer<Double>,
+                                   bonus: UnsafeBufferPointer<Double>, laneCount: Int, block: Int,
+                                   demand: UnsafeBufferPointer<Int64>, coefficient: UnsafeBufferPointer<Double>,
+                                   combine: Combine) -> (lane: Int, score: Double)? {
+        let base = block * width
+        let R = demand.count
+        assert(base + width <= laneCount && R * laneCount <= residual.count && R * laneCount <= scale.count)
+        let raw = UnsafeRawPointer(residual.baseAddress!)
+        let rawScale = UnsafeRawPointer(scale.baseAddress!)
+        var fits = SIMDMask<Lanes>(repeating: true)
+        var combined = ScoreLanes(repeating: 0)
+        for r in 0..<R {
+            let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
+            let d = Lanes(repeating: demand[r])
+            fits = fits .& (lanes .>= d)
+            let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
+            let term = ScoreLanes(repeating: coefficient[r]) * (factor * ScoreLanes(lanes &- d))
+            if r == 0 {
+                combined = term
+            } else {
+                combined = combine == .sum ? combined + term : combined.replacing(with: term, where: term .< combined)
+            }
+        }
+        if !any(fits) { return nil }
+        let bonusLanes = UnsafeRawPointer(bonus.baseAddress!).loadUnaligned(fromByteOffset: base * 8, as: ScoreLanes.self)
+        let score = (bonusLanes + combined).replacing(with: -.infinity, where: .!fits)
+        let best = score.max()
+        for i in 0..<width where fits[i] && score[i] == best { return (i, best) }
+        return nil
+    }
+
+    /// Scalar twin of `bestInBlock`.
+    public static func bestInBlockScalar(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int, block: Int,
+                                         demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
+        var best: (lane: Int, score: Double)?
+        for i in 0..<width {
+            let p = block * width + i
+            var fits = true
+            var combined = 0.0
+            for r in 0..<demand.count {
+                let available = residual[r * laneCount + p]
+                if available < demand[r] { fits = false }
+                let term = coefficient[r] * (scale[r * laneCount + p] * Double(available &- demand[r]))
+                if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
+            }
+            guard fits else { continue }
+            let score = bonus[p] + combined
+            if best == nil || score > best!.score { best = (i, score) }
+        }
+        return best
+    }
+
+    // MARK: Whole scans (used by tests and the benchmark to compare the twins)
+
+    /// Lanes that fit `demand`, over all blocks, with the SIMD kernel. O(laneCount x R / width).
+    public static func countFitting(_ residual: [Int64], laneCount: Int, demand: [Int64]) -> Int {
+        residual.withUnsafeBufferPointer { lanes in
+            demand.withUnsafeBufferPointer { d in
+                var count = 0
+                for block in 0..<(laneCount / width) {
+                    count += fitMask(lanes, laneCount: laneCount, block: block, demand: d).nonzeroBitCount
+                }
+                return count
+            }
+        }
+    }
+
+    /// Scalar twin of `countFitting`.
+    public static func countFittingScalar(_ residual: [Int64], laneCount: Int, demand: [Int64]) -> Int {
+        var count = 0
+        for block in 0..<(laneCount / width) {
+            count += fitMaskScalar(residual, laneCount: laneCount, block: block, demand: demand).nonzeroBitCount
+        }
+        return count
+    }
+
+    /// The best lane by score over all blocks (first among equals), with the SIMD kernel.
+    public static func bestLane(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int,
+                                demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
+        residual.withUnsafeBufferPointer { lanes in
+            scale.withUnsafeBufferPointer { s in
+                bonus.withUnsafeBufferPointer { b in
+                    demand.withUnsafeBufferPointer { d in
+                        coefficient.withUnsafeBufferPointer { c in
+                            var best: (lane: Int, score: Double)?
+                            for block in 0..<(laneCount / width) {
+                                if let found = bestInBlock(lanes, scale: s, bonus: b, laneCount: laneCount, block: block,
+                                                           demand: d, coefficient: c, combine: combine),
+                                   best == nil || found.score > best!.score {
+                                    best = (block * width + found.lane, found.score)
+                                }
+                            }
+                            return best
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scalar twin of `bestLane`.
+    public static func bestLaneScalar(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int,
+                                      demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
+        var best: (lane: Int, score: Double)?
+        for block in 0..<(laneCount / width) {
+            if let found = bestInBlockScalar(residual, scale: scale, bonus: bonus, laneCount: laneCount, block: block,
+                                             demand: demand, coefficient: coefficient, combine: combine),
+               best == nil || found.score > best!.score {
+                best = (block * width + found.lane, found.score)
+            }
+        }
+        return best
+    }
+}
