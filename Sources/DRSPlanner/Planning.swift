@@ -96,3 +96,41 @@ extension Planner {
         return next
     }
 }
+
+extension Planner {
+    /// Plans putting `hosts` into maintenance mode. Refuses (`infeasible`) when the hosts cannot
+    /// be emptied (rules, capacity, pinned VMs: the blocking VMs are named) or when emptying
+    /// them would break HA admission control (the failover level).
+    public static func evacuationPlan(_ snapshot: Snapshot, hosts: [String], solver: any PlacementSolver,
+                                      options: SolveOptions = SolveOptions()) throws -> Plan {
+        var next = snapshot
+        for id in hosts {
+            guard let index = next.hosts.firstIndex(where: { $0.id == id }) else {
+                throw PlanningError.infeasible("unknown host \(id)", Plan(status: .infeasible, solver: solver.id, automation: snapshot.cluster.automation, objective: Objective(), seconds: 0, placement: [:], secondaries: [:], unplaced: [], reasons: [:], haMaster: nil, steps: []))
+            }
+            next.hosts[index].state = .maintenance
+        }
+        let plan: Plan
+        do {
+            plan = try checkedPlan(next, solver: solver, options: options)
+        } catch let PlanningError.infeasible(message, partial) {
+            throw PlanningError.infeasible("cannot empty \(hosts.joined(separator: ", ")): " + message, partial)
+        }
+        if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
+            let problem = Problem(next)
+            var primaries = [Int32](repeating: -1, count: problem.vmCount)
+            var secondaries = [Int32](repeating: -1, count: problem.vmCount)
+            for (v, vm) in next.vms.enumerated() where vm.powerState == .on {
+                primaries[v] = plan.placement[vm.id].flatMap { problem.hostIndex[$0] }.map { Int32($0) } ?? -1
+                secondaries[v] = plan.secondaries[vm.id].flatMap { problem.hostIndex[$0] }.map { Int32($0) } ?? -1
+            }
+            let connected = (0..<problem.hostCount).filter { problem.hostState[$0] == .connected }
+            if !admissionHolds(problem, primaries: primaries, secondaries: secondaries, hosts: connected) {
+                var refused = plan
+                refused.status = .infeasible
+                throw PlanningError.infeasible("putting \(hosts.joined(separator: ", ")) into maintenance would break HA admission control: the remaining connected hosts could not absorb \(ha.hostFailuresToTolerate) host failure(s)", refused)
+            }
+        }
+        return plan
+    }
+}

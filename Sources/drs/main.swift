@@ -253,14 +253,25 @@ struct EvacuateCommand: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            var input = try loadSnapshot(snapshot)
-            for id in host {
-                guard let index = input.hosts.firstIndex(where: { $0.id == id }) else {
-                    throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
-                }
-                input.hosts[index].state = .maintenance
+            let input = try loadSnapshot(snapshot)
+            for id in host where !input.hosts.contains(where: { $0.id == id }) {
+                throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
             }
-            try planAndPrint(input, options: options, apply: nil, inputPath: nil)
+            let solver = try SolverCatalog.solver(named: options.solver, for: input)
+            let plan: Plan
+            do {
+                plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
+                                                  options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+            } catch let PlanningError.infeasible(message, partial) {
+                if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
+                throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
+            }
+            var shown = input
+            for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
+            switch options.format {
+            case .json: print(JSONWriter.write(plan.json), terminator: "")
+            case .text: print(TextReport.render(shown, plan), terminator: "")
+            }
         }
     }
 }
