@@ -198,10 +198,49 @@ def plots(records, refs, out):
     plt.close(fig)
 
 
+def readme(records, args):
+    """results/README.md: the command, revision, machine, GLPK version and seeds behind the results."""
+    own = [r for r in records if not is_peer(r)]
+    first = own[0] if own else records[0]
+    peers = sorted({r["solver"] for r in records if is_peer(r)})
+    lines = ["# Benchmark results", "",
+             "Rebuilt from scratch by one command, from the repository root:", "",
+             f"    {args.command}", "",
+             f"- git revision: `{first.get('revision')}`",
+             f"- machine: {first.get('machine')}",
+             f"- GLPK: {first.get('glpk')}",
+             f"- solvers: {', '.join(sorted({r['solver'] for r in own}))}"
+             + (f"; peers: {', '.join(peers)} (Benchmarks/peers.py)" if peers else "; peers: not installed, skipped"),
+             f"- time limit per run: {first.get('timeLimit')} s",
+             f"- runs: {len(own)} drs, {len(records) - len(own)} peer", "",
+             "Files: `results.jsonl` (one `drs bench` record per run), `peers.jsonl` (peer solvers, same format), "
+             "`summary.md` (tables per class), `gap-by-size.png`, `time-by-size.png`, `exact-coverage-by-size.png`.", "",
+             "## Snapshots and seeds", ""]
+    for directory in args.manifests or []:
+        path = os.path.join(directory, "manifest.json")
+        try:
+            with open(path) as f:
+                manifest = json.load(f)
+        except (OSError, ValueError):
+            continue
+        entries = manifest.get("snapshots", [])
+        seeds = sorted(e["seed"] for e in entries)
+        seed_text = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0]) if seeds else "-"
+        name = os.path.basename(directory.rstrip("/"))
+        command = manifest.get("command", "").replace("DIR", name)
+        lines.append(f"- `{name}`: {len(entries)} snapshot(s), seeds {seed_text}: `{command}`")
+    lines += ["", "Datasets/suite-small is committed; the scaling set is generated on demand by reproduce.sh "
+              "(its commands are listed above)."]
+    with open(os.path.join(args.out, "README.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Summarise benchmark JSON lines.")
     parser.add_argument("inputs", nargs="+")
     parser.add_argument("--out", default="results")
+    parser.add_argument("--command", default="Benchmarks/reproduce.sh", help="the command that produced the records")
+    parser.add_argument("--manifests", nargs="*", help="dataset folders whose manifest.json lists the seeds")
     args = parser.parse_args()
     records = load(args.inputs)
     if not records:
@@ -211,6 +250,7 @@ def main():
     refs = references(records)
     summary(records, refs, args.out)
     plots(records, refs, args.out)
+    readme(records, args)
     return 0
 
 
