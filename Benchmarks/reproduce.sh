@@ -13,12 +13,12 @@
 #
 # Environment: PYTHON (default python3; needs matplotlib for plots, ortools and highspy for
 # peers: pip install matplotlib ortools highspy), TIME_LIMIT (seconds per run, default 10),
-# SOLVERS (default greedy,exact), SCRATCH (SwiftPM scratch path, default .build-bench).
+# SOLVERS (comma-separated; default every solver of `drs bench`), SCRATCH (SwiftPM scratch path, default .build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 TIME_LIMIT=${TIME_LIMIT:-10}
-SOLVERS=${SOLVERS:-greedy,exact}
+SOLVERS=${SOLVERS:-}
 SCRATCH=${SCRATCH:-.build-bench}
 
 swift build -c release --scratch-path "$SCRATCH" --product drs
@@ -47,7 +47,7 @@ done
 
 rm -rf results
 mkdir -p results
-"$DRS" bench Datasets/suite-small "${scale_dirs[@]}" --solvers "$SOLVERS" --time-limit "$TIME_LIMIT" --output results/results.jsonl
+"$DRS" bench Datasets/suite-small "${scale_dirs[@]}" ${SOLVERS:+--solvers "$SOLVERS"} --time-limit "$TIME_LIMIT" --output results/results.jsonl
 
 peer_inputs=(Datasets/suite-small)
 for dir in "${scale_dirs[@]}"; do
@@ -57,5 +57,5 @@ done
 [ -s results/peers.jsonl ] || rm -f results/peers.jsonl
 
 "$PYTHON" Benchmarks/report.py results/results.jsonl results/peers.jsonl --out results \
-    --command "Benchmarks/reproduce.sh (TIME_LIMIT=$TIME_LIMIT SOLVERS=$SOLVERS)" --manifests Datasets/suite-small "${scale_dirs[@]}"
+    --command "Benchmarks/reproduce.sh (TIME_LIMIT=$TIME_LIMIT${SOLVERS:+ SOLVERS=$SOLVERS})" --manifests Datasets/suite-small "${scale_dirs[@]}"
 echo "results/ rebuilt: $(wc -l < results/results.jsonl) drs runs"
