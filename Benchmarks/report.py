@@ -129,6 +129,10 @@ def summary(records, refs, out):
             lines.append("")
             lines += [f"- message: {m}" for m in errors[:3]]
         lines.append("")
+    lines.append("A gap of 1.0 means the only reference is a lower bound of 0 (balance snapshots whose exact run did not "
+                 "prove optimality): no information, not a bad solution. Counts under \"worse at a higher level\" left "
+                 "more VMs unplaced or broke more soft rules than the proven optimum.")
+    lines.append("")
     lines.append("Peer solvers (cpsat, highs; ids peer-*) solve a reduced model: consolidate only, no migration cost, "
                  "soft rules, priorities or HA admission; their placements are checked by peers.py, not by `drs check`.")
     lines.append("")
