@@ -112,7 +112,9 @@ private func branchAndCutCallback(_ tree: OpaquePointer?, _ info: UnsafeMutableR
 /// branch-and-cut tree works on the original columns and the incumbent passed through the
 /// GLP_IHEUR callback (`glp_ios_heur_sol`) is read column for column.
 enum GLPKBackend {
-    static func solve(_ model: MIPModel, timeLimit: Double, incumbent: [Double]?) -> MIPOutcome {
+    /// `relativeGap`: stop when (incumbent - bound) / |incumbent| is at most this (GLPK's
+    /// `mip_gap`); 0 proves optimality.
+    static func solve(_ model: MIPModel, timeLimit: Double, incumbent: [Double]?, relativeGap: Double = 0) -> MIPOutcome {
         let problem = GLPKProblem()
         problem.load(model)
         let milliseconds = Int32(max(1, min(Double(Int32.max / 2), (timeLimit * 1000).rounded())))
@@ -144,6 +146,7 @@ enum GLPKBackend {
         parameters.msg_lev = GLP_MSG_OFF
         parameters.presolve = GLP_OFF
         parameters.tm_lim = milliseconds
+        parameters.mip_gap = max(0, relativeGap)
         parameters.mir_cuts = GLP_ON
         parameters.cov_cuts = GLP_ON
         parameters.clq_cuts = GLP_ON

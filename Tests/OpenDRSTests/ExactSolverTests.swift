@@ -159,7 +159,7 @@ private func goalTerm(_ problem: Problem, _ objective: Objective) -> Double {
 
 @Suite("ExactSolver")
 struct ExactSolverTests {
-    static let seeds: [UInt64] = Array(1...14)
+    static let seeds: [UInt64] = Array(1...30)
 
     @Test("matches brute force on small consolidate instances", arguments: seeds)
     func consolidateMatchesBruteForce(seed: UInt64) throws {
@@ -201,7 +201,10 @@ struct ExactSolverTests {
             let greedy = try GreedySolver().solve(problem, options: SolveOptions())
             let exactScore = Score.evaluate(problem, placement: exact.placement, secondaries: exact.secondaries)
             let greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
-            #expect(!greedyScore.isBetter(than: exactScore), "seed \(seed)")
+            // Compared only when the greedy plan itself passes the checker.
+            if (try? Planner.checkedPlan(snapshot, solver: GreedySolver())) != nil {
+                #expect(!greedyScore.isBetter(than: exactScore), "seed \(seed)")
+            }
             guard bruteForceOptimum(problem) != nil else { continue }
             // Only a pinned VM stuck on a maintenance host may make the input infeasible.
             do {
