@@ -32,6 +32,9 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// cost it is a heuristic trade-off. Every result is re-scored with `Score.evaluate`, and the
 /// greedy plan is returned instead whenever it scores better.
 ///
+/// Status `optimal` means proven: exactly for `consolidate`; for `balance` (only without
+/// migration cost) within the relative gap `balanceGap` of the tangent model.
+///
 /// `bound` is a proven lower bound on the goal term over all placements optimal at levels 1-2:
 /// for `consolidate` the larger of a combinatorial bound and the stage-2 MIP bound (the latter
 /// when no move has migration cost); for `balance` sqrt of the stage-2 bound on the mean of

@@ -169,7 +169,11 @@ enum GLPKBackend {
             outcome.objective = model.objective(values)
             let proven = status == GLP_OPT && result == 0
             outcome.status = proven ? .optimal : .feasible
-            if proven { outcome.bound = glp_mip_obj_val(problem.pointer) }
+            if proven {
+                // With a relative gap GLPK stops once |incumbent - bound| <= gap x |incumbent|.
+                let objective = glp_mip_obj_val(problem.pointer)
+                outcome.bound = relativeGap > 0 ? max(state.bound ?? -.infinity, objective - relativeGap * abs(objective)) : objective
+            }
         } else if status == GLP_NOFEAS {
             outcome.status = .infeasible
         } else if result != 0, let incumbent, model.isFeasible(incumbent) {
