@@ -88,7 +88,7 @@ struct ConstructiveRun {
         let order = receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] > 0 }
             + receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
             + receiving.filter { problem.hostState[$0] != .connected }
-        index = ResidualIndex(problem: problem, order: order,
+        index = ResidualIndex(problem: problem, order: order, normalizer: normalizer,
                               residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
                               open: { problem.hostReceives[$0] })
         let L = index.laneCount
