@@ -192,28 +192,11 @@ struct ResidualIndex {
     }
 
     /// The fitting host with the largest score (see `ResidualKernel.bestInBlock`), first in lane
-    /// order among equals; blocks the tree rules out are skipped. O(H / width x R).
+    /// order among equals. One vector pass over every block: O(H / width x R).
     func best(_ demand: [Int64], scale: [Double], bonus: [Double], coefficient: [Double],
               combine: ResidualKernel.Combine) -> (host: Int, score: Double)? {
-        demand.withUnsafeBufferPointer { d in
-            residual.withUnsafeBufferPointer { lanes in
-                scale.withUnsafeBufferPointer { s in
-                    bonus.withUnsafeBufferPointer { b in
-                        coefficient.withUnsafeBufferPointer { c in
-                            var best: (position: Int, score: Double)?
-                            for block in 0..<blockCount where dominates(leafBase + block, d) {
-                                if let found = ResidualKernel.bestInBlock(lanes, scale: s, bonus: b, laneCount: laneCount, block: block,
-                                                                          demand: d, coefficient: c, combine: combine),
-                                   best == nil || found.score > best!.score {
-                                    best = (block * ResidualKernel.width + found.lane, found.score)
-                                }
-                            }
-                            guard let best else { return nil }
-                            return (Int(positionHost[best.position]), best.score)
-                        }
-                    }
-                }
-            }
-        }
+        guard let found = ResidualKernel.bestLane(residual, scale: scale, bonus: bonus, laneCount: laneCount, demand: demand,
+                                                  coefficient: coefficient, combine: combine) else { return nil }
+        return (Int(positionHost[found.lane]), found.score)
     }
 }

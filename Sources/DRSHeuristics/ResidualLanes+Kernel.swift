@@ -7,6 +7,9 @@
 /// with the same contract and the same result, bit for bit (scores use the same Double
 /// operations in the same order; the tests hold the two equal on random data).
 ///
+/// Scores are exact only for residual - demand in -2^51 ..< 2^51 (see `exactDouble`); lanes
+/// that do not fit never score.
+///
 /// Unsafe code stays in this file: pointers exist only inside `withUnsafeBufferPointer`
 /// closures, and every block access is checked by `assert` against the buffer bounds.
 public enum ResidualKernel {
@@ -81,6 +84,17 @@ public enum ResidualKernel {
 
     // MARK: Scored scan
 
+    /// Int64 lanes to Double, exactly for values in -2^51 ..< 2^51 (any residual or demand a
+    /// snapshot can hold: 2^51 milli-units is 2.2 x 10^12 units); other lanes get unspecified
+    /// values. Adds 2^52 + 2^51 as an integer, reinterprets the bits and subtracts it again,
+    /// which vectorises where a direct conversion does not (no 64-bit integer to double
+    /// instruction below AVX-512).
+    @inlinable
+    static func exactDouble(_ lanes: Lanes) -> ScoreLanes {
+        let magic: Int64 = 0x4338_0000_0000_0000
+        return unsafeBitCast(lanes &+ Lanes(repeating: magic), to: ScoreLanes.self) - ScoreLanes(repeating: 6_755_399_441_055_744)
+    }
+
     /// The best fitting lane of `block` by score (largest; the first lane among equals) and its
     /// score, or nil when no lane fits. Score of lane p: bonus[p] + combine over r of
     /// coefficient[r] x (scale[r * laneCount + p] x Double(residual[r * laneCount + p] - demand[r])).
@@ -101,7 +115,7 @@ public enum ResidualKernel {
             let d = Lanes(repeating: demand[r])
             fits = fits .& (lanes .>= d)
             let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
-            let term = ScoreLanes(repeating: coefficient[r]) * (factor * ScoreLanes(lanes &- d))
+            let term = ScoreLanes(repeating: coefficient[r]) * (factor * exactDouble(lanes &- d))
             if r == 0 {
                 combined = term
             } else {
@@ -161,7 +175,53 @@ public enum ResidualKernel {
         return count
     }
 
-    /// The best lane by score over all blocks (first among equals), with the SIMD kernel.
+    /// The best fitting lane by score over `blocks` (first lane among equals), with the SIMD
+    /// kernel: each vector lane keeps its own running best (score and position), so no
+    /// horizontal reduction happens until the end. O(|blocks| x R) vector operations.
+    @inlinable
+    public static func bestLane(_ residual: UnsafeBufferPointer<Int64>, scale: UnsafeBufferPointer<Double>,
+                                bonus: UnsafeBufferPointer<Double>, laneCount: Int, blocks: Range<Int>,
+                                demand: UnsafeBufferPointer<Int64>, coefficient: UnsafeBufferPointer<Double>,
+                                combine: Combine) -> (lane: Int, score: Double)? {
+        let R = demand.count
+        assert(blocks.upperBound * width <= laneCount && R * laneCount <= residual.count && R * laneCount <= scale.count)
+        let raw = UnsafeRawPointer(residual.baseAddress!)
+        let rawScale = UnsafeRawPointer(scale.baseAddress!)
+        let rawBonus = UnsafeRawPointer(bonus.baseAddress!)
+        var bestScore = ScoreLanes(repeating: -.infinity)
+        var bestPosition = Lanes(repeating: -1)
+        var position = Lanes(0, 1, 2, 3, 4, 5, 6, 7) &+ Lanes(repeating: Int64(blocks.lowerBound * width))
+        let step = Lanes(repeating: Int64(width))
+        for block in blocks {
+            let base = block * width
+            var fits = SIMDMask<Lanes>(repeating: true)
+            var combined = ScoreLanes(repeating: 0)
+            for r in 0..<R {
+                let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
+                let d = Lanes(repeating: demand[r])
+                fits = fits .& (lanes .>= d)
+                let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
+                let term = ScoreLanes(repeating: coefficient[r]) * (factor * exactDouble(lanes &- d))
+                if r == 0 {
+                    combined = term
+                } else {
+                    combined = combine == .sum ? combined + term : combined.replacing(with: term, where: term .< combined)
+                }
+            }
+            let score = rawBonus.loadUnaligned(fromByteOffset: base * 8, as: ScoreLanes.self) + combined
+            let better = fits .& (score .> bestScore)
+            bestScore.replace(with: score, where: better)
+            bestPosition.replace(with: position, where: better)
+            position &+= step
+        }
+        let top = bestScore.max()
+        guard top > -.infinity else { return nil }
+        var lane = Int.max
+        for i in 0..<width where bestPosition[i] >= 0 && bestScore[i] == top { lane = min(lane, Int(bestPosition[i])) }
+        return (lane, top)
+    }
+
+    /// `bestLane` over all blocks of array-held lanes.
     public static func bestLane(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int,
                                 demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
         residual.withUnsafeBufferPointer { lanes in
@@ -169,15 +229,8 @@ public enum ResidualKernel {
                 bonus.withUnsafeBufferPointer { b in
                     demand.withUnsafeBufferPointer { d in
                         coefficient.withUnsafeBufferPointer { c in
-                            var best: (lane: Int, score: Double)?
-                            for block in 0..<(laneCount / width) {
-                                if let found = bestInBlock(lanes, scale: s, bonus: b, laneCount: laneCount, block: block,
-                                                           demand: d, coefficient: c, combine: combine),
-                                   best == nil || found.score > best!.score {
-                                    best = (block * width + found.lane, found.score)
-                                }
-                            }
-                            return best
+                            bestLane(lanes, scale: s, bonus: b, laneCount: laneCount, blocks: 0..<(laneCount / width),
+                                     demand: d, coefficient: c, combine: combine)
                         }
                     }
                 }

@@ -133,7 +133,7 @@ func format3(_ x: Double) -> String {
     return "\(scaled)"
 }
 
-print("| case | runs | median s | min s | max s | notes |")
+print("| case (times in s) | runs | median | min | max | notes |")
 print("| --- | --- | --- | --- | --- | --- |")
 
 let sizes: [(vms: Int, hosts: Int)] = skipLarge ? [(100_000, 10_000)] : [(100_000, 10_000), (1_000_000, 100_000)]
@@ -185,13 +185,16 @@ if only == nil || only == "kernels" {
         }
     } }
     precondition(lanes == 0, "scored kernels disagree")
-    let perScan = Double(demands.count)
-    record("fit-mask scan, SIMD (100k hosts x 4, per demand)", fitSIMD.map { $0 / perScan },
+    print("")
+    print("| kernel (times in µs) | runs | median | min | max | notes |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    let perScan = Double(demands.count) / 1e6  // microseconds per scan
+    record("fit-mask scan, SIMD: µs per scan of 100k hosts x 4", fitSIMD.map { $0 / perScan },
            extra: "ratio scalar/SIMD \(format3(median(fitScalar) / median(fitSIMD)))")
-    record("fit-mask scan, scalar twin", fitScalar.map { $0 / perScan }, extra: "")
-    record("best-fit dot-product scan, SIMD", bestSIMD.map { $0 / perScan },
+    record("fit-mask scan, scalar twin: µs per scan", fitScalar.map { $0 / perScan }, extra: "")
+    record("best-fit dot-product scan, SIMD: µs per scan", bestSIMD.map { $0 / perScan },
            extra: "ratio scalar/SIMD \(format3(median(bestScalar) / median(bestSIMD)))")
-    record("best-fit dot-product scan, scalar twin", bestScalar.map { $0 / perScan }, extra: "")
+    record("best-fit dot-product scan, scalar twin: µs per scan", bestScalar.map { $0 / perScan }, extra: "")
 }
 print("")
 print("peak RSS: \(Int(peakMegabytes())) MiB")
