@@ -5,7 +5,8 @@ import DRSModel
 ///
 /// - `balance`: seeded random moves (a VM from a heavily loaded host to a lightly loaded one,
 ///   each picked by a tournament of 3) and swaps (two VMs exchange hosts), evaluated
-///   incrementally in O(R + rules of the VMs).
+///   incrementally in O(R + rules of the VMs), between two rounds of steepest descent over
+///   single moves from the 3 most loaded hosts.
 /// - `consolidate`: host-emptying moves, lightest hosts first: every VM and FT secondary of a
 ///   host goes to other running hosts (best fit by dot product) or the host is left as it was.
 ///
@@ -155,11 +156,59 @@ struct LocalSearch {
         func movable(_ v: Int) -> Bool { !problem.vmPinned[v] && problem.vmGroup[v] < 0 }
         var sum = counted.reduce(0.0) { $0 + deviation($1) }
         var members = HostMembers(hostCount: H, hosts: run.state.placement)
+        let clock = ContinuousClock()
+        /// Steepest descent: the best single move from the 3 most loaded hosts to any counted
+        /// host, until none pays for itself. O(VMs on 3 hosts x H x R) per step.
+        func steepest() {
+            var steps = 0
+            while steps < 4 * problem.vmCount + 100 && clock.now < deadline {
+                steps += 1
+                let sources = counted.map { ($0, signedLoad($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(3).map(\.0)
+                let before = (max(0, sum) / T).squareRoot()
+                var best: (gain: Double, v: Int, source: Int, target: Int, priority: Int)?
+                for source in sources {
+                    for member in members.lists[source] {
+                        let v = Int(member)
+                        guard movable(v) else { continue }
+                        let sourceDeviation = deviation(source, remove: v) - deviation(source)
+                        run.state.unassign(v)
+                        let stay = run.state.softDelta(v, on: source)
+                        defer { run.state.assign(v, to: source) }
+                        for target in counted where target != source && fits(target, add: v) && problem.allows(v, target)
+                            && run.state.secondaries[v] != Int32(target) {
+                            let newSum = sum + sourceDeviation - deviation(target) + deviation(target, add: v)
+                            let benefit = before - (max(0, newSum) / T).squareRoot()
+                            guard benefit > 1e-12 else { continue }
+                            let seconds = secondsDelta(v, from: source, to: target)
+                            let p = priority(benefit: benefit, seconds: seconds)
+                            let gain = benefit - problem.lambda * seconds
+                            guard p <= threshold, gain > 1e-12, best == nil || gain > best!.gain,
+                                  run.state.canPlace([v], on: target), run.state.softDelta(v, on: target) <= stay else { continue }
+                            if best == nil || gain > best!.gain { best = (gain, v, source, target, p) }
+                        }
+                    }
+                }
+                guard let move = best else { break }
+                let old = deviation(move.source) + deviation(move.target)
+                run.state.unassign(move.v)
+                if run.state.canPlace([move.v], on: move.target) {
+                    run.state.assign(move.v, to: move.target)
+                    sum += deviation(move.source) + deviation(move.target) - old
+                    members.move(move.v, from: move.source, to: move.target)
+                    record(move.v, to: move.target, priority: move.priority)
+                    accepted += 1
+                } else {
+                    // Cannot happen (the move was checked); stop rather than loop.
+                    run.state.assign(move.v, to: move.source)
+                    break
+                }
+            }
+        }
+        steepest()
         let maximumFailures = max(200, 20 * counted.count)
         let maximumIterations = 50 * problem.vmCount + 1000
         var failures = 0
         var iteration = 0
-        let clock = ContinuousClock()
         while failures < maximumFailures && iteration < maximumIterations {
             if iteration & 63 == 0 && clock.now >= deadline { break }
             iteration += 1
@@ -184,9 +233,9 @@ struct LocalSearch {
                 let seconds = secondsDelta(v, from: source, to: target)
                 let p = priority(benefit: benefit, seconds: seconds)
                 if benefit > 1e-12 && p <= threshold && benefit - problem.lambda * seconds > 1e-12 {
+                    let old = deviation(source) + deviation(target)
                     run.state.unassign(v)
                     if run.state.canPlace([v], on: target) && run.state.softDelta(v, on: target) <= run.state.softDelta(v, on: source) {
-                        let old = deviation(source) + deviation(target)
                         run.state.assign(v, to: target)
                         sum += deviation(source) + deviation(target) - old
                         members.move(v, from: source, to: target)
@@ -233,6 +282,8 @@ struct LocalSearch {
             run.state.assign(v, to: source)
             run.state.assign(w, to: target)
         }
+
+        steepest()
     }
 
     // MARK: Consolidate

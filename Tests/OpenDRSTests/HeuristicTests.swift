@@ -129,6 +129,16 @@ struct HeuristicTests {
         }
     }
 
+    @Test("local search is at least as good as greedy on the committed examples")
+    func localSearchAgainstGreedy() throws {
+        for name in Fixtures.exampleNames {
+            let snapshot = try Fixtures.example(name)
+            let greedy = try Planner.checkedPlan(snapshot, solver: GreedySolver())
+            let local = try Planner.checkedPlan(snapshot, solver: LocalSearchSolver())
+            #expect(!greedy.objective.isBetter(than: local.objective), "\(name): greedy \(greedy.objective.cost), local search \(local.objective.cost)")
+        }
+    }
+
     @Test("consolidate never beats the continuous lower bound; every VM placed", arguments: ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["local-search"])
     func lowerBound(id: String) throws {
         for seed in UInt64(1)...15 {
