@@ -7,8 +7,9 @@
 /// with the same contract and the same result, bit for bit (scores use the same Double
 /// operations in the same order; the tests hold the two equal on random data).
 ///
-/// Scores are exact only for residual - demand in -2^51 ..< 2^51 (see `exactDouble`); lanes
-/// that do not fit never score.
+/// Residuals and demands must lie below 2^50 milli-units (1.1 x 10^12 snapshot units) and
+/// residuals above `closed`: then residual - demand is exact as a Double (see `exactDouble`),
+/// which the scored scan uses for both its fit test and its score.
 ///
 /// Unsafe code stays in this file: pointers exist only inside `withUnsafeBufferPointer`
 /// closures, and every block access is checked by `assert` against the buffer bounds.
@@ -16,7 +17,9 @@ public enum ResidualKernel {
     /// Lanes per block (hosts scanned at once).
     public static let width = 8
     /// Residual of a lane that can take nothing (padding, or a host that receives no VMs).
-    public static let closed: Int64 = Int64.min / 4
+    /// -2^50: below any residual and, minus any demand below 2^50, still inside the exact
+    /// range of `exactDouble`.
+    public static let closed: Int64 = -(1 << 50)
 
     public typealias Lanes = SIMD8<Int64>
     public typealias ScoreLanes = SIMD8<Double>
@@ -199,9 +202,11 @@ public enum ResidualKernel {
             for r in 0..<R {
                 let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
                 let d = Lanes(repeating: demand[r])
-                fits = fits .& (lanes .>= d)
+                // Fit tested on the exact Double difference: one packed compare on every x86-64.
+                let difference = exactDouble(lanes &- d)
+                fits = fits .& (difference .>= 0)
                 let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
-                let term = ScoreLanes(repeating: coefficient[r]) * (factor * exactDouble(lanes &- d))
+                let term = ScoreLanes(repeating: coefficient[r]) * (factor * difference)
                 if r == 0 {
                     combined = term
                 } else {
