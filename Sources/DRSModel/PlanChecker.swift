@@ -45,10 +45,10 @@ private struct Replay {
         demands = Dictionary(snapshot.vms.map { ($0.id, snapshot.demands(of: $0)) }, uniquingKeysWith: { a, _ in a })
         state = Dictionary(snapshot.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         for vm in snapshot.vms where vm.powerState == .on {
-            if let host = vm.host, snapshot.hosts.first(where: { $0.id == host })?.state != .failed {
+            if let host = vm.host, hostByID[host]?.state != .failed {
                 primary[vm.id] = host
             }
-            if let host = vm.ft?.secondaryHost, snapshot.hosts.first(where: { $0.id == host })?.state != .failed {
+            if let host = vm.ft?.secondaryHost, hostByID[host]?.state != .failed {
                 secondary[vm.id] = host
             }
         }
@@ -169,8 +169,13 @@ private struct Replay {
         // End of the wave: everything lands.
         for (vm, hosts) in moment.primary { primary[vm] = hosts.last! }
         for (vm, hosts) in moment.secondary { secondary[vm] = hosts.last! }
+        var residentsByHost: [String: [String]] = [:]
+        if !goingToStandby.isEmpty {
+            for (vm, host) in primary { residentsByHost[host, default: []].append(vm) }
+            for (vm, host) in secondary { residentsByHost[host, default: []].append("\(vm) (secondary)") }
+        }
         for host in goingToStandby {
-            let residents = primary.filter { $0.value == host }.map(\.key) + secondary.filter { $0.value == host }.map { "\($0.key) (secondary)" }
+            let residents = residentsByHost[host] ?? []
             if !residents.isEmpty {
                 fail(wave, "standby of host \(host), which still runs \(residents.sorted().joined(separator: ", "))")
             }
@@ -209,7 +214,7 @@ private struct Replay {
         }
         for (vm, hosts) in moment.secondary.sorted(by: { $0.key < $1.key }) {
             for host in hosts where state[host] != .connected {
-                if !strict && snapshot.vms.first(where: { $0.id == vm })?.ft?.secondaryHost == host { continue }
+                if !strict && vmByID[vm]?.ft?.secondaryHost == host { continue }
                 fail(wave, "the secondary of \(vm) is on host \(host), which is \(state[host]!.rawValue)")
             }
             if let primaryHosts = moment.primary[vm], let shared = hosts.first(where: { primaryHosts.contains($0) }) {
