@@ -34,6 +34,10 @@ private struct Replay {
     var secondary: [String: String] = [:]
     let initialPrimary: [String: String]
     let initialLoad: [String: [Int64]]
+    /// Load of the settled state between waves (primaries and secondaries), per host.
+    var load: [String: [Int64]]
+    /// Indices of the hard rules each VM belongs to.
+    let hardRulesOf: [String: [Int]]
     var violations: [CheckViolation] = []
     var master: String?
 
@@ -59,6 +63,12 @@ private struct Replay {
         for (vm, host) in primary { for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d } }
         for (vm, host) in secondary { for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d } }
         initialLoad = load
+        self.load = load
+        var rulesOf: [String: [Int]] = [:]
+        for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
+            for vm in rule.vms { rulesOf[vm, default: []].append(index) }
+        }
+        hardRulesOf = rulesOf
     }
 
     mutating func fail(_ wave: Int?, _ message: String) {
@@ -83,7 +93,8 @@ private struct Replay {
         return violations
     }
 
-    /// Hosts each VM occupies during a wave.
+    /// Hosts occupied during a wave by the VMs that move in it (both ends while migrating);
+    /// every other VM is where the settled state has it. Empty for the final state.
     struct Moment {
         var primary: [String: [String]] = [:]
         var secondary: [String: [String]] = [:]
@@ -119,8 +130,6 @@ private struct Replay {
         }
 
         var moment = Moment()
-        for (vm, host) in primary { moment.primary[vm] = [host] }
-        for (vm, host) in secondary { moment.secondary[vm] = [host] }
         var migrationsPerHost: [String: Int] = [:]
         var touched = Set<String>()
         var arriving: [String] = []
@@ -167,8 +176,8 @@ private struct Replay {
         checkMoment(moment, wave: wave, strict: false)
 
         // End of the wave: everything lands.
-        for (vm, hosts) in moment.primary { primary[vm] = hosts.last! }
-        for (vm, hosts) in moment.secondary { secondary[vm] = hosts.last! }
+        for (vm, hosts) in moment.primary { primary[vm] = hosts.last!; settle(vm, hosts) }
+        for (vm, hosts) in moment.secondary { secondary[vm] = hosts.last!; settle(vm, hosts) }
         var residentsByHost: [String: [String]] = [:]
         if !goingToStandby.isEmpty {
             for (vm, host) in primary { residentsByHost[host, default: []].append(vm) }
@@ -184,50 +193,85 @@ private struct Replay {
         }
     }
 
-    /// Checks capacity, host states, rules and FT separation for one moment. `strict` (the
-    /// final state) tolerates nothing the snapshot already had.
+    /// Moves a VM's demand from the first to the last host of `hosts` in the settled load.
+    mutating func settle(_ vm: String, _ hosts: [String]) {
+        let demand = demands[vm]!
+        if hosts.count == 2 { for r in demand.indices { load[hosts[0]]![r] -= demand[r] } }
+        for r in demand.indices { load[hosts.last!]![r] += demand[r] }
+    }
+
+    func primaryHosts(_ vm: String, _ moment: Moment) -> [String]? { moment.primary[vm] ?? primary[vm].map { [$0] } }
+    func secondaryHosts(_ vm: String, _ moment: Moment) -> [String]? { moment.secondary[vm] ?? secondary[vm].map { [$0] } }
+
+    /// Every VM (and secondary) on `host` at the moment, for messages.
+    func residents(of host: String, _ moment: Moment) -> String {
+        var names: [String] = []
+        for vm in primary.keys where moment.primary[vm] == nil && primary[vm] == host { names.append(vm) }
+        for vm in secondary.keys where moment.secondary[vm] == nil && secondary[vm] == host { names.append(vm) }
+        for (vm, hosts) in moment.primary where hosts.contains(host) { names.append(vm) }
+        for (vm, hosts) in moment.secondary where hosts.contains(host) { names.append(vm) }
+        return names.sorted().joined(separator: ", ")
+    }
+
+    /// Checks capacity, host states, rules and FT separation for one moment: during a wave,
+    /// only what the wave's moves can change (hosts they arrive on, their rules, their FT
+    /// pairs), since everything else is as it was in the settled state already checked; the
+    /// final state (`strict`) is checked whole and tolerates nothing the snapshot already had.
     mutating func checkMoment(_ moment: Moment, wave: Int?, strict: Bool) {
         let resources = snapshot.resources
-        var load: [String: [Int64]] = [:]
-        var residents: [String: [String]] = [:]
-        func add(_ vm: String, _ host: String) {
-            if load[host] == nil { load[host] = [Int64](repeating: 0, count: resources.count) }
-            for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d }
-            residents[host, default: []].append(vm)
+        // Capacity.
+        var arrivals: [String: [Int64]] = [:]
+        func arrive(_ vm: String, _ hosts: [String]) {
+            let demand = demands[vm]!
+            var amounts = arrivals[hosts.last!] ?? [Int64](repeating: 0, count: resources.count)
+            for r in demand.indices { amounts[r] += demand[r] }
+            arrivals[hosts.last!] = amounts
         }
-        for (vm, hosts) in moment.primary { for host in hosts { add(vm, host) } }
-        for (vm, hosts) in moment.secondary { for host in hosts { add(vm, host) } }
-        for (host, amounts) in load.sorted(by: { $0.key < $1.key }) {
-            guard let limit = limits[host] else { continue }
-            for (r, amount) in amounts.enumerated() where amount > limit[r] {
+        for (vm, hosts) in moment.primary { arrive(vm, hosts) }
+        for (vm, hosts) in moment.secondary { arrive(vm, hosts) }
+        let hostsToCheck = strict ? snapshot.hosts.map(\.id) : arrivals.keys.sorted()
+        for host in hostsToCheck {
+            guard let limit = limits[host], let settled = load[host] else { continue }
+            let extra = arrivals[host]
+            for r in resources.indices {
+                let amount = settled[r] + (extra?[r] ?? 0)
+                guard amount > limit[r] else { continue }
                 if !strict && amount <= initialLoad[host]![r] { continue }
-                let who = residents[host]!.sorted().joined(separator: ", ")
-                fail(wave, "host \(host) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit[r])) (holds \(who))")
+                fail(wave, "host \(host) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit[r])) (holds \(residents(of: host, moment)))")
             }
         }
-        // ClusterHost states: only connected hosts hold VMs, except those already there at the start.
-        for (vm, hosts) in moment.primary.sorted(by: { $0.key < $1.key }) {
-            for host in hosts where state[host] != .connected {
-                if !strict && initialPrimary[vm] == host { continue }
+        // Host states: arrivals were checked step by step; the final state holds VMs on
+        // connected hosts only.
+        if strict {
+            for (vm, host) in primary.sorted(by: { $0.key < $1.key }) where state[host] != .connected {
                 fail(wave, "VM \(vm) is on host \(host), which is \(state[host]!.rawValue)")
             }
-        }
-        for (vm, hosts) in moment.secondary.sorted(by: { $0.key < $1.key }) {
-            for host in hosts where state[host] != .connected {
-                if !strict && vmByID[vm]?.ft?.secondaryHost == host { continue }
+            for (vm, host) in secondary.sorted(by: { $0.key < $1.key }) where state[host] != .connected {
                 fail(wave, "the secondary of \(vm) is on host \(host), which is \(state[host]!.rawValue)")
             }
-            if let primaryHosts = moment.primary[vm], let shared = hosts.first(where: { primaryHosts.contains($0) }) {
+        }
+        // FT separation.
+        let ftToCheck = strict ? Array(secondary.keys) : Array(Set(moment.primary.keys).union(moment.secondary.keys))
+        for vm in ftToCheck.sorted() {
+            guard let secondaryAt = secondaryHosts(vm, moment), let primaryAt = primaryHosts(vm, moment) else { continue }
+            if let shared = secondaryAt.first(where: { primaryAt.contains($0) }) {
                 fail(wave, "FT primary and secondary of \(vm) are both on host \(shared)")
             }
         }
-        // Hard rules.
-        for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
-            let running = rule.vms.filter { moment.primary[$0] != nil }
+        // Hard rules: all of them at the end, those of moving VMs during a wave.
+        var ruleIndices: [Int]
+        if strict {
+            ruleIndices = snapshot.rules.indices.filter { snapshot.rules[$0].isHard }
+        } else {
+            ruleIndices = Array(Set(moment.primary.keys.flatMap { hardRulesOf[$0] ?? [] })).sorted()
+        }
+        for index in ruleIndices {
+            let rule = snapshot.rules[index]
+            let running = rule.vms.filter { primaryHosts($0, moment) != nil }
             switch rule.kind {
             case .antiAffinity:
                 var byHost: [String: [String]] = [:]
-                for vm in running { for host in moment.primary[vm]! { byHost[host, default: []].append(vm) } }
+                for vm in running { for host in primaryHosts(vm, moment)! { byHost[host, default: []].append(vm) } }
                 for (host, vms) in byHost.sorted(by: { $0.key < $1.key }) where vms.count > 1 {
                     let before = rule.vms.filter { initialPrimary[$0] == host }.count
                     if !strict && vms.count <= before { continue }
@@ -235,18 +279,18 @@ private struct Replay {
                 }
             case .affinity:
                 guard running.count > 1 else { continue }
-                var common = Set(moment.primary[running[0]]!)
-                for vm in running.dropFirst() { common.formIntersection(moment.primary[vm]!) }
+                var common = Set(primaryHosts(running[0], moment)!)
+                for vm in running.dropFirst() { common.formIntersection(primaryHosts(vm, moment)!) }
                 if common.isEmpty {
                     let initiallyRunning = rule.vms.compactMap { initialPrimary[$0] }
                     if !strict && Set(initiallyRunning).count > 1 { continue }
-                    let where_ = running.map { "\($0) on \(moment.primary[$0]!.joined(separator: "+"))" }.joined(separator: ", ")
+                    let where_ = running.map { "\($0) on \(primaryHosts($0, moment)!.joined(separator: "+"))" }.joined(separator: ", ")
                     fail(wave, "affinity rule \(rule.id) (rules[\(index)]) broken: \(where_)")
                 }
             case .vmHost:
                 let listed = Set(rule.hosts ?? [])
                 for vm in running {
-                    for host in moment.primary[vm]! where (rule.policy == .must) != listed.contains(host) {
+                    for host in primaryHosts(vm, moment)! where (rule.policy == .must) != listed.contains(host) {
                         if !strict && initialPrimary[vm] == host { continue }
                         fail(wave, "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vm) on host \(host)")
                     }
@@ -256,10 +300,7 @@ private struct Replay {
     }
 
     mutating func checkFinal(_ plan: Plan) {
-        var moment = Moment()
-        for (vm, host) in primary { moment.primary[vm] = [host] }
-        for (vm, host) in secondary { moment.secondary[vm] = [host] }
-        checkMoment(moment, wave: nil, strict: true)
+        checkMoment(Moment(), wave: nil, strict: true)
 
         for vm in snapshot.vms where vm.powerState == .on {
             let stated = plan.placement[vm.id]
