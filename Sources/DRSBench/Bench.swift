@@ -89,7 +89,7 @@ public enum PeakMemory {
 /// One benchmark run: one solver on one snapshot (a line of the JSON-lines output).
 public struct BenchRecord: Sendable {
     /// Outcome of a run: the plan status, or `rejected` (the checker refused the plan),
-    /// `error` (the solver could not run, e.g. not available) or `invalid` (bad snapshot).
+    /// `error` (the solver could not run, e.g. not available) or `skipped` (not attempted).
     public var status: String
     public var snapshot: String
     public var snapshotClass: String
@@ -153,15 +153,22 @@ public struct BenchRecord: Sendable {
 /// Runs solvers over snapshots for `drs bench`. Every plan goes through
 /// `Planner.checkedPlan` (the independent checker) before its numbers count.
 public enum Bench {
+    /// A record for a run that was not attempted (status `skipped`).
+    public static func skipped(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
+                               environment: BenchEnvironment) -> BenchRecord {
+        let className = entry?.snapshotClass ?? SnapshotClass.allCases.map(\.rawValue).sorted { $0.count > $1.count }
+            .first { file.hasPrefix($0 + "-") } ?? "unknown"
+        return BenchRecord(status: "skipped", snapshot: file, snapshotClass: className, seed: entry?.seed,
+                           hosts: snapshot.hosts.count, vms: snapshot.vms.count, goal: snapshot.cluster.goal.rawValue,
+                           knownOptimum: entry?.knownOptimum, solver: name, wallSeconds: 0, peakMemoryKiB: 0,
+                           timeLimit: timeLimit, environment: environment)
+    }
+
     /// Runs one solver on one snapshot and records the outcome; never throws.
     public static func run(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
                            seed: UInt64 = 1, environment: BenchEnvironment) -> BenchRecord {
-        let className = entry?.snapshotClass ?? SnapshotClass.allCases.map(\.rawValue).sorted { $0.count > $1.count }
-            .first { file.hasPrefix($0 + "-") } ?? "unknown"
-        var record = BenchRecord(status: "error", snapshot: file, snapshotClass: className, seed: entry?.seed,
-                                 hosts: snapshot.hosts.count, vms: snapshot.vms.count, goal: snapshot.cluster.goal.rawValue,
-                                 knownOptimum: entry?.knownOptimum, solver: name, wallSeconds: 0, peakMemoryKiB: 0,
-                                 timeLimit: timeLimit, environment: environment)
+        var record = skipped(snapshot: snapshot, file: file, entry: entry, solver: name, timeLimit: timeLimit, environment: environment)
+        record.status = "error"
         PeakMemory.reset()
         let clock = ContinuousClock()
         let start = clock.now

@@ -48,11 +48,17 @@ enum RunningCluster {
         func findHost(_ demand: [Int64], excluding: Int) -> Int? {
             let u = placeRandom.unit()
             let start = min(H - 1, Int(Double(H) * u * u))
-            for step in 0..<H {
+            // A few neighbours of the skewed choice, then random hosts, then a full scan, so
+            // full hosts at the front cost O(1) per VM rather than O(H).
+            for step in 0..<min(H, 8) {
                 let h = (start + step) % H
                 if h != excluding && fits(demand, h) { return h }
             }
-            return nil
+            for _ in 0..<32 {
+                let h = placeRandom.int(in: 0...(H - 1))
+                if h != excluding && fits(demand, h) { return h }
+            }
+            return (0..<H).first { $0 != excluding && fits(demand, $0) }
         }
         let vmIDs = Generator.ids("vm", count: V)
         let hostIDs = hosts.map(\.id)
@@ -131,14 +137,15 @@ enum RunningCluster {
                 var policy = [VMHostPolicy.must, .mustNot, .should, .shouldNot][random.pick(weights: [30, 20, 30, 20])]
                 // A mustNot list leaves at least two usable hosts; a must list names at least two hosts.
                 if policy == .mustNot && H < 4 { policy = .shouldNot }
-                var order = Array(hosts.indices)
-                random.shuffle(&order)
+                // Short host lists (as host groups of a few servers are): at most 8 hosts.
                 let count: Int
                 switch policy {
-                case .must, .should: count = min(H, max(2, H / 3))
-                case .mustNot, .shouldNot: count = max(1, min(H / 4, H - 3))
+                case .must, .should: count = min(H, max(2, min(8, H / 3)))
+                case .mustNot, .shouldNot: count = max(1, min(H / 4, H - 3, 4))
                 }
-                let listed = order.prefix(count).sorted().map { hosts[$0].id }
+                var chosen = Set<Int>()
+                while chosen.count < count { chosen.insert(random.int(in: 0...(H - 1))) }
+                let listed = chosen.sorted().map { hosts[$0].id }
                 rules.append(Rule(id: "place-\(padded)", kind: .vmHost, vms: members, hosts: listed, policy: policy))
             }
         }

@@ -88,7 +88,7 @@ struct ConstructiveRun {
         let order = receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] > 0 }
             + receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
             + receiving.filter { problem.hostState[$0] != .connected }
-        index = ResidualIndex(problem: problem, order: order,
+        index = ResidualIndex(problem: problem, order: order, normalizer: normalizer,
                               residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
                               open: { problem.hostReceives[$0] })
         let L = index.laneCount
@@ -170,21 +170,31 @@ struct ConstructiveRun {
     /// Places the pending items, then the pending FT secondaries.
     mutating func placePending() {
         let R = problem.resourceCount
-        let demands = pending.map { totalDemand($0) }
+        let count = pending.count
+        // Item demands, flat: demands[i * R + r].
+        var demands = [Int64](repeating: 0, count: count * R)
+        var priorities = [UInt64](repeating: 4, count: count)
         var average = [Double](repeating: 0, count: R)
-        if !demands.isEmpty {
-            for demand in demands { for r in 0..<R { average[r] += Double(demand[r]) * normalizer[r] } }
-            for r in 0..<R { average[r] /= Double(demands.count) }
+        for i in 0..<count {
+            for v in pending[i] {
+                priorities[i] = min(priorities[i], UInt64(problem.vmPriority[v]))
+                for r in 0..<R { demands[i * R + r] += problem.demand(v, r) }
+            }
+            for r in 0..<R { average[r] += Double(demands[i * R + r]) * normalizer[r] }
         }
-        // Key: priority class (3 bits), then size decreasing (quantised), then item index.
-        let sizes = demands.map { size($0, average: average) }
+        if count > 0 { for r in 0..<R { average[r] /= Double(count) } }
+        var demand = [Int64](repeating: 0, count: R)
+        var sizes = [Double](repeating: 0, count: count)
+        for i in 0..<count {
+            for r in 0..<R { demand[r] = demands[i * R + r] }
+            sizes[i] = size(demand, average: average)
+        }
+        // Key: priority class, then size decreasing (quantised to 32 bits), then item index.
         let largest = max(sizes.max() ?? 1, 1e-300)
-        var keys: [(UInt64, Int32)] = []
-        keys.reserveCapacity(pending.count)
-        for (i, members) in pending.enumerated() {
-            let priority = UInt64(members.map { problem.vmPriority[$0] }.min() ?? 4)
-            let quantised = UInt64((sizes[i] / largest * Double(UInt32.max)).rounded())
-            keys.append(((priority << 32) | (UInt64(UInt32.max) - min(quantised, UInt64(UInt32.max))), Int32(i)))
+        var keys = [(UInt64, Int32)](repeating: (0, 0), count: count)
+        for i in 0..<count {
+            let quantised = min(UInt64((sizes[i] / largest * Double(UInt32.max)).rounded()), UInt64(UInt32.max))
+            keys[i] = ((priorities[i] << 32) | (UInt64(UInt32.max) - quantised), Int32(i))
         }
         keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         for (_, i) in keys {
@@ -194,7 +204,8 @@ struct ConstructiveRun {
                 for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
                 continue
             }
-            if let h = host(for: members, demand: demands[Int(i)]) {
+            for r in 0..<R { demand[r] = demands[Int(i) * R + r] }
+            if let h = host(for: members, demand: demand) {
                 for v in members { state.assign(v, to: h) }
                 touch(h)
             } else {

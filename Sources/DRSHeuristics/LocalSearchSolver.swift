@@ -70,14 +70,14 @@ struct HostMembers {
 
 struct LocalSearch {
     var run: ConstructiveRun
-    var random: SplitMix64
+    var random: SplitMixRandom
     let deadline: ContinuousClock.Instant
     let threshold: Int
     var accepted = 0
 
     init(run: ConstructiveRun, seed: UInt64, deadline: ContinuousClock.Instant) {
         self.run = run
-        random = SplitMix64(seed: seed)
+        random = SplitMixRandom(seed: seed)
         self.deadline = deadline
         threshold = run.problem.snapshot.cluster.migrationThreshold
     }

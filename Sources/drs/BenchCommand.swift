@@ -21,14 +21,17 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Snapshot files or directories of them.")
     var inputs: [String]
 
-    @Option(name: .long, help: "Comma-separated solver names (\(SolverCatalog.names.joined(separator: ", "))).")
-    var solvers: String = "greedy,exact"
+    @Option(name: .long, help: "Comma-separated solver names (\(SolverCatalog.names.joined(separator: ", "))); default: all but auto.")
+    var solvers: String = SolverCatalog.names.filter { $0 != "auto" }.joined(separator: ",")
 
     @Option(name: .long, help: "Time limit per run, seconds.")
     var timeLimit: Double = 10
 
     @Option(name: .long, help: "Seed passed to the solvers.")
     var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Skip the exact solver (status \"skipped\") when powered-on VMs x hosts exceeds this.")
+    var exactLimit: Int = 50_000
 
     @Option(name: .long, help: "JSON-lines output file, or - for standard output.")
     var output: String = "-"
@@ -75,6 +78,15 @@ struct BenchCommand: ParsableCommand {
                 for solver in solverNames {
                     if progress {
                         FileHandle.standardError.write(Data("\r\u{1B}[K[\(done + 1)/\(total)] \(name) \(solver)".utf8))
+                    }
+                    let size = snapshot.vms.filter { $0.powerState == .on }.count * snapshot.hosts.count
+                    if ["exact", "exact-glpk"].contains(solver) && size > exactLimit {
+                        var record = Bench.skipped(snapshot: snapshot, file: name, entry: entry, solver: solver, timeLimit: timeLimit,
+                                                   environment: environment)
+                        record.message = "skipped: \(size) VM-host pairs exceed --exact-limit \(exactLimit)"
+                        sink.write(Data((record.line + "\n").utf8))
+                        done += 1
+                        continue
                     }
                     let record = Bench.run(snapshot: snapshot, file: name, entry: entry, solver: solver, timeLimit: timeLimit,
                                            seed: seed, environment: environment)

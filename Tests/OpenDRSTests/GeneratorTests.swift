@@ -71,7 +71,7 @@ struct GeneratorTests {
                 #expect(Generator.continuousBound(generated.snapshot) == optimum)
                 for name in ["greedy", "exact"] {
                     let solver = try SolverCatalog.solver(named: name, for: generated.snapshot)
-                    guard let plan = try? Planner.checkedPlan(generated.snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
+                    guard let plan = try? Planner.checkedPlan(generated.snapshot, solver: solver, options: SolveOptions(timeLimit: 1))
                     else { continue }  // The exact solver may not be available in this build.
                     if plan.objective.unplaced == 0 {
                         #expect(Double(plan.objective.activeHosts) >= optimum, "\(name) beat the known optimum")

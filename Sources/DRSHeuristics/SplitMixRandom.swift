@@ -1,11 +1,11 @@
 /// SplitMix64 (Steele, Lea and Flood 2014): a small, fast generator whose sequence depends only
 /// on the seed, so equal seeds give equal solver runs on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+struct SplitMixRandom: RandomNumberGenerator, Sendable {
+    var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,7 +14,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform integer in 0..<bound (bound > 0), by multiply-shift (bias < bound / 2^64).
-    public mutating func below(_ bound: Int) -> Int {
+    mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0)
         return Int(UInt64(bound).multipliedFullWidth(by: next()).high)
     }

@@ -1,0 +1,431 @@
+import DRSModel
+
+/// The placement MIP of SPEC section 2, built from a compiled `Problem` into a solver-independent
+/// `MIPModel`.
+///
+/// Variables:
+/// - `x[i,h]` binary: item i (a VM, or a required affinity group sharing one set of variables)
+///   on host h, for hosts that receive VMs, allow every member and have room for the item alone.
+///   A pinned item has the single host it runs on.
+/// - `u[i]` binary: item i unplaced. Only items that may be left unplaced have it: new VMs,
+///   restarts, and VMs that must leave their host. A VM running on a connected host that may keep
+///   it is never evicted (`sum_h x = 1`).
+/// - `s[v,h]` binary: FT secondary of v on h, `x[v,h] + s[v,h] <= 1`; `w[v]` binary: v is placed
+///   but unprotected, `sum_h s[v,h] + w[v] = sum_h x[i(v),h]`; `w = 0` when a secondary runs on
+///   a connected host and the primary stays placed (running secondaries are never dropped).
+/// - soft rules: affinity `o[k,h] >= x` and `viol[k] >= sum_h o[k,h] - 1`; anti-affinity
+///   `e[k,h] >= sum x - 1`; should / shouldNot directly on `x`. These equal the graded counts
+///   of `Score.softViolations` at every optimum (they are only bounded from below).
+/// - `consolidate`: `y[h] >= x, s` and capacity `sum d x <= limit y`; `y` ordered among
+///   identical empty hosts (symmetry breaking).
+/// - `balance`: `t[h,r] >= (u(h,r) - u*(r))^2` held by tangent lines, with `u*` fixed.
+/// - admission control: `z >= x` of every new VM, and when `z = 1` the total demand of placed
+///   VMs and secondaries is at most `admissionLimit`.
+///
+/// Capacities and demands are the problem's integer milli-units, exact in doubles (< 2^53).
+struct PlacementFormulation {
+    let problem: Problem
+    var model = MIPModel()
+
+    /// Items: VMs placed together (a required affinity group) or alone.
+    var items: [[Int]] = []
+    var itemOfVM: [Int]
+    var itemHosts: [[Int]] = []
+    var itemColumns: [[Int]] = []
+    var unplacedColumn: [Int?] = []
+    var secondaryHosts: [Int: [Int]] = [:]
+    var secondaryColumns: [Int: [Int]] = [:]
+    var unprotectedColumn: [Int: Int] = [:]
+
+    /// Lexicographic penalty levels 0-4 unplaced VMs by priority, 5-9 unprotected FT VMs by
+    /// priority, 10 soft-rule violations: linear expressions over columns.
+    var levels = [[(Int, Double)]](repeating: [], count: 11)
+    /// Level-3 objective: goal term + lambda x migration seconds (for `balance`, the mean of
+    /// squares scaled by `balanceWeight`, see `ExactSolver`).
+    var cost: [Int: Double] = [:]
+    /// Whether any column carries migration cost.
+    var hasMigrationCost = false
+    /// Auxiliary columns in creation order with the rows that bound them from below, to
+    /// complete a known placement into a full column vector.
+    var derived: [(column: Int, rows: [Int])] = []
+    /// Hosts counted by the balance metric in this model.
+    var countedHosts: [Int] = []
+    /// Number of (h, r) terms of the mean of squares.
+    var balanceTerms = 0
+    /// Hosts that items may use (balance: standby hosts only when the incumbent uses them).
+    var usableHosts: [Bool]
+
+    /// Tangent points per (h, r) term: the squared deviation is approximated from below with
+    /// an error of at most (spacing / 2)^2, spacing = range / (tangentCount - 1).
+    static let tangentCount = 41
+
+    /// Whether the item may be left unplaced.
+    func mayUnplace(_ members: [Int]) -> Bool {
+        for v in members {
+            if problem.vmPinned[v] { return false }
+            let h = Int(problem.vmInitialHost[v])
+            if h >= 0 && problem.hostState[h] == .connected && problem.allows(v, h) { return false }
+        }
+        return true
+    }
+
+    func isNewVM(_ v: Int) -> Bool { problem.snapshot.vms[v].host == nil }
+
+    /// Builds the model. `incumbent` (placement, secondaries) fixes the balance target `u*` and
+    /// the standby hosts the balance model may use; `balanceWeight` multiplies the mean of squares.
+    init(problem: Problem, incumbent: (placement: [Int32], secondaries: [Int32]), balanceWeight: Double) {
+        self.problem = problem
+        let H = problem.hostCount, R = problem.resourceCount, V = problem.vmCount
+        itemOfVM = [Int](repeating: -1, count: V)
+        usableHosts = problem.hostReceives
+        if problem.goal == .balance {
+            var used = [Bool](repeating: false, count: H)
+            for v in 0..<V where problem.vmActive[v] {
+                if incumbent.placement[v] >= 0 { used[Int(incumbent.placement[v])] = true }
+                if problem.vmIsFT[v] && incumbent.secondaries[v] >= 0 { used[Int(incumbent.secondaries[v])] = true }
+            }
+            for h in 0..<H where problem.hostState[h] == .standby && !used[h] { usableHosts[h] = false }
+        }
+
+        // Items.
+        var groupItem: [Int32: Int] = [:]
+        for v in 0..<V where problem.vmActive[v] {
+            let g = problem.vmGroup[v]
+            if g >= 0, let existing = groupItem[g] {
+                items[existing].append(v)
+                itemOfVM[v] = existing
+                continue
+            }
+            if g >= 0 { groupItem[g] = items.count }
+            itemOfVM[v] = items.count
+            items.append([v])
+        }
+
+        // x and u.
+        for members in items {
+            var hosts: [Int] = []
+            let pinned = members.filter { problem.vmPinned[$0] }.map { Int(problem.vmInitialHost[$0]) }
+            if let first = pinned.first {
+                if pinned.allSatisfy({ $0 == first }) { hosts = [first] }
+            } else {
+                for h in 0..<H where usableHosts[h] && members.allSatisfy({ problem.allows($0, h) }) {
+                    let fits = (0..<R).allSatisfy { r in members.reduce(Int64(0)) { $0 + problem.demand($1, r) } <= problem.limit(h, r) }
+                    if fits { hosts.append(h) }
+                }
+            }
+            itemHosts.append(hosts)
+            itemColumns.append(hosts.map { _ in model.addColumn() })
+            if mayUnplace(members) {
+                let u = model.addColumn()
+                unplacedColumn.append(u)
+                for v in members { levels[Int(problem.vmPriority[v])].append((u, 1)) }
+                model.addRow(itemColumns.last!.map { ($0, 1) } + [(u, 1)], lower: 1, upper: 1)
+            } else {
+                unplacedColumn.append(nil)
+                // Infeasible (no host) when the item has no columns: the row 0 = 1 says so.
+                model.addRow(itemColumns.last!.map { ($0, 1) }, lower: 1, upper: 1)
+            }
+        }
+
+        // Secondaries.
+        for v in 0..<V where problem.vmIsFT[v] {
+            let i = itemOfVM[v]
+            var hosts: [Int] = []
+            for h in 0..<H where usableHosts[h] {
+                if (0..<R).allSatisfy({ problem.demand(v, $0) <= problem.limit(h, $0) }) { hosts.append(h) }
+            }
+            let columns = hosts.map { _ in model.addColumn() }
+            secondaryHosts[v] = hosts
+            secondaryColumns[v] = columns
+            // A running secondary is never dropped (the plan has no step that removes one):
+            // a VM that keeps its primary keeps a secondary.
+            let initialSecondary = Int(problem.vmInitialSecondary[v])
+            let keepsSecondary = initialSecondary >= 0 && problem.hostState[initialSecondary] == .connected && unplacedColumn[i] == nil
+            let w = model.addColumn(upper: keepsSecondary ? 0 : 1)
+            unprotectedColumn[v] = w
+            levels[5 + Int(problem.vmPriority[v])].append((w, 1))
+            let covered: [(Int, Double)] = columns.map { ($0, 1) } + [(w, 1)]
+            if unplacedColumn[i] == nil {
+                model.addRow(covered, lower: 1, upper: 1)
+            } else {
+                model.addRow(covered + itemColumns[i].map { ($0, -1) }, lower: 0, upper: 0)
+            }
+            for (k, h) in hosts.enumerated() {
+                if let position = itemHosts[i].firstIndex(of: h) {
+                    model.addRow([(columns[k], 1), (itemColumns[i][position], 1)], upper: 1)
+                }
+            }
+        }
+
+        // Per-host load expressions: (column, VM) pairs of everything that may run on h.
+        var onHost = [[(column: Int, vm: Int)]](repeating: [], count: H)
+        for (i, members) in items.enumerated() {
+            for (k, h) in itemHosts[i].enumerated() {
+                for v in members { onHost[h].append((itemColumns[i][k], v)) }
+            }
+        }
+        for (v, hosts) in secondaryHosts {
+            for (k, h) in hosts.enumerated() { onHost[h].append((secondaryColumns[v]![k], v)) }
+        }
+
+        // Migration cost.
+        for (i, members) in items.enumerated() {
+            for (k, h) in itemHosts[i].enumerated() {
+                var seconds = 0.0
+                for v in members where problem.vmInitialHost[v] >= 0 && Int(problem.vmInitialHost[v]) != h {
+                    seconds += problem.vmMigration[v].seconds
+                }
+                if seconds > 0 { cost[itemColumns[i][k], default: 0] += problem.lambda * seconds; hasMigrationCost = true }
+            }
+        }
+        for (v, hosts) in secondaryHosts where problem.vmInitialSecondary[v] >= 0 {
+            for (k, h) in hosts.enumerated() where Int(problem.vmInitialSecondary[v]) != h {
+                let seconds = problem.vmMigration[v].seconds
+                if seconds > 0 { cost[secondaryColumns[v]![k], default: 0] += problem.lambda * seconds; hasMigrationCost = true }
+            }
+        }
+
+        // Capacity (consolidate: with the active-host indicator).
+        var activeColumn = [Int?](repeating: nil, count: H)
+        if problem.goal == .consolidate {
+            for h in 0..<H where !onHost[h].isEmpty {
+                let y = model.addColumn()
+                activeColumn[h] = y
+                cost[y, default: 0] += 1
+                var rowsOfY: [Int] = []
+                var seen = Set<Int>()
+                for entry in onHost[h] where seen.insert(entry.column).inserted {
+                    rowsOfY.append(model.addRow([(y, 1), (entry.column, -1)], lower: 0))
+                }
+                derived.append((y, rowsOfY))
+            }
+        }
+        for h in 0..<H where !onHost[h].isEmpty && (problem.hostReceives[h] || onHost[h].count > 0) {
+            for r in 0..<R {
+                let limit = Double(problem.limit(h, r))
+                var terms = onHost[h].map { ($0.column, Double(problem.demand($0.vm, r))) }
+                guard terms.contains(where: { $0.1 > 0 }) else { continue }
+                if let y = activeColumn[h] {
+                    terms.append((y, -limit))
+                    model.addRow(terms, upper: 0)
+                } else {
+                    model.addRow(terms, upper: limit)
+                }
+            }
+        }
+
+        // Symmetry among identical empty hosts (consolidate).
+        if problem.goal == .consolidate {
+            var occupied = [Bool](repeating: false, count: H)
+            for v in 0..<V where problem.vmActive[v] {
+                if problem.vmInitialHost[v] >= 0 { occupied[Int(problem.vmInitialHost[v])] = true }
+                if problem.vmInitialSecondary[v] >= 0 { occupied[Int(problem.vmInitialSecondary[v])] = true }
+            }
+            func signature(_ h: Int) -> [Int64] {
+                var key: [Int64] = [Int64(problem.hostState[h] == .standby ? 1 : 0)]
+                for r in 0..<R { key.append(problem.limit(h, r)) }
+                for set in problem.allowedSets { key.append(set.contains(h) ? 1 : 0) }
+                for rule in problem.softRules { key.append(rule.hosts?.contains(h) == true ? 1 : 0) }
+                return key
+            }
+            var classes: [[Int64]: [Int]] = [:]
+            for h in 0..<H where !occupied[h] && activeColumn[h] != nil { classes[signature(h), default: []].append(h) }
+            for hosts in classes.values where hosts.count > 1 {
+                for k in 1..<hosts.count {
+                    model.addRow([(activeColumn[hosts[k - 1]]!, 1), (activeColumn[hosts[k]]!, -1)], lower: 0)
+                }
+            }
+        }
+
+        // Hard anti-affinity: at most one member per host.
+        for rule in problem.antiAffinity {
+            var perHost: [Int: [(Int, Double)]] = [:]
+            for v in rule.map({ Int($0) }) {
+                let i = itemOfVM[v]
+                guard i >= 0 else { continue }
+                for (k, h) in itemHosts[i].enumerated() { perHost[h, default: []].append((itemColumns[i][k], 1)) }
+            }
+            for (_, terms) in perHost.sorted(by: { $0.key < $1.key }) where terms.count > 1 {
+                model.addRow(terms, upper: 1)
+            }
+        }
+
+        // Soft rules, graded as Score.softViolations.
+        for rule in problem.softRules {
+            var perHost: [Int: [(Int, Double)]] = [:]
+            for v in rule.vms.map({ Int($0) }) {
+                let i = itemOfVM[v]
+                guard i >= 0 else { continue }
+                for (k, h) in itemHosts[i].enumerated() { perHost[h, default: []].append((itemColumns[i][k], 1)) }
+            }
+            let hosts = perHost.keys.sorted()
+            switch rule.kind {
+            case .affinity:
+                var used: [Int] = []
+                for h in hosts {
+                    let o = model.addColumn()
+                    var rowsOfO: [Int] = []
+                    for column in Set(perHost[h]!.map(\.0)).sorted() {
+                        rowsOfO.append(model.addRow([(o, 1), (column, -1)], lower: 0))
+                    }
+                    derived.append((o, rowsOfO))
+                    used.append(o)
+                }
+                if used.count > 1 {
+                    let violation = model.addColumn(upper: Double(used.count - 1), integer: false)
+                    let row = model.addRow([(violation, 1)] + used.map { ($0, -1) }, lower: -1)
+                    derived.append((violation, [row]))
+                    levels[10].append((violation, 1))
+                }
+            case .antiAffinity:
+                for h in hosts where perHost[h]!.count > 1 {
+                    let terms = perHost[h]!
+                    let excess = model.addColumn(upper: Double(terms.count - 1), integer: false)
+                    let row = model.addRow([(excess, 1)] + terms.map { ($0.0, -$0.1) }, lower: -1)
+                    derived.append((excess, [row]))
+                    levels[10].append((excess, 1))
+                }
+            case .should, .shouldNot:
+                let wanted = rule.kind == .should
+                for h in hosts where rule.hosts!.contains(h) != wanted {
+                    levels[10] += perHost[h]!
+                }
+            }
+        }
+
+        // Admission control: binds once any new VM is placed.
+        if let admission = problem.admissionLimit {
+            var newColumns: [Int] = []
+            var newItems = 0
+            for (i, members) in items.enumerated() where members.contains(where: isNewVM) {
+                newColumns += itemColumns[i]
+                newItems += 1
+            }
+            if !newColumns.isEmpty {
+                // sum x <= (new items) z: z = 1 as soon as one new item is placed.
+                let z = model.addColumn()
+                let row = model.addRow([(z, -Double(newItems))] + newColumns.map { ($0, 1) }, upper: 0)
+                derived.append((z, [row]))
+                for r in 0..<R {
+                    var terms: [(Int, Double)] = []
+                    for h in 0..<H { for entry in onHost[h] { terms.append((entry.column, Double(problem.demand(entry.vm, r)))) } }
+                    var maximum = 0.0
+                    for i in items.indices { maximum += Double(items[i].reduce(Int64(0)) { $0 + problem.demand($1, r) }) }
+                    for v in secondaryHosts.keys { maximum += Double(problem.demand(v, r)) }
+                    let limit = Double(admission[r])
+                    guard maximum > limit else { continue }
+                    let bigM = maximum - limit
+                    model.addRow(terms + [(z, bigM)], upper: limit + bigM)
+                }
+            }
+        }
+
+        // Balance: tangent lines of the squared deviation per counted (h, r).
+        if problem.goal == .balance {
+            countedHosts = (0..<H).filter { problem.hostState[$0] == .connected || (problem.hostState[$0] == .standby && usableHosts[$0]) }
+            for r in 0..<R {
+                var totalCapacity = 0.0
+                for h in countedHosts { totalCapacity += problem.hostCapacity[r * H + h] }
+                guard totalCapacity > 0 else { continue }
+                var totalLoad = 0.0
+                for v in 0..<V where problem.vmActive[v] {
+                    if incumbent.placement[v] >= 0 { totalLoad += Double(problem.demand(v, r)) }
+                    if problem.vmIsFT[v] && incumbent.secondaries[v] >= 0 { totalLoad += Double(problem.demand(v, r)) }
+                }
+                let mean = totalLoad / Units.scale / totalCapacity
+                for h in countedHosts {
+                    let capacity = problem.hostCapacity[r * H + h]
+                    guard capacity > 0 else { continue }
+                    balanceTerms += 1
+                    let terms = onHost[h].map { ($0.column, Double(problem.demand($0.vm, r)) / Units.scale / capacity) }
+                    let low = -mean, high = max(Double(problem.limit(h, r)) / Units.scale / capacity - mean, 0)
+                    let t = model.addColumn(upper: max(low * low, high * high), integer: false)
+                    var rowsOfT: [Int] = []
+                    let count = Self.tangentCount
+                    for k in 0..<count {
+                        let p = low + (high - low) * Double(k) / Double(count - 1)
+                        // t >= 2p (L - u*) - p^2  <=>  t - 2p L >= -2p u* - p^2
+                        rowsOfT.append(model.addRow([(t, 1)] + terms.map { ($0.0, -2 * p * $0.1) }, lower: -2 * p * mean - p * p))
+                    }
+                    derived.append((t, rowsOfT))
+                    tangentColumns.append(t)
+                }
+            }
+            for t in tangentColumns { cost[t] = balanceWeight / Double(max(1, balanceTerms)) }
+        }
+    }
+
+    var tangentColumns: [Int] = []
+
+    /// Upper bound of each penalty level's value (0 when the level cannot be nonzero).
+    func levelMaxima() -> [Double] {
+        levels.map { terms in terms.reduce(0.0) { $0 + max(0, $1.1) * model.columns[$1.0].upper } }
+    }
+
+    /// Integer weights that make the weighted penalty sum order placements lexicographically:
+    /// each level's weight exceeds the largest possible weighted sum of all levels below it.
+    /// Exact while the weights stay below 2^53 (checked by the caller).
+    func levelWeights() -> [Double] {
+        let maxima = levelMaxima()
+        var weights = [Double](repeating: 0, count: levels.count)
+        var below = 0.0
+        for level in stride(from: levels.count - 1, through: 0, by: -1) where maxima[level] > 0 {
+            weights[level] = below + 1
+            below += weights[level] * maxima[level].rounded(.up)
+        }
+        return weights
+    }
+
+    /// The weighted penalty expression.
+    func penaltyTerms(_ weights: [Double]) -> [(Int, Double)] {
+        var terms: [(Int, Double)] = []
+        for (level, expression) in levels.enumerated() where weights[level] > 0 {
+            terms += expression.map { ($0.0, $0.1 * weights[level]) }
+        }
+        return terms
+    }
+
+    /// The full column vector of a known placement, or nil when the model cannot represent it
+    /// (a split affinity group, an evicted VM, a host outside the model).
+    func values(placement: [Int32], secondaries: [Int32]) -> [Double]? {
+        var values = [Double](repeating: 0, count: model.columns.count)
+        for (i, members) in items.enumerated() {
+            let hosts = Set(members.map { placement[$0] })
+            guard hosts.count == 1, let host = hosts.first else { return nil }
+            if host < 0 {
+                guard let u = unplacedColumn[i] else { return nil }
+                values[u] = 1
+            } else {
+                guard let k = itemHosts[i].firstIndex(of: Int(host)) else { return nil }
+                values[itemColumns[i][k]] = 1
+            }
+        }
+        for (v, hosts) in secondaryHosts {
+            let placed = placement[v] >= 0
+            let s = secondaries[v]
+            if placed && s >= 0 {
+                guard let k = hosts.firstIndex(of: Int(s)) else { return nil }
+                values[secondaryColumns[v]![k]] = 1
+            } else if placed {
+                values[unprotectedColumn[v]!] = 1
+            }
+        }
+        for (column, rows) in derived { values[column] = model.smallestFeasible(column, rows: rows, values) }
+        return values
+    }
+
+    /// Placement and secondaries read from a column vector.
+    func placement(from values: [Double]) -> (placement: [Int32], secondaries: [Int32]) {
+        var placement = [Int32](repeating: -1, count: problem.vmCount)
+        var secondaries = [Int32](repeating: -1, count: problem.vmCount)
+        for (i, members) in items.enumerated() {
+            for (k, h) in itemHosts[i].enumerated() where values[itemColumns[i][k]] > 0.5 {
+                for v in members { placement[v] = Int32(h) }
+            }
+        }
+        for (v, hosts) in secondaryHosts where placement[v] >= 0 {
+            for (k, h) in hosts.enumerated() where values[secondaryColumns[v]![k]] > 0.5 { secondaries[v] = Int32(h) }
+        }
+        return (placement, secondaries)
+    }
+}

@@ -1,0 +1,193 @@
+internal import CGLPK
+import DRSModel
+
+/// The GLPK library version, e.g. "5.0".
+public var glpkVersion: String { String(cString: glp_version()) }
+
+/// What a MIP run produced.
+struct MIPOutcome {
+    enum Status { case optimal, feasible, infeasible, noSolution }
+    var status: Status
+    /// Column values of the best solution found (nil when none).
+    var values: [Double]?
+    var objective: Double?
+    /// Proven lower bound on the objective (minimisation), when known.
+    var bound: Double?
+    var nodes: Int
+}
+
+/// Owns one `glp_prob*` and frees it when released. Every 1-based index conversion goes through
+/// `glpkIndex`, and every index is validated first: GLPK aborts the process on bad arguments.
+final class GLPKProblem {
+    let pointer: OpaquePointer
+
+    init() {
+        glp_term_out(GLP_OFF)
+        pointer = glp_create_prob()
+    }
+
+    deinit { glp_delete_prob(pointer) }
+
+    /// 0-based index -> GLPK's 1-based index, checked against `count`.
+    static func glpkIndex(_ index: Int, count: Int) -> Int32 {
+        precondition(index >= 0 && index < count && count < Int(Int32.max), "GLPK index out of range")
+        return Int32(index + 1)
+    }
+
+    /// Loads the model: bounds, kinds, rows, objective (minimisation).
+    func load(_ model: MIPModel) {
+        let n = model.columns.count, m = model.rows.count
+        precondition(n > 0, "a model without columns")
+        glp_set_obj_dir(pointer, GLP_MIN)
+        glp_add_cols(pointer, Int32(n))
+        for (j, column) in model.columns.enumerated() {
+            let index = Self.glpkIndex(j, count: n)
+            precondition(column.lower.isFinite && column.upper.isFinite && column.lower <= column.upper, "bad column bounds")
+            glp_set_col_bnds(pointer, index, column.lower == column.upper ? GLP_FX : GLP_DB, column.lower, column.upper)
+            if column.isInteger { glp_set_col_kind(pointer, index, GLP_IV) }
+            precondition(column.cost.isFinite, "bad objective coefficient")
+            glp_set_obj_coef(pointer, index, column.cost)
+        }
+        glp_set_obj_coef(pointer, 0, model.objectiveConstant)
+        if m > 0 { glp_add_rows(pointer, Int32(m)) }
+        for (i, row) in model.rows.enumerated() {
+            let index = Self.glpkIndex(i, count: m)
+            let type: Int32
+            switch (row.lower.isFinite, row.upper.isFinite) {
+            case (true, true): type = row.lower == row.upper ? GLP_FX : GLP_DB
+            case (true, false): type = GLP_LO
+            case (false, true): type = GLP_UP
+            case (false, false): type = GLP_FR
+            }
+            precondition(!row.lower.isFinite || !row.upper.isFinite || row.lower <= row.upper, "bad row bounds")
+            glp_set_row_bnds(pointer, index, type, row.lower.isFinite ? row.lower : 0, row.upper.isFinite ? row.upper : 0)
+            guard !row.columns.isEmpty else { continue }
+            precondition(Set(row.columns).count == row.columns.count, "repeated column in a row")
+            var indices: [Int32] = [0]
+            var values: [Double] = [0]
+            for (k, column) in row.columns.enumerated() {
+                precondition(row.coefficients[k].isFinite, "bad coefficient")
+                indices.append(Self.glpkIndex(column, count: n))
+                values.append(row.coefficients[k])
+            }
+            glp_set_mat_row(pointer, index, Int32(row.columns.count), indices, values)
+        }
+    }
+}
+
+/// State shared with the branch-and-cut callback through `cb_info`.
+private final class CallbackState {
+    /// 1-based incumbent (index 0 unused), passed once at the first GLP_IHEUR request.
+    let incumbent: [Double]?
+    var supplied = false
+    var bound: Double?
+    var nodes = 0
+
+    init(incumbent: [Double]?) { self.incumbent = incumbent.map { [0] + $0 } }
+}
+
+private func branchAndCutCallback(_ tree: OpaquePointer?, _ info: UnsafeMutableRawPointer?) {
+    guard let tree, let info else { return }
+    let state = Unmanaged<CallbackState>.fromOpaque(info).takeUnretainedValue()
+    var active: Int32 = 0, current: Int32 = 0, total: Int32 = 0
+    glp_ios_tree_size(tree, &active, &current, &total)
+    state.nodes = max(state.nodes, Int(total))
+    let best = glp_ios_best_node(tree)
+    if best != 0 {
+        let bound = glp_ios_node_bound(tree, best)
+        if bound.isFinite { state.bound = max(state.bound ?? -.infinity, bound) }
+    }
+    if glp_ios_reason(tree) == GLP_IHEUR, !state.supplied, let incumbent = state.incumbent {
+        state.supplied = true
+        let columns = Int(glp_get_num_cols(glp_ios_get_prob(tree)))
+        // Only valid when the tree works on the original columns (MIP presolver off).
+        if columns + 1 == incumbent.count {
+            incumbent.withUnsafeBufferPointer { buffer in _ = glp_ios_heur_sol(tree, buffer.baseAddress) }
+        }
+    }
+}
+
+/// Solves `MIPModel`s with GLPK: the LP relaxation with GLPK's LP presolver (`glp_simplex`),
+/// then branch and cut (`glp_intopt`) from that basis. The MIP presolver stays off so that the
+/// branch-and-cut tree works on the original columns and the incumbent passed through the
+/// GLP_IHEUR callback (`glp_ios_heur_sol`) is read column for column.
+enum GLPKBackend {
+    /// `relativeGap`: stop when (incumbent - bound) / |incumbent| is at most this (GLPK's
+    /// `mip_gap`); 0 proves optimality.
+    static func solve(_ model: MIPModel, timeLimit: Double, incumbent: [Double]?, relativeGap: Double = 0) -> MIPOutcome {
+        let problem = GLPKProblem()
+        problem.load(model)
+        let milliseconds = Int32(max(1, min(Double(Int32.max / 2), (timeLimit * 1000).rounded())))
+        glp_scale_prob(problem.pointer, GLP_SF_AUTO)
+
+        var simplex = glp_smcp()
+        glp_init_smcp(&simplex)
+        simplex.msg_lev = GLP_MSG_OFF
+        simplex.presolve = GLP_ON
+        simplex.tm_lim = milliseconds
+        var code = glp_simplex(problem.pointer, &simplex)
+        if code != 0 || glp_get_status(problem.pointer) != GLP_OPT {
+            // The presolver may detect infeasibility without a basis; solve plainly to be sure.
+            simplex.presolve = GLP_OFF
+            glp_adv_basis(problem.pointer, 0)
+            code = glp_simplex(problem.pointer, &simplex)
+        }
+        let lpStatus = glp_get_status(problem.pointer)
+        if lpStatus == GLP_NOFEAS || lpStatus == GLP_INFEAS && code == 0 {
+            return MIPOutcome(status: .infeasible, values: nil, objective: nil, bound: nil, nodes: 0)
+        }
+        guard code == 0, lpStatus == GLP_OPT else {
+            return fallback(model, incumbent)
+        }
+
+        let state = CallbackState(incumbent: incumbent.flatMap { model.isFeasible($0) ? $0 : nil })
+        var parameters = glp_iocp()
+        glp_init_iocp(&parameters)
+        parameters.msg_lev = GLP_MSG_OFF
+        parameters.presolve = GLP_OFF
+        parameters.tm_lim = milliseconds
+        parameters.mip_gap = max(0, relativeGap)
+        parameters.mir_cuts = GLP_ON
+        parameters.cov_cuts = GLP_ON
+        parameters.clq_cuts = GLP_ON
+        parameters.cb_func = branchAndCutCallback
+        let unmanaged = Unmanaged.passRetained(state)
+        parameters.cb_info = unmanaged.toOpaque()
+        let result = glp_intopt(problem.pointer, &parameters)
+        unmanaged.release()
+
+        let status = glp_mip_status(problem.pointer)
+        var outcome = MIPOutcome(status: .noSolution, values: nil, objective: nil, bound: state.bound, nodes: state.nodes)
+        if status == GLP_OPT || status == GLP_FEAS {
+            var values = [Double](repeating: 0, count: model.columns.count)
+            for j in 0..<model.columns.count {
+                var value = glp_mip_col_val(problem.pointer, GLPKProblem.glpkIndex(j, count: model.columns.count))
+                if model.columns[j].isInteger { value = value.rounded() }
+                values[j] = value
+            }
+            outcome.values = values
+            outcome.objective = model.objective(values)
+            let proven = status == GLP_OPT && result == 0
+            outcome.status = proven ? .optimal : .feasible
+            if proven {
+                // With a relative gap GLPK stops once |incumbent - bound| <= gap x |incumbent|.
+                let objective = glp_mip_obj_val(problem.pointer)
+                outcome.bound = relativeGap > 0 ? max(state.bound ?? -.infinity, objective - relativeGap * abs(objective)) : objective
+            }
+        } else if status == GLP_NOFEAS {
+            outcome.status = .infeasible
+        } else if result != 0, let incumbent, model.isFeasible(incumbent) {
+            return fallback(model, incumbent, bound: state.bound, nodes: state.nodes)
+        }
+        if let bound = outcome.bound, let objective = outcome.objective { outcome.bound = min(bound, objective) }
+        return outcome
+    }
+
+    /// The incumbent itself, when GLPK could not improve on it.
+    private static func fallback(_ model: MIPModel, _ incumbent: [Double]?, bound: Double? = nil, nodes: Int = 0) -> MIPOutcome {
+        guard let incumbent, model.isFeasible(incumbent) else {
+            return MIPOutcome(status: .noSolution, values: nil, objective: nil, bound: bound, nodes: nodes)
+        }
+        return MIPOutcome(status: .feasible, values: incumbent, objective: model.objective(incumbent), bound: bound, nodes: nodes)
+    }
+}

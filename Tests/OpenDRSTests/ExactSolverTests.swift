@@ -1,0 +1,280 @@
+import Testing
+@testable import DRSExact
+import OpenDRS
+
+/// A small SplitMix64 for the exact-solver instances (seeded, reproducible).
+private struct ExactInstanceRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+}
+
+/// Random small clusters: 3-4 hosts, 5-7 VMs, rules of every kind, FT, a pinned VM, new VMs,
+/// admission control and migration costs, with a running state that fits.
+private func makeInstance(seed: UInt64, goal: Goal) -> Snapshot {
+    var random = ExactInstanceRandom(seed: seed)
+    let hostCount = 3 + random.below(2)
+    var hosts: [ClusterHost] = []
+    for h in 0..<hostCount {
+        let cpu = Double([100, 100, 120, 80][random.below(4)])
+        let memory = Double([100, 128, 100, 64][random.below(4)])
+        var state: HostState = .connected
+        if h == hostCount - 1 && random.chance(15) { state = .maintenance }
+        hosts.append(ClusterHost(id: "h\(h)", capacity: ["cpu": cpu, "memory": memory], state: state))
+    }
+    let vmCount = 5 + random.below(3)
+    var load = [[Double]](repeating: [0, 0], count: hostCount)
+    var vms: [VirtualMachine] = []
+    let priorities: [Priority] = [.high, .medium, .medium, .low]
+    func pickHost(_ demand: [Double], excluding: Int? = nil, random: inout ExactInstanceRandom) -> Int? {
+        let candidates = (0..<hostCount).filter { h in
+            h != excluding && load[h][0] + demand[0] <= hosts[h].capacity["cpu"]! && load[h][1] + demand[1] <= hosts[h].capacity["memory"]!
+        }
+        return candidates.isEmpty ? nil : candidates[random.below(candidates.count)]
+    }
+    for v in 0..<vmCount {
+        let demand = [Double(5 + random.below(8) * 5), Double(5 + random.below(8) * 5)]
+        var host: Int? = random.chance(75) ? pickHost(demand, random: &random) : nil
+        if let h = host { load[h][0] += demand[0]; load[h][1] += demand[1] }
+        var machine = VirtualMachine(id: "v\(v)", host: host.map { "h\($0)" }, demand: ["cpu": demand[0], "memory": demand[1]],
+                                     priority: priorities[random.below(priorities.count)])
+        machine.migration = VMMigration(memory: Double(1000 + random.below(20) * 500), dirtyRate: Double(random.below(200)))
+        if v == 0 && random.chance(60) {
+            var secondary: Int? = nil
+            if host != nil, random.chance(70), let s = pickHost(demand, excluding: host, random: &random) {
+                secondary = s
+                load[s][0] += demand[0]; load[s][1] += demand[1]
+            }
+            machine.ft = FaultTolerance(secondaryHost: secondary.map { "h\($0)" })
+        }
+        if v == 1 && host != nil && random.chance(40) { machine.automation = .disabled }
+        vms.append(machine)
+    }
+    var rules: [Rule] = []
+    func twoVMs(_ random: inout ExactInstanceRandom) -> [String] {
+        let a = 2 + random.below(vmCount - 2)
+        var b = 2 + random.below(vmCount - 2)
+        if b == a { b = a == vmCount - 1 ? 2 : a + 1 }
+        return ["v\(a)", "v\(b)"]
+    }
+    if random.chance(50) { rules.append(Rule(id: "anti", kind: .antiAffinity, vms: twoVMs(&random), required: true)) }
+    if random.chance(40) { rules.append(Rule(id: "aff", kind: .affinity, vms: ["v2", "v3"], required: true)) }
+    if random.chance(40) { rules.append(Rule(id: "must", kind: .vmHost, vms: ["v4"], hosts: ["h0", "h1"], policy: .must)) }
+    if random.chance(30) { rules.append(Rule(id: "mustNot", kind: .vmHost, vms: ["v\(vmCount - 1)"], hosts: ["h1"], policy: .mustNot)) }
+    if random.chance(50) { rules.append(Rule(id: "softAnti", kind: .antiAffinity, vms: twoVMs(&random) + ["v0"], required: false)) }
+    if random.chance(40) { rules.append(Rule(id: "softAff", kind: .affinity, vms: twoVMs(&random), required: false)) }
+    if random.chance(40) { rules.append(Rule(id: "should", kind: .vmHost, vms: ["v1", "v\(vmCount - 1)"], hosts: ["h2"], policy: .should)) }
+    if random.chance(30) { rules.append(Rule(id: "shouldNot", kind: .vmHost, vms: ["v0", "v2"], hosts: ["h0"], policy: .shouldNot)) }
+    var cluster = Cluster(goal: goal, migrationThreshold: 2 + random.below(3))
+    if random.chance(35) { cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h0") }
+    return Snapshot(resources: ["cpu", "memory"], cluster: cluster, hosts: hosts, vms: vms, rules: rules)
+}
+
+/// The best objective over every placement satisfying the hard constraints, by enumeration.
+private func bruteForceOptimum(_ problem: Problem) -> Objective? {
+    let V = problem.vmCount, H = problem.hostCount, R = problem.resourceCount
+    let active = (0..<V).filter { problem.vmActive[$0] }
+    var placement = [Int32](repeating: -1, count: V)
+    var secondaries = [Int32](repeating: -1, count: V)
+    var load = [Int64](repeating: 0, count: H * R)
+    var best: Objective?
+
+    func mustStayPlaced(_ v: Int) -> Bool {
+        if problem.vmPinned[v] { return true }
+        let h = Int(problem.vmInitialHost[v])
+        return h >= 0 && problem.hostState[h] == .connected && problem.allows(v, h)
+    }
+    func choices(_ v: Int) -> [Int] {
+        if problem.vmPinned[v] { return [Int(problem.vmInitialHost[v])] }
+        var hosts = (0..<H).filter { problem.hostReceives[$0] && problem.allows(v, $0) }
+        if !mustStayPlaced(v) { hosts.append(-1) }
+        return hosts
+    }
+    func fits(_ v: Int, _ h: Int) -> Bool { (0..<R).allSatisfy { load[$0 * H + h] + problem.demand(v, $0) <= problem.limit(h, $0) } }
+    func add(_ v: Int, _ h: Int, _ sign: Int64) { for r in 0..<R { load[r * H + h] += sign * problem.demand(v, r) } }
+
+    func leaf() {
+        // Required affinity: members together (or all unplaced).
+        for group in problem.groups where Set(group.map { placement[Int($0)] }).count > 1 { return }
+        for rule in problem.antiAffinity {
+            let hosts = rule.map { placement[Int($0)] }.filter { $0 >= 0 }
+            if Set(hosts).count != hosts.count { return }
+        }
+        if let limit = problem.admissionLimit,
+           active.contains(where: { problem.snapshot.vms[$0].host == nil && placement[$0] >= 0 }) {
+            for r in 0..<R {
+                var total: Int64 = 0
+                for v in active {
+                    if placement[v] >= 0 { total += problem.demand(v, r) }
+                    if secondaries[v] >= 0 { total += problem.demand(v, r) }
+                }
+                if total > limit[r] { return }
+            }
+        }
+        let objective = Score.evaluate(problem, placement: placement, secondaries: secondaries)
+        if best == nil || objective.isBetter(than: best!) { best = objective }
+    }
+    func assignSecondary(_ index: Int, _ ft: [Int]) {
+        if index == ft.count { leaf(); return }
+        let v = ft[index]
+        guard placement[v] >= 0 else { assignSecondary(index + 1, ft); return }
+        let running = Int(problem.vmInitialSecondary[v])
+        if !(running >= 0 && problem.hostState[running] == .connected && mustStayPlaced(v)) { assignSecondary(index + 1, ft) }
+        for h in 0..<H where problem.hostReceives[h] && Int32(h) != placement[v] && fits(v, h) {
+            secondaries[v] = Int32(h)
+            add(v, h, 1)
+            assignSecondary(index + 1, ft)
+            add(v, h, -1)
+            secondaries[v] = -1
+        }
+    }
+    let ft = active.filter { problem.vmIsFT[$0] }
+    func assign(_ index: Int) {
+        if index == active.count { assignSecondary(0, ft); return }
+        let v = active[index]
+        for h in choices(v) {
+            if h >= 0 && !fits(v, h) { continue }
+            placement[v] = Int32(h)
+            if h >= 0 { add(v, h, 1) }
+            assign(index + 1)
+            if h >= 0 { add(v, h, -1) }
+            placement[v] = -1
+        }
+    }
+    assign(0)
+    return best
+}
+
+private func goalTerm(_ problem: Problem, _ objective: Objective) -> Double {
+    problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
+}
+
+@Suite("ExactSolver")
+struct ExactSolverTests {
+    static let seeds: [UInt64] = Array(1...30)
+
+    @Test("matches brute force on small consolidate instances", arguments: seeds)
+    func consolidateMatchesBruteForce(seed: UInt64) throws {
+        let snapshot = makeInstance(seed: seed, goal: .consolidate)
+        let problem = Problem(snapshot)
+        let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
+        let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        guard let optimum = bruteForceOptimum(problem) else { return }
+        #expect(objective.unplacedByPriority == optimum.unplacedByPriority, "seed \(seed)")
+        #expect(objective.unprotectedByPriority == optimum.unprotectedByPriority, "seed \(seed)")
+        #expect(objective.softViolations == optimum.softViolations, "seed \(seed)")
+        #expect(abs(objective.cost - optimum.cost) <= 1e-6, "seed \(seed): \(objective.cost) vs \(optimum.cost)")
+        if let bound = result.bound { #expect(bound <= goalTerm(problem, optimum) + 1e-9, "seed \(seed)") }
+        #expect(result.status == .optimal, "seed \(seed)")
+    }
+
+    @Test("matches brute force on small balance instances", arguments: seeds)
+    func balanceMatchesBruteForce(seed: UInt64) throws {
+        let snapshot = makeInstance(seed: seed, goal: .balance)
+        let problem = Problem(snapshot)
+        let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
+        let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        guard let optimum = bruteForceOptimum(problem) else { return }
+        #expect(objective.unplacedByPriority == optimum.unplacedByPriority, "seed \(seed)")
+        #expect(objective.unprotectedByPriority == optimum.unprotectedByPriority, "seed \(seed)")
+        #expect(objective.softViolations == optimum.softViolations, "seed \(seed)")
+        // Tangent error <= (range / 40 / 2)^2 per squared term, and the sqrt linearisation when
+        // migration cost is traded: a small absolute tolerance on the cost.
+        #expect(objective.cost <= optimum.cost + 0.01, "seed \(seed): \(objective.cost) vs \(optimum.cost)")
+        if let bound = result.bound { #expect(bound <= goalTerm(problem, optimum) + 1e-9, "seed \(seed)") }
+    }
+
+    @Test("never worse than greedy, and its plans pass the checker", arguments: [Goal.balance, .consolidate])
+    func neverWorseThanGreedy(goal: Goal) throws {
+        for seed in Self.seeds {
+            let snapshot = makeInstance(seed: seed + 100, goal: goal)
+            let problem = Problem(snapshot)
+            let exact = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
+            let greedy = try GreedySolver().solve(problem, options: SolveOptions())
+            let exactScore = Score.evaluate(problem, placement: exact.placement, secondaries: exact.secondaries)
+            let greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
+            // Compared only when the greedy plan itself passes the checker.
+            if (try? Planner.checkedPlan(snapshot, solver: GreedySolver())) != nil {
+                #expect(!greedyScore.isBetter(than: exactScore), "seed \(seed)")
+            }
+            guard bruteForceOptimum(problem) != nil else { continue }
+            // Only a pinned VM stuck on a maintenance host may make the input infeasible.
+            do {
+                _ = try Planner.checkedPlan(snapshot, solver: ExactSolver())
+            } catch PlanningError.infeasible(let message, _) {
+                #expect(message.contains("automation is disabled"), "seed \(seed): \(message)")
+            } catch {
+                Issue.record("seed \(seed): \(error)")
+            }
+        }
+    }
+
+    @Test("a tiny time limit still reports a consistent bound and gap")
+    func tinyTimeLimit() throws {
+        for goal in Goal.allCases {
+            for seed in Self.seeds.prefix(4) {
+                let snapshot = makeInstance(seed: seed + 200, goal: goal)
+                let plan = try Planner.plan(snapshot, solver: ExactSolver(), options: SolveOptions(timeLimit: 0.001))
+                if let bound = plan.bound {
+                    let goalValue = goal == .balance ? plan.objective.imbalance : Double(plan.objective.activeHosts)
+                    #expect(bound <= goalValue + 1e-9)
+                    #expect((plan.gap ?? 0) >= 0)
+                }
+            }
+        }
+    }
+
+    @Test("the model holds capacity: two VMs that do not fit together are split")
+    func capacityIsHard() throws {
+        let snapshot = Snapshot(cluster: Cluster(goal: .consolidate),
+                                hosts: [ClusterHost(id: "a", capacity: ["cpu": 100, "memory": 100]),
+                                        ClusterHost(id: "b", capacity: ["cpu": 100, "memory": 100])],
+                                vms: [VirtualMachine(id: "x", host: nil, demand: ["cpu": 60, "memory": 10]),
+                                      VirtualMachine(id: "y", host: nil, demand: ["cpu": 60, "memory": 10])])
+        let problem = Problem(snapshot)
+        let result = try ExactSolver().solve(problem, options: SolveOptions())
+        #expect(result.placement[0] >= 0 && result.placement[1] >= 0 && result.placement[0] != result.placement[1])
+        #expect(result.status == .optimal)
+        #expect(result.bound == 2)
+    }
+
+    @Test("the combinatorial bound stops at once when the greedy meets it")
+    func consolidateStopsAtBound() throws {
+        let snapshot = Snapshot(cluster: Cluster(goal: .consolidate),
+                                hosts: [ClusterHost(id: "a", capacity: ["cpu": 100, "memory": 100]),
+                                        ClusterHost(id: "b", capacity: ["cpu": 100, "memory": 100])],
+                                vms: [VirtualMachine(id: "x", host: nil, demand: ["cpu": 30, "memory": 10]),
+                                      VirtualMachine(id: "y", host: nil, demand: ["cpu": 30, "memory": 10])])
+        let result = try ExactSolver().solve(Problem(snapshot), options: SolveOptions())
+        #expect(result.status == .optimal)
+        #expect(result.bound == 1)
+        #expect(result.nodes == 0)
+    }
+
+    @Test("the formulation completes a known placement into a feasible column vector")
+    func formulationAcceptsGreedy() throws {
+        for seed in Self.seeds.prefix(6) {
+            for goal in Goal.allCases {
+                let problem = Problem(makeInstance(seed: seed, goal: goal))
+                let greedy = try GreedySolver().solve(problem, options: SolveOptions())
+                let formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries), balanceWeight: 1)
+                if let values = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries) {
+                    let back = formulation.placement(from: values)
+                    #expect(back.placement == greedy.placement.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 })
+                }
+            }
+        }
+    }
+
+    @Test("GLPK is linked")
+    func version() { #expect(glpkVersion.hasPrefix("5.")) }
+}
+
