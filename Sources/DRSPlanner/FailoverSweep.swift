@@ -1,4 +1,6 @@
 import DRSModel
+import Dispatch
+import Foundation
 
 /// `drs failover --all`: every single-host failure, planned for real (HA restarts, FT
 /// promotion and re-protection, no rebalancing), reporting host by host what could not be
@@ -17,27 +19,54 @@ public enum FailoverSweep {
         public var error: String?
     }
 
-    /// Plans the failure of each connected host in turn. Each plan is checked by the
-    /// independent checker. Cost: one planning per host.
+    /// Plans the failure of each connected host. Each plan is checked by the independent
+    /// checker. Failures are independent, so they are planned on all cores; the reports come
+    /// back in host order whatever the thread timing.
     public static func run(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) -> [HostReport] {
-        var reports: [HostReport] = []
-        for (index, host) in snapshot.hosts.enumerated() where host.state == .connected {
-            var failed = snapshot
-            failed.hosts[index].state = .failed
-            // Only the HA response: mandatory steps.
-            failed.cluster.migrationThreshold = 1
-            var report = HostReport(host: host.id, restarted: 0, promoted: 0, lost: [], unprotected: [])
-            do {
-                let plan = try Planner.checkedPlan(failed, solver: solver, options: options)
-                report.restarted = plan.steps.filter { $0.kind == .restart }.count
-                report.promoted = plan.steps.filter { $0.kind == .promote }.count
-                report.lost = plan.unplaced.map { ($0, plan.reasons[$0] ?? "no room") }
-                report.unprotected = failed.vms.filter { $0.ft != nil && $0.powerState == .on && plan.placement[$0.id] != nil && plan.secondaries[$0.id] == nil }.map(\.id)
-            } catch {
-                report.error = "\(error)"
-            }
-            reports.append(report)
+        let candidates = snapshot.hosts.indices.filter { snapshot.hosts[$0].state == .connected }
+        let box = ReportBox(count: candidates.count)
+        DispatchQueue.concurrentPerform(iterations: candidates.count) { position in
+            box.set(position, report(snapshot, failing: candidates[position], solver: solver, options: options))
         }
-        return reports
+        return box.reports()
+    }
+
+    /// The HA response to one host failure (mandatory steps only).
+    public static func report(_ snapshot: Snapshot, failing index: Int, solver: any PlacementSolver,
+                              options: SolveOptions) -> HostReport {
+        var failed = snapshot
+        failed.hosts[index].state = .failed
+        failed.cluster.migrationThreshold = 1
+        var report = HostReport(host: snapshot.hosts[index].id, restarted: 0, promoted: 0, lost: [], unprotected: [])
+        do {
+            let plan = try Planner.checkedPlan(failed, solver: solver, options: options)
+            report.restarted = plan.steps.filter { $0.kind == .restart }.count
+            report.promoted = plan.steps.filter { $0.kind == .promote }.count
+            report.lost = plan.unplaced.map { ($0, plan.reasons[$0] ?? "no room") }
+            report.unprotected = failed.vms.filter { $0.ft != nil && $0.powerState == .on && plan.placement[$0.id] != nil && plan.secondaries[$0.id] == nil }.map(\.id)
+        } catch {
+            report.error = "\(error)"
+        }
+        return report
+    }
+}
+
+/// Slots for reports written by concurrent workers, each slot by exactly one.
+private final class ReportBox: @unchecked Sendable {
+    private var slots: [FailoverSweep.HostReport?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = [FailoverSweep.HostReport?](repeating: nil, count: count) }
+
+    func set(_ index: Int, _ report: FailoverSweep.HostReport) {
+        lock.lock()
+        slots[index] = report
+        lock.unlock()
+    }
+
+    func reports() -> [FailoverSweep.HostReport] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
     }
 }
