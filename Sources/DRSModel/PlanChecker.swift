@@ -20,8 +20,51 @@ public struct CheckViolation: Sendable, Equatable, CustomStringConvertible {
 /// (R + members of the moving VMs' rules)): a wave can only change what its moves touch.
 public enum PlanChecker {
     public static func check(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
-        var replay = Replay(snapshot: snapshot)
+        var replay = Replay(snapshot: snapshot, context: Context(snapshot))
         return replay.run(plan)
+    }
+
+    /// Checks with a prepared context: for many plans of snapshots that differ only in host
+    /// states (a failover sweep), the id indices are built once.
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context) -> [CheckViolation] {
+        precondition(context.hostCount == snapshot.hosts.count && context.vmCount == snapshot.vms.count,
+                     "the context belongs to another snapshot")
+        var replay = Replay(snapshot: snapshot, context: context)
+        return replay.run(plan)
+    }
+
+    /// What the checker derives from a snapshot's ids, demands, capacities and rules.
+    public struct Context: Sendable {
+        let hostIndex: [String: Int]
+        let vmIndex: [String: Int]
+        let limits: [Int64]
+        let demands: [Int64]
+        let hardRulesOf: [[Int]]
+        /// Host index of each VM's `host` and `ft.secondaryHost` (-1 when none).
+        let hostOf: [Int32]
+        let secondaryHostOf: [Int32]
+        let hostCount: Int
+        let vmCount: Int
+
+        public init(_ snapshot: Snapshot) {
+            var hostIndex: [String: Int] = [:]
+            for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
+            var vmIndex: [String: Int] = [:]
+            for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
+            self.hostIndex = hostIndex
+            self.vmIndex = vmIndex
+            limits = snapshot.hosts.flatMap { snapshot.limits(of: $0) }
+            demands = snapshot.vms.flatMap { snapshot.demands(of: $0) }
+            var rulesOf = [[Int]](repeating: [], count: snapshot.vms.count)
+            for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
+                for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v].append(index) } }
+            }
+            hardRulesOf = rulesOf
+            hostOf = snapshot.vms.map { vm in vm.host.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            secondaryHostOf = snapshot.vms.map { vm in vm.ft?.secondaryHost.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            hostCount = snapshot.hosts.count
+            vmCount = snapshot.vms.count
+        }
     }
 }
 
@@ -46,23 +89,21 @@ private struct Replay {
     var violations: [CheckViolation] = []
     var master: String?
 
-    init(snapshot: Snapshot) {
+    init(snapshot: Snapshot, context: PlanChecker.Context) {
         self.snapshot = snapshot
         R = snapshot.resources.count
-        var hostIndex: [String: Int] = [:]
-        for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
-        var vmIndex: [String: Int] = [:]
-        for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
-        self.hostIndex = hostIndex
-        self.vmIndex = vmIndex
-        limits = snapshot.hosts.flatMap { snapshot.limits(of: $0) }
-        demands = snapshot.vms.flatMap { snapshot.demands(of: $0) }
+        hostIndex = context.hostIndex
+        vmIndex = context.vmIndex
+        limits = context.limits
+        demands = context.demands
+        hardRulesOf = context.hardRulesOf
         state = snapshot.hosts.map(\.state)
         primary = [Int32](repeating: -1, count: snapshot.vms.count)
         secondary = primary
         for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
-            if let h = vm.host.flatMap({ hostIndex[$0] }), snapshot.hosts[h].state != .failed { primary[v] = Int32(h) }
-            if let h = vm.ft?.secondaryHost.flatMap({ hostIndex[$0] }), snapshot.hosts[h].state != .failed { secondary[v] = Int32(h) }
+            let h = context.hostOf[v], s = context.secondaryHostOf[v]
+            if h >= 0 && state[Int(h)] != .failed { primary[v] = h }
+            if s >= 0 && state[Int(s)] != .failed { secondary[v] = s }
         }
         initialPrimary = primary
         var load = [Int64](repeating: 0, count: snapshot.hosts.count * R)
@@ -73,11 +114,6 @@ private struct Replay {
         }
         initialLoad = load
         self.load = load
-        var rulesOf = [[Int]](repeating: [], count: snapshot.vms.count)
-        for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
-            for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v].append(index) } }
-        }
-        hardRulesOf = rulesOf
         master = snapshot.cluster.ha?.master
     }
 
@@ -343,7 +379,7 @@ private struct Replay {
                 fail(nil, "\(vm.id) has automation disabled but ends on \(reached) instead of \(host)")
             }
         }
-        for id in plan.placement.keys.sorted() where vmIndex[id] == nil || snapshot.vms[vmIndex[id]!].powerState == .off {
+        for id in plan.placement.keys.filter({ vmIndex[$0] == nil || snapshot.vms[vmIndex[$0]!].powerState == .off }).sorted() {
             fail(nil, "the placement names \(id), which is \(vmIndex[id] == nil ? "not a VM of the snapshot" : "powered off")")
         }
 

@@ -23,27 +23,31 @@ public enum FailoverSweep {
     /// checker. Failures are independent, so they are planned on all cores; the reports come
     /// back in host order whatever the thread timing.
     public static func run(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) -> [HostReport] {
+        var base = snapshot
+        // Only the HA response: mandatory steps.
+        base.cluster.migrationThreshold = 1
+        let problem = Problem(base)
+        let context = PlanChecker.Context(base)
         let candidates = snapshot.hosts.indices.filter { snapshot.hosts[$0].state == .connected }
         let box = ReportBox(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { position in
-            box.set(position, report(snapshot, failing: candidates[position], solver: solver, options: options))
+            box.set(position, report(problem.failing(candidates[position]), failing: candidates[position], solver: solver,
+                                     options: options, context: context))
         }
         return box.reports()
     }
 
-    /// The HA response to one host failure (mandatory steps only).
-    public static func report(_ snapshot: Snapshot, failing index: Int, solver: any PlacementSolver,
-                              options: SolveOptions) -> HostReport {
-        var failed = snapshot
-        failed.hosts[index].state = .failed
-        failed.cluster.migrationThreshold = 1
+    /// The HA response to one host failure, from the problem with that host failed.
+    static func report(_ failed: Problem, failing index: Int, solver: any PlacementSolver, options: SolveOptions,
+                       context: PlanChecker.Context) -> HostReport {
+        let snapshot = failed.snapshot
         var report = HostReport(host: snapshot.hosts[index].id, restarted: 0, promoted: 0, lost: [], unprotected: [])
         do {
-            let plan = try Planner.checkedPlan(failed, solver: solver, options: options)
+            let plan = try Planner.checkedPlan(failed, solver: solver, options: options, context: context)
             report.restarted = plan.steps.filter { $0.kind == .restart }.count
             report.promoted = plan.steps.filter { $0.kind == .promote }.count
             report.lost = plan.unplaced.map { ($0, plan.reasons[$0] ?? "no room") }
-            report.unprotected = failed.vms.filter { $0.ft != nil && $0.powerState == .on && plan.placement[$0.id] != nil && plan.secondaries[$0.id] == nil }.map(\.id)
+            report.unprotected = snapshot.vms.filter { $0.ft != nil && $0.powerState == .on && plan.placement[$0.id] != nil && plan.secondaries[$0.id] == nil }.map(\.id)
         } catch {
             report.error = "\(error)"
         }

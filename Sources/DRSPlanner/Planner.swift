@@ -6,9 +6,13 @@ import DRSHeuristics
 /// with the one score function. The caller runs the checker before printing.
 public enum Planner {
     public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
+        try plan(Problem(snapshot), solver: solver, options: options)
+    }
+
+    /// Plans an already compiled problem (for example `Problem.failing(_:)` in a sweep).
+    public static func plan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         let clock = ContinuousClock()
         let start = clock.now
-        let problem = Problem(snapshot)
         let result = try solver.solve(problem, options: options)
         var plan = build(problem, result: result, solverID: solver.id)
         plan.seconds = (clock.now - start).seconds
