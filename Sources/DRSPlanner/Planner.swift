@@ -230,6 +230,7 @@ public enum Planner {
         }
 
         var placement: [String: String] = [:]
+        placement.reserveCapacity(V)
         var secondaries: [String: String] = [:]
         var unplaced: [String] = []
         for v in 0..<V where problem.vmActive[v] {
