@@ -139,10 +139,10 @@ public struct PlacementState: Sendable {
     }
 
     /// Whether admitting `members` keeps HA admission control.
-    public func admits(_ members: [Int], secondaries extra: [Int] = []) -> Bool {
+    public func admits(_ members: [Int], secondaries extra: [Int] = [], reserved: [Int64]? = nil) -> Bool {
         guard let limit = problem.admissionLimit else { return true }
         for r in 0..<problem.resourceCount {
-            var total = admitted[r]
+            var total = admitted[r] + (reserved?[r] ?? 0)
             for v in members + extra { total += problem.demand(v, r) }
             if total > limit[r] { return false }
         }

@@ -15,50 +15,106 @@ public struct CheckViolation: Sendable, Equatable, CustomStringConvertible {
 /// (`Units`) that defines what fits. A problem the snapshot already had (an overloaded host, a
 /// broken rule, a VM on a host entering maintenance) is tolerated while the plan does not make
 /// it worse, and must be gone in the final state.
+///
+/// Cost: O(V x R + H x R + rule members) for the final state, plus, per wave, O(steps x
+/// (R + members of the moving VMs' rules)): a wave can only change what its moves touch.
 public enum PlanChecker {
     public static func check(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
-        var replay = Replay(snapshot: snapshot)
+        var replay = Replay(snapshot: snapshot, context: Context(snapshot))
         return replay.run(plan)
+    }
+
+    /// Checks with a prepared context: for many plans of snapshots that differ only in host
+    /// states (a failover sweep), the id indices are built once.
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context) -> [CheckViolation] {
+        precondition(context.hostCount == snapshot.hosts.count && context.vmCount == snapshot.vms.count,
+                     "the context belongs to another snapshot")
+        var replay = Replay(snapshot: snapshot, context: context)
+        return replay.run(plan)
+    }
+
+    /// What the checker derives from a snapshot's ids, demands, capacities and rules.
+    public struct Context: Sendable {
+        let hostIndex: [String: Int]
+        let vmIndex: [String: Int]
+        let limits: [Int64]
+        let demands: [Int64]
+        let hardRulesOf: [[Int]]
+        /// Host index of each VM's `host` and `ft.secondaryHost` (-1 when none).
+        let hostOf: [Int32]
+        let secondaryHostOf: [Int32]
+        let hostCount: Int
+        let vmCount: Int
+
+        public init(_ snapshot: Snapshot) {
+            var hostIndex: [String: Int] = [:]
+            for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
+            var vmIndex: [String: Int] = [:]
+            for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
+            self.hostIndex = hostIndex
+            self.vmIndex = vmIndex
+            limits = snapshot.hosts.flatMap { snapshot.limits(of: $0) }
+            demands = snapshot.vms.flatMap { snapshot.demands(of: $0) }
+            var rulesOf = [[Int]](repeating: [], count: snapshot.vms.count)
+            for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
+                for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v].append(index) } }
+            }
+            hardRulesOf = rulesOf
+            hostOf = snapshot.vms.map { vm in vm.host.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            secondaryHostOf = snapshot.vms.map { vm in vm.ft?.secondaryHost.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            hostCount = snapshot.hosts.count
+            vmCount = snapshot.vms.count
+        }
     }
 }
 
 private struct Replay {
     let snapshot: Snapshot
-    let vmByID: [String: VirtualMachine]
-    let hostByID: [String: ClusterHost]
-    let limits: [String: [Int64]]
-    let demands: [String: [Int64]]
-    var state: [String: HostState]
-    /// Where each running VM's primary and secondary are.
-    var primary: [String: String] = [:]
-    var secondary: [String: String] = [:]
-    let initialPrimary: [String: String]
-    let initialLoad: [String: [Int64]]
+    let R: Int
+    let hostIndex: [String: Int]
+    let vmIndex: [String: Int]
+    /// Placeable limits and demands, milli-units: `limits[h * R + r]`, `demands[v * R + r]`.
+    let limits: [Int64]
+    let demands: [Int64]
+    var state: [HostState]
+    /// Where each VM's primary and FT secondary run between waves (-1: not running).
+    var primary: [Int32]
+    var secondary: [Int32]
+    let initialPrimary: [Int32]
+    /// Settled load between waves, and the load before the plan: `load[h * R + r]`.
+    var load: [Int64]
+    let initialLoad: [Int64]
+    /// Hard rules each VM belongs to.
+    let hardRulesOf: [[Int]]
     var violations: [CheckViolation] = []
     var master: String?
 
-    init(snapshot: Snapshot) {
+    init(snapshot: Snapshot, context: PlanChecker.Context) {
         self.snapshot = snapshot
-        vmByID = Dictionary(snapshot.vms.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        hostByID = Dictionary(snapshot.hosts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        limits = Dictionary(snapshot.hosts.map { ($0.id, snapshot.limits(of: $0)) }, uniquingKeysWith: { a, _ in a })
-        demands = Dictionary(snapshot.vms.map { ($0.id, snapshot.demands(of: $0)) }, uniquingKeysWith: { a, _ in a })
-        state = Dictionary(snapshot.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
-        for vm in snapshot.vms where vm.powerState == .on {
-            if let host = vm.host, snapshot.hosts.first(where: { $0.id == host })?.state != .failed {
-                primary[vm.id] = host
-            }
-            if let host = vm.ft?.secondaryHost, snapshot.hosts.first(where: { $0.id == host })?.state != .failed {
-                secondary[vm.id] = host
-            }
+        R = snapshot.resources.count
+        hostIndex = context.hostIndex
+        vmIndex = context.vmIndex
+        limits = context.limits
+        demands = context.demands
+        hardRulesOf = context.hardRulesOf
+        state = snapshot.hosts.map(\.state)
+        primary = [Int32](repeating: -1, count: snapshot.vms.count)
+        secondary = primary
+        for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
+            let h = context.hostOf[v], s = context.secondaryHostOf[v]
+            if h >= 0 && state[Int(h)] != .failed { primary[v] = h }
+            if s >= 0 && state[Int(s)] != .failed { secondary[v] = s }
         }
         initialPrimary = primary
-        master = snapshot.cluster.ha?.master
-        var load: [String: [Int64]] = [:]
-        for host in snapshot.hosts { load[host.id] = [Int64](repeating: 0, count: snapshot.resources.count) }
-        for (vm, host) in primary { for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d } }
-        for (vm, host) in secondary { for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d } }
+        var load = [Int64](repeating: 0, count: snapshot.hosts.count * R)
+        for v in snapshot.vms.indices {
+            for h in [primary[v], secondary[v]] where h >= 0 {
+                for r in 0..<R { load[Int(h) * R + r] += demands[v * R + r] }
+            }
+        }
         initialLoad = load
+        self.load = load
+        master = snapshot.cluster.ha?.master
     }
 
     mutating func fail(_ wave: Int?, _ message: String) {
@@ -66,6 +122,8 @@ private struct Replay {
     }
 
     func number(_ milli: Int64) -> String { JSONWriter.number(Double(milli) / Units.scale) }
+    func hostName(_ h: Int32) -> String { snapshot.hosts[Int(h)].id }
+    func vmName(_ v: Int) -> String { snapshot.vms[v].id }
 
     mutating func run(_ plan: Plan) -> [CheckViolation] {
         let threshold = snapshot.cluster.migrationThreshold
@@ -80,170 +138,214 @@ private struct Replay {
         let waves = Dictionary(grouping: plan.steps, by: \.wave)
         for wave in waves.keys.sorted() { replayWave(wave, waves[wave]!) }
         checkFinal(plan)
-        return violations
+        // Deterministic order: by wave (the final state last), then by text.
+        return violations.sorted { ($0.wave ?? Int.max, $0.message) < ($1.wave ?? Int.max, $1.message) }
     }
 
-    /// Hosts each VM occupies during a wave.
+    /// Hosts occupied during a wave by the VMs that move in it (source and destination while
+    /// migrating; the destination alone when placed or restarted); every other VM is where
+    /// the settled state has it. Empty for the final state.
     struct Moment {
-        var primary: [String: [String]] = [:]
-        var secondary: [String: [String]] = [:]
+        var primary: [Int: [Int32]] = [:]
+        var secondary: [Int: [Int32]] = [:]
+    }
+
+    func primaryHosts(_ v: Int, _ moment: Moment) -> [Int32]? {
+        moment.primary[v] ?? (primary[v] >= 0 ? [primary[v]] : nil)
+    }
+
+    func secondaryHosts(_ v: Int, _ moment: Moment) -> [Int32]? {
+        moment.secondary[v] ?? (secondary[v] >= 0 ? [secondary[v]] : nil)
     }
 
     mutating func replayWave(_ wave: Int, _ steps: [Step]) {
         let maxConcurrent = snapshot.cluster.migration.maxConcurrentPerHost
-        // ClusterHost steps and promotions take effect at the start of the wave.
-        var goingToStandby: [String] = []
+        // Host steps and promotions take effect at the start of the wave.
+        var goingToStandby: [Int] = []
         for step in steps {
             switch step.kind {
             case .powerOn:
-                guard let host = step.host, state[host] != nil else { fail(wave, "powerOn names unknown host \(step.host ?? "(none)")"); continue }
-                if state[host] != .standby { fail(wave, "powerOn of host \(host), which is \(state[host]!.rawValue), not standby") }
-                state[host] = .connected
+                guard let h = step.host.flatMap({ hostIndex[$0] }) else { fail(wave, "powerOn names unknown host \(step.host ?? "(none)")"); continue }
+                if state[h] != .standby { fail(wave, "powerOn of host \(step.host!), which is \(state[h].rawValue), not standby") }
+                state[h] = .connected
             case .standby:
-                guard let host = step.host, state[host] != nil else { fail(wave, "standby names unknown host \(step.host ?? "(none)")"); continue }
-                goingToStandby.append(host)
+                guard let h = step.host.flatMap({ hostIndex[$0] }) else { fail(wave, "standby names unknown host \(step.host ?? "(none)")"); continue }
+                goingToStandby.append(h)
             case .elect:
-                guard let host = step.host, let hostState = state[host] else { fail(wave, "elect names unknown host \(step.host ?? "(none)")"); continue }
-                if hostState != .connected { fail(wave, "elect makes \(host) HA master, but it is \(hostState.rawValue)") }
-                master = host
+                guard let h = step.host.flatMap({ hostIndex[$0] }) else { fail(wave, "elect names unknown host \(step.host ?? "(none)")"); continue }
+                if state[h] != .connected { fail(wave, "elect makes \(step.host!) HA master, but it is \(state[h].rawValue)") }
+                master = step.host
             case .promote:
-                guard let vm = step.vm, let machine = vmByID[vm] else { fail(wave, "promote names unknown VM \(step.vm ?? "(none)")"); continue }
-                guard machine.ft != nil else { fail(wave, "promote of \(vm), which has no FT secondary"); continue }
-                if primary[vm] != nil { fail(wave, "promote of \(vm), whose primary is still running on \(primary[vm]!)") }
-                guard let at = secondary[vm] else { fail(wave, "promote of \(vm), which has no running secondary"); continue }
-                if let to = step.to, to != at { fail(wave, "promote of \(vm) to \(to), but its secondary runs on \(at)") }
-                primary[vm] = at
-                secondary[vm] = nil
+                guard let v = step.vm.flatMap({ vmIndex[$0] }) else { fail(wave, "promote names unknown VM \(step.vm ?? "(none)")"); continue }
+                let vm = step.vm!
+                guard snapshot.vms[v].ft != nil else { fail(wave, "promote of \(vm), which has no FT secondary"); continue }
+                if primary[v] >= 0 { fail(wave, "promote of \(vm), whose primary is still running on \(hostName(primary[v]))") }
+                guard secondary[v] >= 0 else { fail(wave, "promote of \(vm), which has no running secondary"); continue }
+                if let to = step.to, to != hostName(secondary[v]) { fail(wave, "promote of \(vm) to \(to), but its secondary runs on \(hostName(secondary[v]))") }
+                primary[v] = secondary[v]
+                secondary[v] = -1
             default: break
             }
         }
 
         var moment = Moment()
-        for (vm, host) in primary { moment.primary[vm] = [host] }
-        for (vm, host) in secondary { moment.secondary[vm] = [host] }
-        var migrationsPerHost: [String: Int] = [:]
-        var touched = Set<String>()
-        var arriving: [String] = []
+        var migrationsPerHost: [Int: Int] = [:]
+        var touched = Set<Int>()
+        var arriving = Set<Int>()
         for step in steps where [.place, .restart, .migrate].contains(step.kind) {
-            guard let vm = step.vm, let machine = vmByID[vm] else {
+            guard let v = step.vm.flatMap({ vmIndex[$0] }) else {
                 fail(wave, "\(step.kind.rawValue) names unknown VM \(step.vm ?? "(none)")")
                 continue
             }
+            let machine = snapshot.vms[v]
+            let vm = machine.id
             let isSecondary = step.secondary == true
             let label = isSecondary ? "\(vm)'s secondary" : vm
             if machine.powerState == .off { fail(wave, "\(step.kind.rawValue) of \(vm), which is powered off") }
             if isSecondary && machine.ft == nil { fail(wave, "\(step.kind.rawValue) of a secondary for \(vm), which is not FT-protected") }
-            if !touched.insert((isSecondary ? "s:" : "p:") + vm).inserted { fail(wave, "\(label) has more than one step in this wave") }
-            guard let to = step.to, hostByID[to] != nil else { fail(wave, "\(step.kind.rawValue) of \(label) to unknown host \(step.to ?? "(none)")"); continue }
-            if state[to] != .connected { fail(wave, "\(step.kind.rawValue) of \(label) to host \(to), which is \(state[to]!.rawValue)") }
-            arriving.append(to)
-            let current = isSecondary ? secondary[vm] : primary[vm]
+            if !touched.insert(v * 2 + (isSecondary ? 1 : 0)).inserted { fail(wave, "\(label) has more than one step in this wave") }
+            guard let to = step.to.flatMap({ hostIndex[$0] }) else { fail(wave, "\(step.kind.rawValue) of \(label) to unknown host \(step.to ?? "(none)")"); continue }
+            if state[to] != .connected { fail(wave, "\(step.kind.rawValue) of \(label) to host \(step.to!), which is \(state[to].rawValue)") }
+            arriving.insert(to)
+            let current = isSecondary ? secondary[v] : primary[v]
+            let destination = Int32(to)
             switch step.kind {
             case .migrate:
-                guard let current else { fail(wave, "migrate of \(label), which is not running"); continue }
-                if step.from != current { fail(wave, "migrate of \(label) from \(step.from ?? "(none)"), but it runs on \(current)") }
-                if current == to { fail(wave, "migrate of \(label) from \(current) to the same host") }
+                guard current >= 0 else { fail(wave, "migrate of \(label), which is not running"); continue }
+                if step.from != hostName(current) { fail(wave, "migrate of \(label) from \(step.from ?? "(none)"), but it runs on \(hostName(current))") }
+                if current == destination { fail(wave, "migrate of \(label) from \(hostName(current)) to the same host") }
                 if !isSecondary && machine.automation == .disabled { fail(wave, "migrate of \(vm), whose automation is disabled") }
-                migrationsPerHost[current, default: 0] += 1
+                migrationsPerHost[Int(current), default: 0] += 1
                 migrationsPerHost[to, default: 0] += 1
-                if isSecondary { moment.secondary[vm] = [current, to] } else { moment.primary[vm] = [current, to] }
+                if isSecondary { moment.secondary[v] = [current, destination] } else { moment.primary[v] = [current, destination] }
             case .restart:
-                if current != nil { fail(wave, "restart of \(label), which is already running on \(current!)") }
-                if !isSecondary, let original = machine.host, state[original] != .failed, hostByID[original]?.state != .failed {
-                    fail(wave, "restart of \(vm), whose host \(original) has not failed")
+                if current >= 0 { fail(wave, "restart of \(label), which is already running on \(hostName(current))") }
+                if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+                    fail(wave, "restart of \(vm), whose host \(machine.host!) has not failed")
                 }
-                if isSecondary { moment.secondary[vm] = [to] } else { moment.primary[vm] = [to] }
+                if isSecondary { moment.secondary[v] = [destination] } else { moment.primary[v] = [destination] }
             default:
-                if current != nil { fail(wave, "place of \(label), which is already running on \(current!)") }
-                if !isSecondary, let original = machine.host, hostByID[original]?.state != .failed {
-                    fail(wave, "place of \(vm), which already has host \(original) (use migrate)")
+                if current >= 0 { fail(wave, "place of \(label), which is already running on \(hostName(current))") }
+                if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+                    fail(wave, "place of \(vm), which already has host \(machine.host!) (use migrate)")
                 }
-                if isSecondary { moment.secondary[vm] = [to] } else { moment.primary[vm] = [to] }
+                if isSecondary { moment.secondary[v] = [destination] } else { moment.primary[v] = [destination] }
             }
         }
-        for (host, count) in migrationsPerHost.sorted(by: { $0.key < $1.key }) where count > maxConcurrent {
-            fail(wave, "host \(host) takes part in \(count) live migrations at once, more than maxConcurrentPerHost \(maxConcurrent)")
+        for (h, count) in migrationsPerHost where count > maxConcurrent {
+            fail(wave, "host \(hostName(Int32(h))) takes part in \(count) live migrations at once, more than maxConcurrentPerHost \(maxConcurrent)")
         }
         checkMoment(moment, wave: wave, strict: false)
 
         // End of the wave: everything lands.
-        for (vm, hosts) in moment.primary { primary[vm] = hosts.last! }
-        for (vm, hosts) in moment.secondary { secondary[vm] = hosts.last! }
-        for host in goingToStandby {
-            let residents = primary.filter { $0.value == host }.map(\.key) + secondary.filter { $0.value == host }.map { "\($0.key) (secondary)" }
+        for (v, hosts) in moment.primary { primary[v] = hosts.last!; settle(v, hosts) }
+        for (v, hosts) in moment.secondary { secondary[v] = hosts.last!; settle(v, hosts) }
+        for h in goingToStandby {
+            let residents = residentNames(of: Int32(h), Moment())
             if !residents.isEmpty {
-                fail(wave, "standby of host \(host), which still runs \(residents.sorted().joined(separator: ", "))")
+                fail(wave, "standby of host \(hostName(Int32(h))), which still runs \(residents)")
             }
-            if arriving.contains(host) { fail(wave, "standby of host \(host) while VMs move onto it") }
-            state[host] = .standby
+            if arriving.contains(h) { fail(wave, "standby of host \(hostName(Int32(h))) while VMs move onto it") }
+            state[h] = .standby
         }
     }
 
-    /// Checks capacity, host states, rules and FT separation for one moment. `strict` (the
-    /// final state) tolerates nothing the snapshot already had.
+    /// Moves a VM's demand from the first to the last host of `hosts` in the settled load.
+    mutating func settle(_ v: Int, _ hosts: [Int32]) {
+        for r in 0..<R {
+            if hosts.count == 2 { load[Int(hosts[0]) * R + r] -= demands[v * R + r] }
+            load[Int(hosts.last!) * R + r] += demands[v * R + r]
+        }
+    }
+
+    /// Every VM (and secondary) on host `h` at the moment, sorted, for messages. O(V).
+    func residentNames(of h: Int32, _ moment: Moment) -> String {
+        var names: [String] = []
+        for v in snapshot.vms.indices {
+            if primaryHosts(v, moment)?.contains(h) == true { names.append(vmName(v)) }
+            if secondaryHosts(v, moment)?.contains(h) == true { names.append("\(vmName(v)) (secondary)") }
+        }
+        return names.sorted().joined(separator: ", ")
+    }
+
+    /// Checks capacity, host states, rules and FT separation for one moment: during a wave,
+    /// only what the wave's moves can change (hosts they arrive on, their rules, their FT
+    /// pairs), since everything else is as in the settled state already checked; the final
+    /// state (`strict`) is checked whole and tolerates nothing the snapshot already had.
     mutating func checkMoment(_ moment: Moment, wave: Int?, strict: Bool) {
         let resources = snapshot.resources
-        var load: [String: [Int64]] = [:]
-        var residents: [String: [String]] = [:]
-        func add(_ vm: String, _ host: String) {
-            if load[host] == nil { load[host] = [Int64](repeating: 0, count: resources.count) }
-            for (r, d) in demands[vm]!.enumerated() { load[host]![r] += d }
-            residents[host, default: []].append(vm)
+        // Capacity: the settled load plus what arrives (sources still count).
+        var arrivals: [Int32: [Int64]] = [:]
+        func arrive(_ v: Int, _ hosts: [Int32]) {
+            var amounts = arrivals[hosts.last!] ?? [Int64](repeating: 0, count: R)
+            for r in 0..<R { amounts[r] += demands[v * R + r] }
+            arrivals[hosts.last!] = amounts
         }
-        for (vm, hosts) in moment.primary { for host in hosts { add(vm, host) } }
-        for (vm, hosts) in moment.secondary { for host in hosts { add(vm, host) } }
-        for (host, amounts) in load.sorted(by: { $0.key < $1.key }) {
-            guard let limit = limits[host] else { continue }
-            for (r, amount) in amounts.enumerated() where amount > limit[r] {
-                if !strict && amount <= initialLoad[host]![r] { continue }
-                let who = residents[host]!.sorted().joined(separator: ", ")
-                fail(wave, "host \(host) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit[r])) (holds \(who))")
+        for (v, hosts) in moment.primary { arrive(v, hosts) }
+        for (v, hosts) in moment.secondary { arrive(v, hosts) }
+        let hostsToCheck: [Int32] = strict ? snapshot.hosts.indices.map { Int32($0) } : arrivals.keys.sorted()
+        for h in hostsToCheck {
+            let extra = arrivals[h]
+            for r in 0..<R {
+                let amount = load[Int(h) * R + r] + (extra?[r] ?? 0)
+                let limit = limits[Int(h) * R + r]
+                guard amount > limit else { continue }
+                if !strict && amount <= initialLoad[Int(h) * R + r] { continue }
+                fail(wave, "host \(hostName(h)) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit)) (holds \(residentNames(of: h, moment)))")
             }
         }
-        // ClusterHost states: only connected hosts hold VMs, except those already there at the start.
-        for (vm, hosts) in moment.primary.sorted(by: { $0.key < $1.key }) {
-            for host in hosts where state[host] != .connected {
-                if !strict && initialPrimary[vm] == host { continue }
-                fail(wave, "VM \(vm) is on host \(host), which is \(state[host]!.rawValue)")
+        // Host states: arrivals were checked step by step; in the final state every VM runs
+        // on a connected host.
+        if strict {
+            for v in snapshot.vms.indices {
+                if primary[v] >= 0 && state[Int(primary[v])] != .connected {
+                    fail(wave, "VM \(vmName(v)) is on host \(hostName(primary[v])), which is \(state[Int(primary[v])].rawValue)")
+                }
+                if secondary[v] >= 0 && state[Int(secondary[v])] != .connected {
+                    fail(wave, "the secondary of \(vmName(v)) is on host \(hostName(secondary[v])), which is \(state[Int(secondary[v])].rawValue)")
+                }
             }
         }
-        for (vm, hosts) in moment.secondary.sorted(by: { $0.key < $1.key }) {
-            for host in hosts where state[host] != .connected {
-                if !strict && snapshot.vms.first(where: { $0.id == vm })?.ft?.secondaryHost == host { continue }
-                fail(wave, "the secondary of \(vm) is on host \(host), which is \(state[host]!.rawValue)")
-            }
-            if let primaryHosts = moment.primary[vm], let shared = hosts.first(where: { primaryHosts.contains($0) }) {
-                fail(wave, "FT primary and secondary of \(vm) are both on host \(shared)")
+        // FT separation.
+        let ftToCheck: [Int] = strict ? snapshot.vms.indices.filter { secondary[$0] >= 0 } : Array(Set(moment.primary.keys).union(moment.secondary.keys))
+        for v in ftToCheck {
+            guard let secondaryAt = secondaryHosts(v, moment), let primaryAt = primaryHosts(v, moment) else { continue }
+            if let shared = secondaryAt.first(where: { primaryAt.contains($0) }) {
+                fail(wave, "FT primary and secondary of \(vmName(v)) are both on host \(hostName(shared))")
             }
         }
-        // Hard rules.
-        for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
-            let running = rule.vms.filter { moment.primary[$0] != nil }
+        // Hard rules: all of them at the end, those of moving VMs during a wave.
+        let ruleIndices: [Int] = strict ? snapshot.rules.indices.filter { snapshot.rules[$0].isHard }
+            : Array(Set(moment.primary.keys.flatMap { hardRulesOf[$0] })).sorted()
+        for index in ruleIndices {
+            let rule = snapshot.rules[index]
+            let members = rule.vms.compactMap { vmIndex[$0] }
+            let running = members.filter { primaryHosts($0, moment) != nil }
             switch rule.kind {
             case .antiAffinity:
-                var byHost: [String: [String]] = [:]
-                for vm in running { for host in moment.primary[vm]! { byHost[host, default: []].append(vm) } }
-                for (host, vms) in byHost.sorted(by: { $0.key < $1.key }) where vms.count > 1 {
-                    let before = rule.vms.filter { initialPrimary[$0] == host }.count
+                var byHost: [Int32: [Int]] = [:]
+                for v in running { for h in primaryHosts(v, moment)! { byHost[h, default: []].append(v) } }
+                for (h, vms) in byHost.sorted(by: { $0.key < $1.key }) where vms.count > 1 {
+                    let before = members.filter { initialPrimary[$0] == h }.count
                     if !strict && vms.count <= before { continue }
-                    fail(wave, "anti-affinity rule \(rule.id) (rules[\(index)]) broken: \(vms.sorted().joined(separator: ", ")) together on host \(host)")
+                    fail(wave, "anti-affinity rule \(rule.id) (rules[\(index)]) broken: \(vms.map(vmName).sorted().joined(separator: ", ")) together on host \(hostName(h))")
                 }
             case .affinity:
                 guard running.count > 1 else { continue }
-                var common = Set(moment.primary[running[0]]!)
-                for vm in running.dropFirst() { common.formIntersection(moment.primary[vm]!) }
+                var common = Set(primaryHosts(running[0], moment)!)
+                for v in running.dropFirst() { common.formIntersection(primaryHosts(v, moment)!) }
                 if common.isEmpty {
-                    let initiallyRunning = rule.vms.compactMap { initialPrimary[$0] }
+                    let initiallyRunning = members.map { initialPrimary[$0] }.filter { $0 >= 0 }
                     if !strict && Set(initiallyRunning).count > 1 { continue }
-                    let where_ = running.map { "\($0) on \(moment.primary[$0]!.joined(separator: "+"))" }.joined(separator: ", ")
+                    let where_ = running.map { "\(vmName($0)) on \(primaryHosts($0, moment)!.map(hostName).joined(separator: "+"))" }.joined(separator: ", ")
                     fail(wave, "affinity rule \(rule.id) (rules[\(index)]) broken: \(where_)")
                 }
             case .vmHost:
-                let listed = Set(rule.hosts ?? [])
-                for vm in running {
-                    for host in moment.primary[vm]! where (rule.policy == .must) != listed.contains(host) {
-                        if !strict && initialPrimary[vm] == host { continue }
-                        fail(wave, "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vm) on host \(host)")
+                let listed = Set((rule.hosts ?? []).compactMap { hostIndex[$0] }.map { Int32($0) })
+                for v in running {
+                    for h in primaryHosts(v, moment)! where (rule.policy == .must) != listed.contains(h) {
+                        if !strict && initialPrimary[v] == h { continue }
+                        fail(wave, "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vmName(v)) on host \(hostName(h))")
                     }
                 }
             }
@@ -251,59 +353,63 @@ private struct Replay {
     }
 
     mutating func checkFinal(_ plan: Plan) {
-        var moment = Moment()
-        for (vm, host) in primary { moment.primary[vm] = [host] }
-        for (vm, host) in secondary { moment.secondary[vm] = [host] }
-        checkMoment(moment, wave: nil, strict: true)
+        checkMoment(Moment(), wave: nil, strict: true)
 
-        for vm in snapshot.vms where vm.powerState == .on {
+        let listedUnplaced = Set(plan.unplaced)
+        for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
             let stated = plan.placement[vm.id]
-            let reached = primary[vm.id]
+            let reached = primary[v] >= 0 ? hostName(primary[v]) : nil
             if stated != reached {
                 fail(nil, "the steps leave \(vm.id) \(reached.map { "on \($0)" } ?? "unplaced"), but the plan's placement says \(stated ?? "nothing")")
             }
-            if reached == nil && !plan.unplaced.contains(vm.id) {
+            if reached == nil && !listedUnplaced.contains(vm.id) {
                 fail(nil, "\(vm.id) ends unplaced but is not listed in unplaced")
             }
-            if reached != nil && plan.unplaced.contains(vm.id) {
-                fail(nil, "\(vm.id) is listed in unplaced but ends on \(reached!)")
+            if let reached, listedUnplaced.contains(vm.id) {
+                fail(nil, "\(vm.id) is listed in unplaced but ends on \(reached)")
             }
-            if vm.ft != nil, plan.secondaries[vm.id] != secondary[vm.id] {
-                fail(nil, "the steps leave \(vm.id)'s secondary \(secondary[vm.id].map { "on \($0)" } ?? "nowhere"), but the plan's secondaries say \(plan.secondaries[vm.id] ?? "nothing")")
+            if vm.ft != nil {
+                let secondaryAt = secondary[v] >= 0 ? hostName(secondary[v]) : nil
+                if plan.secondaries[vm.id] != secondaryAt {
+                    fail(nil, "the steps leave \(vm.id)'s secondary \(secondaryAt.map { "on \($0)" } ?? "nowhere"), but the plan's secondaries say \(plan.secondaries[vm.id] ?? "nothing")")
+                }
             }
-            if vm.automation == .disabled, let host = vm.host, let reached, reached != host, hostByID[host]?.state != .failed {
+            if vm.automation == .disabled, let host = vm.host, let reached, reached != host,
+               let original = hostIndex[host], snapshot.hosts[original].state != .failed {
                 fail(nil, "\(vm.id) has automation disabled but ends on \(reached) instead of \(host)")
             }
         }
-        for id in plan.placement.keys.sorted() where vmByID[id] == nil || vmByID[id]!.powerState == .off {
-            fail(nil, "the placement names \(id), which is \(vmByID[id] == nil ? "not a VM of the snapshot" : "powered off")")
+        for id in plan.placement.keys.filter({ vmIndex[$0] == nil || snapshot.vms[vmIndex[$0]!].powerState == .off }).sorted() {
+            fail(nil, "the placement names \(id), which is \(vmIndex[id] == nil ? "not a VM of the snapshot" : "powered off")")
         }
 
         // HA master: a failed or missing master must be replaced by the election winner.
-        if let ha = snapshot.cluster.ha, ha.enabled {
-            let current = ha.master.flatMap { state[$0] }
-            if current != .connected {
-                let winner = snapshot.hosts.filter { state[$0.id] == .connected }.max { a, b in
-                    let da = Set(a.datastores).count, db = Set(b.datastores).count
-                    return da != db ? da < db : a.id < b.id
-                }
-                if let winner, master != winner.id || plan.haMaster != winner.id {
-                    fail(nil, "HA master must be \(winner.id) (most datastores, ties to the greatest id), but the plan has \(plan.haMaster ?? "none")")
-                }
+        guard let ha = snapshot.cluster.ha, ha.enabled else { return }
+        let masterState = ha.master.flatMap { hostIndex[$0] }.map { state[$0] }
+        if masterState != .connected {
+            let winner = snapshot.hosts.indices.filter { state[$0] == .connected }.map { snapshot.hosts[$0] }.max { a, b in
+                let da = Set(a.datastores).count, db = Set(b.datastores).count
+                return da != db ? da < db : a.id < b.id
             }
-            // Admission control: placing new VMs must keep the failover reserve.
-            let newlyPlaced = plan.steps.filter { $0.kind == .place && $0.secondary != true && vmByID[$0.vm ?? ""]?.host == nil }
-            if ha.hostFailuresToTolerate > 0 && !newlyPlaced.isEmpty {
-                for (r, resource) in snapshot.resources.enumerated() {
-                    let connected = snapshot.hosts.filter { state[$0.id] == .connected }.map { limits[$0.id]![r] }.sorted(by: >)
-                    let reserve = connected.reduce(0, +) - connected.prefix(ha.hostFailuresToTolerate).reduce(0, +)
-                    var total: Int64 = 0
-                    for vm in primary.keys { total += demands[vm]![r] }
-                    for vm in secondary.keys { total += demands[vm]![r] }
-                    if total > reserve {
-                        fail(nil, "admission control broken in \(resource): running demand \(number(total)) > \(number(reserve)) that survives \(ha.hostFailuresToTolerate) host failure(s), after placing \(newlyPlaced.compactMap(\.vm).joined(separator: ", "))")
-                    }
-                }
+            if let winner, master != winner.id || plan.haMaster != winner.id {
+                fail(nil, "HA master must be \(winner.id) (most datastores, ties to the greatest id), but the plan has \(plan.haMaster ?? "none")")
+            }
+        }
+        // Admission control: placing new VMs must keep the failover reserve.
+        let newlyPlaced = plan.steps.filter { step in
+            step.kind == .place && step.secondary != true && step.vm.flatMap { vmIndex[$0] }.map { snapshot.vms[$0].host == nil } == true
+        }
+        guard ha.hostFailuresToTolerate > 0 && !newlyPlaced.isEmpty else { return }
+        for (r, resource) in snapshot.resources.enumerated() {
+            let connected = snapshot.hosts.indices.filter { state[$0] == .connected }.map { limits[$0 * R + r] }.sorted(by: >)
+            let reserve = connected.reduce(0, +) - connected.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+            var total: Int64 = 0
+            for v in snapshot.vms.indices {
+                if primary[v] >= 0 { total += demands[v * R + r] }
+                if secondary[v] >= 0 { total += demands[v * R + r] }
+            }
+            if total > reserve {
+                fail(nil, "admission control broken in \(resource): running demand \(number(total)) > \(number(reserve)) that survives \(ha.hostFailuresToTolerate) host failure(s), after placing \(newlyPlaced.compactMap(\.vm).joined(separator: ", "))")
             }
         }
     }

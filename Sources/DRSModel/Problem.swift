@@ -21,7 +21,7 @@ public struct HostBitSet: Sendable, Equatable, Hashable {
 /// snapshot, after HA events are applied (VMs of failed hosts need a restart; FT secondaries
 /// of failed primaries are promoted).
 public struct Problem: Sendable {
-    public let snapshot: Snapshot
+    public internal(set) var snapshot: Snapshot
     public let resourceCount: Int
     public let hostCount: Int
     public let vmCount: Int
@@ -36,26 +36,26 @@ public struct Problem: Sendable {
     public let hostLimit: [Int64]
     /// Raw capacity, snapshot units, resource-major; utilization is load / capacity.
     public let hostCapacity: [Double]
-    public let hostState: [HostState]
+    public internal(set) var hostState: [HostState]
     /// May receive VMs: connected, or standby (brought back on when used).
-    public let hostReceives: [Bool]
+    public internal(set) var hostReceives: [Bool]
 
     /// Demand, milli-units, VM-major: `vmDemand[v * resourceCount + r]`.
     public let vmDemand: [Int64]
     /// Where the VM runs before the plan (after promotions); -1 when not running (new VM,
     /// or its host failed).
-    public let vmInitialHost: [Int32]
+    public internal(set) var vmInitialHost: [Int32]
     /// Where the FT secondary runs before the plan; -1 for none (non-FT, or to be created).
-    public let vmInitialSecondary: [Int32]
+    public internal(set) var vmInitialSecondary: [Int32]
     public let vmIsFT: [Bool]
     /// Powered on: uses capacity and is placed by the solvers.
     public let vmActive: [Bool]
     /// Cannot be moved by the optimiser (automation disabled); stays at its initial host.
-    public let vmPinned: [Bool]
+    public internal(set) var vmPinned: [Bool]
     /// Its host failed: restarted (not migrated) wherever it goes.
-    public let vmNeedsRestart: [Bool]
+    public internal(set) var vmNeedsRestart: [Bool]
     /// Its primary host failed and its secondary was promoted in place.
-    public let vmPromoted: [Bool]
+    public internal(set) var vmPromoted: [Bool]
     /// 0 (highest) ... 4 (lowest).
     public let vmPriority: [UInt8]
     public let vmMigration: [MigrationEstimate]
@@ -74,10 +74,10 @@ public struct Problem: Sendable {
     public let vmSoftRules: [[Int32]]
     /// HA admission control: the total demand of active VMs (secondaries included) may not
     /// exceed `admissionLimit` per resource. Nil when HA admission control is off.
-    public let admissionLimit: [Int64]?
+    public internal(set) var admissionLimit: [Int64]?
     /// The HA master after the plan, and whether it had to be elected.
-    public let haMaster: String?
-    public let haElected: Bool
+    public internal(set) var haMaster: String?
+    public internal(set) var haElected: Bool
 
     public struct SoftRule: Sendable {
         public enum Kind: Sendable { case affinity, antiAffinity, should, shouldNot }
@@ -272,41 +272,66 @@ public struct Problem: Sendable {
         softRules = soft
         vmSoftRules = vmSoft
 
-        // Admission control: total active demand <= total limit of connected hosts minus the
-        // k largest limits, per resource (the aggregate check of SPEC section 2).
-        if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
-            var limitTotal = [Int64](repeating: 0, count: resourceCount)
-            for r in 0..<resourceCount {
-                var limits: [Int64] = []
-                for h in 0..<hostCount where hostState[h] == .connected { limits.append(hostLimit[r * hostCount + h]) }
-                limits.sort(by: >)
-                let total = limits.reduce(0, +)
-                let reserved = limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
-                limitTotal[r] = total - reserved
-            }
-            admissionLimit = limitTotal
-        } else {
-            admissionLimit = nil
-        }
+        admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: snapshot.hosts.map(\.state))
+        (haMaster, haElected) = Problem.electMaster(snapshot)
+    }
 
-        // HA master: keep a connected master, else elect (most datastores, ties to the
-        // lexically greatest id).
-        if let ha = snapshot.cluster.ha, ha.enabled {
-            if let master = ha.master, let h = hostIndex[master], snapshot.hosts[h].state == .connected {
-                haMaster = master
-                haElected = false
-            } else {
-                let winner = snapshot.hosts.filter { $0.state == .connected }.max { a, b in
-                    let da = Set(a.datastores).count, db = Set(b.datastores).count
-                    return da != db ? da < db : a.id < b.id
-                }
-                haMaster = winner?.id
-                haElected = winner != nil
-            }
-        } else {
-            haMaster = snapshot.cluster.ha?.master
-            haElected = false
+    /// Admission control (the aggregate check of SPEC section 2): total active demand <= total
+    /// limit of connected hosts minus the k largest, per resource; nil when HA admission
+    /// control is off.
+    static func admissionLimit(_ snapshot: Snapshot, hostLimit: [Int64], hostState: [HostState]) -> [Int64]? {
+        guard let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return nil }
+        let hostCount = hostState.count
+        var limitTotal = [Int64](repeating: 0, count: snapshot.resources.count)
+        for r in limitTotal.indices {
+            var limits: [Int64] = []
+            for h in 0..<hostCount where hostState[h] == .connected { limits.append(hostLimit[r * hostCount + h]) }
+            limits.sort(by: >)
+            limitTotal[r] = limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
         }
+        return limitTotal
+    }
+
+    /// HA master: keep a connected master, else elect (most datastores, ties to the lexically
+    /// greatest id). Returns the master and whether it had to be elected.
+    static func electMaster(_ snapshot: Snapshot) -> (String?, Bool) {
+        guard let ha = snapshot.cluster.ha, ha.enabled else { return (snapshot.cluster.ha?.master, false) }
+        if let master = ha.master, let host = snapshot.hosts.first(where: { $0.id == master }), host.state == .connected {
+            return (master, false)
+        }
+        let winner = snapshot.hosts.filter { $0.state == .connected }.max { a, b in
+            let da = Set(a.datastores).count, db = Set(b.datastores).count
+            return da != db ? da < db : a.id < b.id
+        }
+        return (winner?.id, winner != nil)
+    }
+
+    /// The same problem after `host` fails: its VMs need a restart (or, for FT VMs whose
+    /// secondary survives, a promotion), secondaries on it are lost, and admission control
+    /// and the HA master follow. O(V + H x R log H) with no recompilation, so a sweep over
+    /// every host failure costs one compile.
+    public func failing(_ host: Int) -> Problem {
+        var next = self
+        next.snapshot.hosts[host].state = .failed
+        next.hostState[host] = .failed
+        next.hostReceives[host] = false
+        let failed = Int32(host)
+        for v in 0..<vmCount where vmActive[v] {
+            if vmInitialSecondary[v] == failed { next.vmInitialSecondary[v] = -1 }
+            guard vmInitialHost[v] == failed else { continue }
+            if vmIsFT[v] && next.vmInitialSecondary[v] >= 0 {
+                next.vmInitialHost[v] = next.vmInitialSecondary[v]
+                next.vmInitialSecondary[v] = -1
+                next.vmPromoted[v] = true
+            } else {
+                next.vmInitialHost[v] = -1
+                next.vmNeedsRestart[v] = true
+                next.vmPinned[v] = false
+            }
+        }
+        next.admissionLimit = Problem.admissionLimit(next.snapshot, hostLimit: hostLimit, hostState: next.hostState)
+        (next.haMaster, next.haElected) = Problem.electMaster(next.snapshot)
+        return next
     }
 
     /// Whether VM `v` must leave its initial host (or be placed) whatever the goal: it is

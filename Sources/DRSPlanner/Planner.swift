@@ -6,9 +6,13 @@ import DRSHeuristics
 /// with the one score function. The caller runs the checker before printing.
 public enum Planner {
     public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
+        try plan(Problem(snapshot), solver: solver, options: options)
+    }
+
+    /// Plans an already compiled problem (for example `Problem.failing(_:)` in a sweep).
+    public static func plan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         let clock = ContinuousClock()
         let start = clock.now
-        let problem = Problem(snapshot)
         let result = try solver.solve(problem, options: options)
         var plan = build(problem, result: result, solverID: solver.id)
         plan.seconds = (clock.now - start).seconds
@@ -176,14 +180,15 @@ public enum Planner {
                 if finalPrimary[v] >= 0 { occupied[Int(finalPrimary[v])] = true }
                 if finalSecondary[v] >= 0 { occupied[Int(finalSecondary[v])] = true }
             }
-            var connected = (0..<problem.hostCount).filter { waves.hostOn[$0] && problem.hostState[$0] == .connected || problem.hostState[$0] == .standby && waves.hostOn[$0] }
+            var connected = Set((0..<problem.hostCount).filter { waves.hostOn[$0] })
             let standbyWave = waveCount + 1
             var added = false
+            var admission = AdmissionReserve(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: connected)
             for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] {
-                let remaining = connected.filter { $0 != h }
-                guard remaining.count >= 1, admissionHolds(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: remaining) else { continue }
+                guard connected.count > 1, admission.holds(without: h) else { continue }
                 if snapshot.cluster.ha?.master == hostID(problem, h) || problem.haMaster == hostID(problem, h) { continue }
-                connected = remaining
+                connected.remove(h)
+                admission.remove(h)
                 steps.append(Step(wave: standbyWave, kind: .standby, host: hostID(problem, h), priority: 2, applied: true,
                                   reason: "consolidate: host is empty; power management puts it in standby"))
                 added = true
@@ -193,7 +198,7 @@ public enum Planner {
 
         // Automation: which steps run by themselves.
         for index in steps.indices {
-            steps[index].applied = isApplied(steps[index], snapshot: snapshot)
+            steps[index].applied = isApplied(steps[index], problem: problem)
         }
         // A standby host brought back for an applied step is powered on too.
         for index in steps.indices where steps[index].kind == .powerOn {
@@ -225,6 +230,7 @@ public enum Planner {
         }
 
         var placement: [String: String] = [:]
+        placement.reserveCapacity(V)
         var secondaries: [String: String] = [:]
         var unplaced: [String] = []
         for v in 0..<V where problem.vmActive[v] {
@@ -274,18 +280,70 @@ public enum Planner {
 
     /// SPEC section 3: HA steps always run; otherwise the VM's automation (or the cluster's)
     /// decides: manual applies nothing, partial applies placements only, full applies all.
-    static func isApplied(_ step: Step, snapshot: Snapshot) -> Bool {
+    static func isApplied(_ step: Step, problem: Problem) -> Bool {
+        let snapshot = problem.snapshot
         switch step.kind {
         case .restart, .promote, .elect: return true
         case .standby, .powerOn: return snapshot.cluster.automation == .full
         case .place, .migrate:
-            let vm = snapshot.vms.first { $0.id == step.vm }
+            let vm = step.vm.flatMap { problem.vmIndex[$0] }.map { snapshot.vms[$0] }
             let level = vm?.effectiveAutomation(cluster: snapshot.cluster.automation) ?? .full
             switch level {
             case .disabled, .manual: return false
             case .partial: return step.kind == .place
             case .full: return true
             }
+        }
+    }
+
+    /// The aggregate admission check with hosts leaving one at a time: O(R x H log H) to set up,
+    /// O(R x (k + hosts removed)) per question.
+    struct AdmissionReserve {
+        let failures: Int
+        var demand: [Int64] = []
+        var limits: [[Int64]] = []
+        var sortedHosts: [[Int]] = []
+        var total: [Int64] = []
+        var removed = Set<Int>()
+
+        init(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: Set<Int>) {
+            let ha = problem.snapshot.cluster.ha
+            failures = (ha?.enabled ?? false) ? (ha?.hostFailuresToTolerate ?? 0) : 0
+            guard failures > 0 else { return }
+            for r in 0..<problem.resourceCount {
+                var sum: Int64 = 0
+                for v in 0..<problem.vmCount where problem.vmActive[v] {
+                    if primaries[v] >= 0 { sum += problem.demand(v, r) }
+                    if secondaries[v] >= 0 { sum += problem.demand(v, r) }
+                }
+                demand.append(sum)
+                let row = (0..<problem.hostCount).map { hosts.contains($0) ? problem.limit($0, r) : 0 }
+                limits.append(row)
+                sortedHosts.append(hosts.sorted { row[$0] > row[$1] })
+                total.append(row.reduce(0, +))
+            }
+        }
+
+        /// Whether the reserve still covers `failures` host failures once `host` leaves too.
+        func holds(without host: Int) -> Bool {
+            guard failures > 0 else { return true }
+            for r in demand.indices {
+                var reserve = total[r] - limits[r][host]
+                var taken = 0
+                for candidate in sortedHosts[r] where taken < failures {
+                    if candidate == host || removed.contains(candidate) { continue }
+                    reserve -= limits[r][candidate]
+                    taken += 1
+                }
+                if demand[r] > reserve { return false }
+            }
+            return true
+        }
+
+        mutating func remove(_ host: Int) {
+            guard failures > 0 else { return }
+            for r in demand.indices { total[r] -= limits[r][host] }
+            removed.insert(host)
         }
     }
 

@@ -27,8 +27,16 @@ extension Planner {
     /// maintenance, say) is reported as infeasible, with the blocking VMs named.
     public static func checkedPlan(_ snapshot: Snapshot, solver: any PlacementSolver,
                                    options: SolveOptions = SolveOptions()) throws -> Plan {
-        var plan = try plan(snapshot, solver: solver, options: options)
-        let violations = PlanChecker.check(snapshot, plan)
+        try checkedPlan(Problem(snapshot), solver: solver, options: options)
+    }
+
+    /// Plans and checks an already compiled problem; `context` reuses the checker's indices
+    /// across snapshots that differ only in host states.
+    public static func checkedPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions(),
+                                   context: PlanChecker.Context? = nil) throws -> Plan {
+        let snapshot = problem.snapshot
+        var plan = try plan(problem, solver: solver, options: options)
+        let violations = context.map { PlanChecker.check(snapshot, plan, context: $0) } ?? PlanChecker.check(snapshot, plan)
         if violations.isEmpty { return plan }
         // Constraints the input broke that the plan could not repair are infeasibility, not bugs.
         let blocking = blockingVMs(snapshot, plan)

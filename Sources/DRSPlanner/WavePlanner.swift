@@ -33,6 +33,8 @@ struct WavePlanner {
     var dropped: [(Move, String)] = []
     var scheduled: [(wave: Int, move: Move)] = []
     var poweredOn: [(wave: Int, host: Int)] = []
+    /// Index of the first scheduled move of the current wave.
+    var waveStart = 0
 
     init(problem: Problem) {
         self.problem = problem
@@ -112,7 +114,8 @@ struct WavePlanner {
     /// Releases the sources of the wave's migrations and settles positions.
     mutating func finish(wave: Int) {
         let H = problem.hostCount
-        for (w, move) in scheduled where w == wave {
+        while waveStart < scheduled.count && scheduled[waveStart].wave < wave { waveStart += 1 }
+        for (w, move) in scheduled[waveStart...] where w == wave {
             if move.from >= 0 {
                 for r in 0..<problem.resourceCount { load[r * H + move.from] -= demand(move.vm, r) }
                 if !move.secondary {

@@ -222,7 +222,7 @@ struct FailoverCommand: ParsableCommand {
         try withExitCodes {
             var input = try loadSnapshot(snapshot)
             if all {
-                try FailoverSweep.run(input, options: options)
+                try FailoverSweepCommand.run(input, options: options)
                 return
             }
             for host in fail {
@@ -277,31 +277,24 @@ struct EvacuateCommand: ParsableCommand {
 }
 
 /// `drs failover --all`: every single-host failure, planned for real.
-enum FailoverSweep {
+enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
         let solver = try SolverCatalog.solver(named: options.solver == "auto" ? "greedy" : options.solver, for: snapshot)
-        var lines: [String] = []
+        let reports = FailoverSweep.run(snapshot, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
         var anyLost = false
-        for host in snapshot.hosts where host.state == .connected {
-            var failed = snapshot
-            failed.hosts[failed.hosts.firstIndex(where: { $0.id == host.id })!].state = .failed
-            do {
-                let plan = try Planner.checkedPlan(failed, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
-                let restarts = plan.steps.filter { $0.kind == .restart }.count
-                let lost = plan.unplaced
-                if lost.isEmpty {
-                    lines.append("\(host.id): ok, \(restarts) restarted")
-                } else {
-                    anyLost = true
-                    lines.append("\(host.id): \(lost.count) could not be restarted: " + lost.map { "\($0) (\(plan.reasons[$0] ?? "no room"))" }.joined(separator: "; "))
-                }
-            } catch let PlanningError.infeasible(message, _) {
+        for report in reports {
+            if let error = report.error {
                 anyLost = true
-                lines.append("\(host.id): infeasible: \(message)")
+                print("\(report.host): could not be planned: \(error)")
+            } else if report.lost.isEmpty {
+                let extra = report.unprotected.isEmpty ? "" : "; \(report.unprotected.count) FT VM(s) left without a secondary: \(report.unprotected.joined(separator: ", "))"
+                print("\(report.host): ok, \(report.restarted) restarted, \(report.promoted) promoted\(extra)")
+            } else {
+                anyLost = true
+                print("\(report.host): \(report.lost.count) could not be restarted: " + report.lost.map { "\($0.vm) (\($0.reason))" }.joined(separator: "; "))
             }
         }
-        print(lines.joined(separator: "\n"))
-        print(anyLost ? "some single-host failures would leave VMs down" : "every single-host failure can be absorbed")
+        print(anyLost ? "some single-host failures would leave VMs down" : "every single-host failure can be absorbed (\(reports.count) hosts tried)")
     }
 }
 

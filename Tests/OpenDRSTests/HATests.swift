@@ -205,4 +205,51 @@ import OpenDRS
         #expect(result.code == 0, "\(result.err)")
         for host in ["A", "B", "C", "D"] { #expect(result.out.contains("\(host): ")) }
     }
+
+    @Test func failingAHostMatchesCompilingTheFailedSnapshot() throws {
+        var snapshots = [try Fixtures.example("seed-figure-1.json"), try Fixtures.example("rules-and-priorities.json")]
+        snapshots.append(PlannerPropertyTests.cluster(seed: 11))
+        for snapshot in snapshots {
+            let base = Problem(snapshot)
+            for h in snapshot.hosts.indices where snapshot.hosts[h].state == .connected {
+                var failed = snapshot
+                failed.hosts[h].state = .failed
+                let expected = Problem(failed), derived = base.failing(h)
+                #expect(derived.vmInitialHost == expected.vmInitialHost)
+                #expect(derived.vmInitialSecondary == expected.vmInitialSecondary)
+                #expect(derived.vmNeedsRestart == expected.vmNeedsRestart)
+                #expect(derived.vmPromoted == expected.vmPromoted)
+                #expect(derived.vmPinned == expected.vmPinned)
+                #expect(derived.hostState == expected.hostState)
+                #expect(derived.hostReceives == expected.hostReceives)
+                #expect(derived.admissionLimit == expected.admissionLimit)
+                #expect(derived.haMaster == expected.haMaster && derived.haElected == expected.haElected)
+                #expect(derived.snapshot == expected.snapshot)
+            }
+        }
+    }
+
+    @Test func sweepAgreesWithPlanningEachFailure() throws {
+        let snapshot = try Fixtures.example("seed-figure-1.json")
+        let reports = FailoverSweep.run(snapshot, solver: GreedySolver())
+        #expect(reports.map(\.host) == ["A", "B", "C", "D"])
+        for report in reports {
+            var failed = snapshot
+            failed.hosts[failed.hosts.firstIndex { $0.id == report.host }!].state = .failed
+            failed.cluster.migrationThreshold = 1
+            let plan = try Planner.checkedPlan(failed, solver: GreedySolver())
+            #expect(report.restarted == plan.steps.filter { $0.kind == .restart }.count)
+            #expect(report.lost.map(\.vm) == plan.unplaced)
+            #expect(report.error == nil)
+        }
+    }
+
+    @Test func sweepReportsWhatCannotBeRestarted() {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("big", cpu: 200, memory: 200), Fixtures.host("small", cpu: 50, memory: 50)]
+        s.vms = [Fixtures.vm("heavy", on: "big", cpu: 150, memory: 10), Fixtures.vm("light", on: "small", cpu: 10, memory: 10)]
+        let reports = FailoverSweep.run(s, solver: GreedySolver())
+        #expect(reports.first { $0.host == "big" }?.lost.map(\.vm) == ["heavy"])
+        #expect(reports.first { $0.host == "small" }?.lost.isEmpty == true)
+    }
 }
