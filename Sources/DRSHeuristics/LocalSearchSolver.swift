@@ -1,7 +1,8 @@
 import DRSModel
 
 /// Local search on the SPEC score, from the current placement completed by a constructive
-/// heuristic (`least-loaded` for `balance`, `ffd-l2` for `consolidate`).
+/// heuristic (`least-loaded` for `balance` unless the mandatory items x hosts exceed 2 x 10^8,
+/// `ffd-l2` otherwise).
 ///
 /// - `balance`: seeded random moves (a VM from a heavily loaded host to a lightly loaded one,
 ///   each picked by a tournament of 3) and swaps (two VMs exchange hosts), evaluated
@@ -25,7 +26,11 @@ public struct LocalSearchSolver: PlacementSolver {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int64(max(0, options.timeLimit) * 1000)))
-        var run = ConstructiveRun(problem: problem, rule: problem.goal == .consolidate ? .ffdL2 : .leastLoaded)
+        // least-loaded scans every host per item; above ~2 x 10^8 item-host pairs first fit
+        // (O(log H) per item) keeps the start fast and local search evens the load.
+        let mandatory = (0..<problem.vmCount).reduce(0) { $0 + (problem.isMandatory($1) ? 1 : 0) }
+        let scan = mandatory * problem.hostCount <= 200_000_000
+        var run = ConstructiveRun(problem: problem, rule: problem.goal == .balance && scan ? .leastLoaded : .ffdL2)
         run.placePending()
         let initial = run.result()
         var result = initial
