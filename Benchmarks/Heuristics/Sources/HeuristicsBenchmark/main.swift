@@ -79,10 +79,22 @@ func instance(hosts hostCount: Int, vms vmCount: Int, seed: UInt64) -> Snapshot 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
     let start = clock.now
+    let cpuStart = cpuNow()
     try body()
+    cpuTimes.append(cpuNow() - cpuStart)
     let elapsed = clock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
+
+/// CPU seconds this process has used (all threads; the benchmark runs on one).
+func cpuNow() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+}
+
+/// CPU seconds of each timed run, for the notes: robust to other processes on the machine.
+nonisolated(unsafe) var cpuTimes: [Double] = []
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
@@ -148,13 +160,16 @@ for size in sizes {
         var times: [Double] = []
         var counts = (unplaced: 0, activeHosts: 0)
         let count = rule.rawValue.hasPrefix("ffd") ? runs : max(1, min(runs, 3))
+        cpuTimes = []
         for _ in 0..<count {
             var result: SolverResult?
             times.append(try seconds { result = try ConstructiveSolver(rule).solve(problem!, options: SolveOptions()) })
             counts = verify(problem!, result!)
         }
+        let cpu = cpuTimes
+        for (i, t) in cpu.enumerated() { Log.error("\(rule.rawValue) \(size.vms) VMs / \(size.hosts) hosts (CPU s),\(i + 1),\(t)\n") }
         record("\(rule.rawValue) \(size.vms) VMs / \(size.hosts) hosts", times,
-               extra: "unplaced \(counts.unplaced), active hosts \(counts.activeHosts), peak RSS so far \(Int(peakMegabytes())) MiB")
+               extra: "CPU s median \(format3(median(cpu))) (min \(format3(cpu.min()!))), unplaced \(counts.unplaced), active hosts \(counts.activeHosts), peak RSS so far \(Int(peakMegabytes())) MiB")
     }
     problem = nil
 }
