@@ -55,6 +55,9 @@ public struct ExactSolver: PlacementSolver {
     /// further proves nothing about the true imbalance.
     static let balanceGap = 1e-3
 
+    /// Row x column products of a model GLPK gets through per second (see `solve`).
+    static let workPerSecond = 4e6
+
     public init() {}
 
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
@@ -109,6 +112,13 @@ public struct ExactSolver: PlacementSolver {
         // The greedy plan is a fallback only when it satisfies every hard constraint of the model
         // (it may, for example, break admission control with a secondary placed after the check).
         let greedyIsValid = greedyValues.map { formulation.model.isFeasible($0) } ?? false
+
+        // GLPK's LP work grows with rows x columns and is not interruptible while scaling and
+        // presolving; a model too large to solve within the time that is left is not started
+        // (the greedy plan stands, with the combinatorial bound). Measured on the development
+        // machine: about 1e7 row-column products per second of wall time.
+        let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
+        if work > Self.workPerSecond * remaining() { return greedyResult(bound: goalBound) }
 
         // Stage 1: penalties.
         var weights = formulation.levelWeights()

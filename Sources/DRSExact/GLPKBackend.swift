@@ -1,5 +1,6 @@
 internal import CGLPK
 import DRSModel
+import DRSHeuristics
 
 /// The GLPK library version, e.g. "5.0".
 public var glpkVersion: String { String(cString: glp_version()) }
@@ -82,13 +83,22 @@ private final class CallbackState {
     var supplied = false
     var bound: Double?
     var nodes = 0
+    /// Wall-clock end of the whole solve; the callback stops the search once it has passed,
+    /// wherever GLPK is (cut generation included), so the time limit holds.
+    let deadline: ContinuousClock.Instant
 
-    init(incumbent: [Double]?) { self.incumbent = incumbent.map { [0] + $0 } }
+    init(incumbent: [Double]?, deadline: ContinuousClock.Instant) {
+        self.incumbent = incumbent.map { [0] + $0 }
+        self.deadline = deadline
+    }
 }
 
 private func branchAndCutCallback(_ tree: OpaquePointer?, _ info: UnsafeMutableRawPointer?) {
     guard let tree, let info else { return }
     let state = Unmanaged<CallbackState>.fromOpaque(info).takeUnretainedValue()
+    if ContinuousClock.now >= state.deadline {
+        glp_ios_terminate(tree)
+    }
     var active: Int32 = 0, current: Int32 = 0, total: Int32 = 0
     glp_ios_tree_size(tree, &active, &current, &total)
     state.nodes = max(state.nodes, Int(total))
@@ -115,21 +125,31 @@ enum GLPKBackend {
     /// `relativeGap`: stop when (incumbent - bound) / |incumbent| is at most this (GLPK's
     /// `mip_gap`); 0 proves optimality.
     static func solve(_ model: MIPModel, timeLimit: Double, incumbent: [Double]?, relativeGap: Double = 0) -> MIPOutcome {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(max(0.001, timeLimit) * 1000)))
+        /// What is left of the time limit, in GLPK's milliseconds (at least 1).
+        func milliseconds() -> Int32 {
+            let left = max(0.001, (deadline - clock.now).seconds)
+            return Int32(max(1, min(Double(Int32.max / 2), (left * 1000).rounded())))
+        }
         let problem = GLPKProblem()
         problem.load(model)
-        let milliseconds = Int32(max(1, min(Double(Int32.max / 2), (timeLimit * 1000).rounded())))
         glp_scale_prob(problem.pointer, GLP_SF_AUTO)
 
         var simplex = glp_smcp()
         glp_init_smcp(&simplex)
         simplex.msg_lev = GLP_MSG_OFF
         simplex.presolve = GLP_ON
-        simplex.tm_lim = milliseconds
+        simplex.tm_lim = milliseconds()
         var code = glp_simplex(problem.pointer, &simplex)
+        // GLPK checks its time limit only now and then (and not while scaling or presolving):
+        // once the deadline has passed, nothing more is started.
+        if clock.now >= deadline { return fallback(model, incumbent) }
         if code != 0 || glp_get_status(problem.pointer) != GLP_OPT {
             // The presolver may detect infeasibility without a basis; solve plainly to be sure.
             simplex.presolve = GLP_OFF
             glp_adv_basis(problem.pointer, 0)
+            simplex.tm_lim = milliseconds()
             code = glp_simplex(problem.pointer, &simplex)
         }
         let lpStatus = glp_get_status(problem.pointer)
@@ -140,12 +160,13 @@ enum GLPKBackend {
             return fallback(model, incumbent)
         }
 
-        let state = CallbackState(incumbent: incumbent.flatMap { model.isFeasible($0) ? $0 : nil })
+        if clock.now >= deadline { return fallback(model, incumbent) }
+        let state = CallbackState(incumbent: incumbent.flatMap { model.isFeasible($0) ? $0 : nil }, deadline: deadline)
         var parameters = glp_iocp()
         glp_init_iocp(&parameters)
         parameters.msg_lev = GLP_MSG_OFF
         parameters.presolve = GLP_OFF
-        parameters.tm_lim = milliseconds
+        parameters.tm_lim = milliseconds()
         parameters.mip_gap = max(0, relativeGap)
         parameters.mir_cuts = GLP_ON
         parameters.cov_cuts = GLP_ON

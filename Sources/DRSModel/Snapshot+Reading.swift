@@ -51,13 +51,15 @@ struct SnapshotReader {
             fail(path, "must be an object, got \(value.typeName)")
             return nil
         }
-        var seen = Set<String>()
-        for member in members {
-            let memberPath = join(path, member.key)
-            if !seen.insert(member.key).inserted {
-                fail(memberPath, "duplicate field")
+        for (position, member) in members.enumerated() {
+            // Objects here have a handful of fields: a pairwise scan beats hashing.
+            var duplicate = false
+            for earlier in 0..<position where members[earlier].key == member.key { duplicate = true; break }
+            if duplicate {
+                fail(join(path, member.key), "duplicate field")
             }
             if !known.contains(member.key) {
+                let memberPath = join(path, member.key)
                 if let suggestion = nearest(member.key, among: known) {
                     fail(memberPath, "unknown field; did you mean \"\(suggestion)\"?")
                 } else {

@@ -96,27 +96,34 @@ extension Snapshot {
         }
         if !issues.isEmpty { return issues }
 
-        // A VM that fits no host at all (capacity alone, any host state but failed).
-        let candidateHosts = hosts.filter { $0.state != .failed }
-        let limits = candidateHosts.map { self.limits(of: $0) }
+        // A VM that fits no host at all (capacity alone, any host state but failed). A VM fits
+        // some host exactly when it fits one of the non-dominated limit vectors (the skyline),
+        // so each VM is compared with the skyline only: O(V x skyline + H x distinct shapes).
+        // An FT VM needs two hosts: those few are counted against every host.
+        let candidateLimits = hosts.filter { $0.state != .failed }.map { self.limits(of: $0) }
+        let skyline = Snapshot.skyline(candidateLimits)
+        func fits(_ demand: [Int64], _ limit: [Int64]) -> Bool {
+            for r in demand.indices where demand[r] > limit[r] { return false }
+            return true
+        }
         for (index, vm) in vms.enumerated() where vm.powerState == .on {
             let demand = demands(of: vm)
-            let fitting = limits.filter { limit in zip(demand, limit).allSatisfy { $0 <= $1 } }.count
             let needed = vm.ft == nil ? 1 : 2
-            if fitting < needed {
-                var worst = ""
-                for (r, resource) in resources.enumerated() {
-                    let largest = limits.map { $0[r] }.max() ?? 0
-                    if demand[r] > largest {
-                        worst = ": needs \(resource) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(resource) is \(JSONWriter.number(Double(largest) / Units.scale))"
-                        break
-                    }
+            let fitsSomewhere = skyline.contains { fits(demand, $0) }
+            let fitting = needed == 1 ? (fitsSomewhere ? 1 : 0) : candidateLimits.lazy.filter { fits(demand, $0) }.count
+            guard fitting < needed else { continue }
+            var worst = ""
+            for (r, resource) in resources.enumerated() {
+                let largest = candidateLimits.map { $0[r] }.max() ?? 0
+                if demand[r] > largest {
+                    worst = ": needs \(resource) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(resource) is \(JSONWriter.number(Double(largest) / Units.scale))"
+                    break
                 }
-                if needed == 2 && fitting == 1 && worst.isEmpty {
-                    fail("vms[\(index)].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
-                } else {
-                    fail("vms[\(index)].demand", "fits no host at all\(worst)")
-                }
+            }
+            if needed == 2 && fitting == 1 && worst.isEmpty {
+                fail("vms[\(index)].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
+            } else {
+                fail("vms[\(index)].demand", "fits no host at all\(worst)")
             }
         }
 
@@ -124,29 +131,43 @@ extension Snapshot {
         return issues
     }
 
+    /// The limit vectors no other vector dominates (duplicates removed). O(n x skyline x R).
+    static func skyline(_ vectors: [[Int64]]) -> [[Int64]] {
+        var front: [[Int64]] = []
+        for vector in Set(vectors).sorted(by: { $0.reduce(0, +) > $1.reduce(0, +) }) {
+            let dominated = front.contains { other in zip(vector, other).allSatisfy { $0 <= $1 } }
+            if !dominated { front.append(vector) }
+        }
+        return front
+    }
+
     /// Hard rules that no placement can satisfy together.
     private func contradictions(vmIndex: [String: Int], hostIndex: [String: Int]) -> [InputIssue] {
         var issues: [InputIssue] = []
         func fail(_ path: String, _ message: String) { issues.append(InputIssue(path: path, message: message)) }
         let hostCount = hosts.count
+        let usable = hosts.filter { $0.state != .failed }.count
+        let hostLimits = hosts.map { limits(of: $0) }
 
         // Allowed hosts per VM from must / mustNot rules, and which rules shaped them.
-        var allowed = [[Bool]](repeating: [Bool](repeating: true, count: hostCount), count: vms.count)
-        var shapedBy = [[Int]](repeating: [], count: vms.count)
+        // Only VMs named by hard vmHost rules have a restricted host set.
+        var restricted: [Int: [Bool]] = [:]
+        var shapedBy: [Int: [Int]] = [:]
         for (index, rule) in rules.enumerated() where rule.kind == .vmHost && rule.isHard {
             var listed = [Bool](repeating: false, count: hostCount)
             for host in rule.hosts ?? [] { listed[hostIndex[host]!] = true }
             for vm in rule.vms {
                 let v = vmIndex[vm]!
-                shapedBy[v].append(index)
-                for h in 0..<hostCount {
-                    allowed[v][h] = allowed[v][h] && (rule.policy == .must ? listed[h] : !listed[h])
-                }
+                shapedBy[v, default: []].append(index)
+                var mask = restricted[v] ?? [Bool](repeating: true, count: hostCount)
+                for h in 0..<hostCount { mask[h] = mask[h] && (rule.policy == .must ? listed[h] : !listed[h]) }
+                restricted[v] = mask
             }
         }
-        for v in vms.indices where !shapedBy[v].isEmpty && !allowed[v].contains(true) {
-            let names = shapedBy[v].map { "rules[\($0)] (\(rules[$0].id))" }.joined(separator: ", ")
-            fail("rules[\(shapedBy[v].last!)]", "contradicts itself or \(names): VM \"\(vms[v].id)\" is left no allowed host")
+        func allowed(_ v: Int, _ h: Int) -> Bool { restricted[v]?[h] ?? true }
+        for v in shapedBy.keys.sorted() where !restricted[v]!.contains(true) {
+            let names = shapedBy[v]!.map { "rules[\($0)] (\(rules[$0].id))" }.joined(separator: ", ")
+            fail("rules[\(shapedBy[v]!.last!)]", "contradicts itself or \(names): VM \"\(vms[v].id)\" is left no allowed host")
         }
 
         // Required affinity groups (union-find).
@@ -176,7 +197,6 @@ extension Snapshot {
                 byGroup[find(member)] = member
             }
             let powered = members.filter { vms[$0].powerState == .on }.count
-            let usable = hosts.filter { $0.state != .failed }.count
             if powered > usable {
                 fail("rules[\(index)]", "needs \(powered) different hosts for its powered-on VMs, but only \(usable) hosts are not failed")
             }
@@ -206,10 +226,10 @@ extension Snapshot {
             }
             var anyHost = false
             var anyFit = false
-            for (h, host) in hosts.enumerated() where host.state != .failed && members.allSatisfy({ allowed[$0][h] }) {
+            for (h, host) in hosts.enumerated() where host.state != .failed && members.allSatisfy({ allowed($0, h) }) {
                 if let pinned = pinnedHosts.first, pinned != host.id { continue }
                 anyHost = true
-                if zip(total, limits(of: host)).allSatisfy({ $0 <= $1 }) { anyFit = true }
+                if zip(total, hostLimits[h]).allSatisfy({ $0 <= $1 }) { anyFit = true; break }
             }
             if !anyHost {
                 fail("rules[\(ruleIndex)]", "contradicts the vmHost rules of its VMs: no host is allowed for all of \(members.map { "\"\(vms[$0].id)\"" }.joined(separator: ", "))")
@@ -218,9 +238,9 @@ extension Snapshot {
             }
         }
         // Pinned VMs sitting where a hard vmHost rule forbids.
-        for v in vms.indices where vms[v].automation == .disabled && vms[v].powerState == .on && !shapedBy[v].isEmpty {
-            if let host = vms[v].host, let h = hostIndex[host], !allowed[v][h] {
-                fail("rules[\(shapedBy[v].last!)]", "cannot hold: VM \"\(vms[v].id)\" has automation disabled and sits on host \"\(host)\", which the rule forbids")
+        for v in shapedBy.keys.sorted() where vms[v].automation == .disabled && vms[v].powerState == .on {
+            if let host = vms[v].host, let h = hostIndex[host], !allowed(v, h) {
+                fail("rules[\(shapedBy[v]!.last!)]", "cannot hold: VM \"\(vms[v].id)\" has automation disabled and sits on host \"\(host)\", which the rule forbids")
             }
         }
         return issues
