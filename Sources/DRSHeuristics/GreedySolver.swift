@@ -42,10 +42,18 @@ struct GreedyRun {
     var pending: [[Int]] = []
     var pendingSecondaries: [Int] = []
 
+    /// Average capacity of a host per resource (for `size`).
+    let averageCapacity: [Double]
+
     init(problem: Problem) {
         self.problem = problem
         state = PlacementState.initial(problem)
         movePriority = [UInt8](repeating: 0, count: problem.vmCount)
+        averageCapacity = (0..<problem.resourceCount).map { r in
+            var capacity = 0.0
+            for h in 0..<problem.hostCount { capacity += problem.hostCapacity[r * problem.hostCount + h] }
+            return capacity / Double(max(1, problem.hostCount))
+        }
     }
 
     /// The item a VM belongs to: its affinity group's active members, or itself.
@@ -112,11 +120,8 @@ struct GreedyRun {
     /// Demand relative to the cluster's average host capacity, summed over resources.
     func size(_ v: Int) -> Double {
         var total = 0.0
-        for r in 0..<problem.resourceCount {
-            var capacity = 0.0
-            for h in 0..<problem.hostCount { capacity += problem.hostCapacity[r * problem.hostCount + h] }
-            let average = capacity / Double(max(1, problem.hostCount))
-            if average > 0 { total += Double(problem.demand(v, r)) / Units.scale / average }
+        for r in 0..<problem.resourceCount where averageCapacity[r] > 0 {
+            total += Double(problem.demand(v, r)) / Units.scale / averageCapacity[r]
         }
         return total
     }

@@ -39,6 +39,12 @@ extension Planner {
         let violations = context.map { PlanChecker.check(snapshot, plan, context: $0) } ?? PlanChecker.check(snapshot, plan)
         if violations.isEmpty { return plan }
         // Constraints the input broke that the plan could not repair are infeasibility, not bugs.
+        if !plan.dropped.isEmpty && violations.allSatisfy({ $0.wave == nil }) {
+            plan.status = .infeasible
+            let moves = plan.dropped.prefix(10).map { "  \($0.vm) -> \($0.to): \($0.reason)" }.joined(separator: "\n")
+            let broken = violations.prefix(10).map { "  \($0)" }.joined(separator: "\n")
+            throw PlanningError.infeasible("no feasible order of waves reaches a state that satisfies every hard constraint; dropped moves:\n\(moves)\nstill broken at the end:\n\(broken)", plan)
+        }
         let blocking = blockingVMs(snapshot, plan)
         if !blocking.isEmpty {
             plan.status = .infeasible

@@ -148,23 +148,25 @@ struct WavePlanner {
                 }
             }
             if !started {
-                // Deadlock: route one blocked single migration through a host with room.
+                // Deadlock: route one blocked unit of live migrations (a VM, or an affinity
+                // group as a whole) through a host with room for all of it.
                 var resolved = false
-                for (index, unit) in remaining.enumerated() where unit.count == 1 && unit[0].from >= 0 && !hopped.contains(unit[0].vm * 2 + (unit[0].secondary ? 1 : 0)) {
-                    let move = unit[0]
-                    if let via = hopHost(for: move, concurrency: concurrency) {
-                        var first = move
-                        first.to = via
-                        first.isHop = true
-                        first.reason = "temporary stop on \(problem.snapshot.hosts[via].id) to break a deadlock; " + move.reason
-                        start([first], wave: wave, concurrency: &concurrency)
-                        var second = move
-                        second.from = via
-                        remaining[index] = [second]
-                        hopped.insert(move.vm * 2 + (move.secondary ? 1 : 0))
-                        resolved = true
-                        break
+                for (index, unit) in remaining.enumerated() where unit.allSatisfy({ $0.from >= 0 }) {
+                    let key = unit[0].vm * 2 + (unit[0].secondary ? 1 : 0)
+                    guard !hopped.contains(key), let via = hopHost(for: unit, concurrency: concurrency) else { continue }
+                    var first = unit
+                    var second = unit
+                    for m in unit.indices {
+                        first[m].to = via
+                        first[m].isHop = true
+                        first[m].reason = "temporary stop on \(problem.snapshot.hosts[via].id) to break a deadlock; " + unit[m].reason
+                        second[m].from = via
                     }
+                    start(first, wave: wave, concurrency: &concurrency)
+                    remaining[index] = second
+                    hopped.insert(key)
+                    resolved = true
+                    break
                 }
                 if !resolved {
                     // Drop the lowest-priority blocked unit (the last after sorting).
@@ -183,13 +185,19 @@ struct WavePlanner {
         return wave
     }
 
-    func hopHost(for move: Move, concurrency: [Int]) -> Int? {
+    /// The connected host with the most room that can take the whole unit now, other than its
+    /// sources and destinations.
+    func hopHost(for unit: [Move], concurrency: [Int]) -> Int? {
         var best: (Double, Int)?
         let H = problem.hostCount
-        for h in 0..<H where h != move.from && h != move.to && hostOn[h] && problem.hostState[h] == .connected {
-            var candidate = move
-            candidate.to = h
-            guard canStart([candidate], concurrency: concurrency) else { continue }
+        let excluded = Set(unit.flatMap { [$0.from, $0.to] })
+        for h in 0..<H where !excluded.contains(h) && hostOn[h] && problem.hostState[h] == .connected {
+            let candidate = unit.map { move -> Move in
+                var hop = move
+                hop.to = h
+                return hop
+            }
+            guard canStart(candidate, concurrency: concurrency) else { continue }
             var slack = 0.0
             for r in 0..<problem.resourceCount where problem.limit(h, r) > 0 {
                 slack += Double(problem.limit(h, r) - load[r * H + h]) / Double(problem.limit(h, r))

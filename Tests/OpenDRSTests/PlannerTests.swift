@@ -89,6 +89,21 @@ struct FixedSolver: PlacementSolver {
         #expect(plan.steps.isEmpty)
     }
 
+    @Test func affinityGroupSwapGoesThroughAThirdHostTogether() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 40, memory: 40), Fixtures.vm("b", on: "h1", cpu: 40, memory: 40),
+                 Fixtures.vm("c", on: "h2", cpu: 80, memory: 80)]
+        s.rules = [Rule(id: "pair", kind: .affinity, vms: ["a", "b"], required: true)]
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["a": "h2", "b": "h2", "c": "h1"]))
+        #expect(plan.dropped.isEmpty, "\(plan.dropped)")
+        #expect(plan.placement == ["a": "h2", "b": "h2", "c": "h1"])
+        // Either the group or c stops on h3; a group's members always move in the same wave.
+        let waveOf = Dictionary(grouping: plan.steps.filter { $0.vm == "a" || $0.vm == "b" }, by: \.wave)
+        for (_, steps) in waveOf { #expect(Set(steps.compactMap(\.vm)) == ["a", "b"]) }
+        #expect(plan.steps.contains { $0.to == "h3" })
+    }
+
     @Test func concurrencyLimitSpreadsMovesOverWaves() throws {
         var s = Snapshot()
         s.cluster.migration.maxConcurrentPerHost = 2

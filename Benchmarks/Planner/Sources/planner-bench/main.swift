@@ -153,16 +153,3 @@ do {
     print("  sweep median \(String(format: "%.3f", median(sweep))) s for \(reports.count) host failures; VMs lost in total \(lost); planning errors \(errors)")
 }
 print("peak memory \(String(format: "%.0f", peakMemoryMiB())) MiB")
-if ProcessInfo.processInfo.environment["PROFILE_FAILOVER"] != nil {
-    var snapshot = failoverInstance(hosts: failoverHosts, vmsPerHost: 16, seed: 7)
-    snapshot.hosts[3].state = .failed
-    snapshot.cluster.migrationThreshold = 1
-    var problem: Problem?
-    print("compile", seconds { problem = Problem(snapshot) })
-    var result: SolverResult?
-    print("greedy", try seconds { result = try GreedySolver().solve(problem!, options: SolveOptions()) })
-    var plan: Plan?
-    print("plan total", try seconds { plan = try Planner.plan(snapshot, solver: GreedySolver()) })
-    print("check", seconds { _ = PlanChecker.check(snapshot, plan!) })
-    _ = result
-}
