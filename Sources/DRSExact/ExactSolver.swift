@@ -25,35 +25,35 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 ///    hosts (`consolidate`) or the balance term below, plus lambda x migration seconds.
 ///
 /// `balance`: u*(r) is fixed from the placed set of the incumbent (exact when everything is
-/// placed); the mean of squared deviations is held from below by tangent lines, and
-/// sqrt(mean) is linearised around the current imbalance I (weight 1 / 2I on the mean of
-/// squares), re-linearised up to three times when migration cost is traded against it. With no
-/// migration cost this minimises the imbalance itself up to the tangent error; with migration
-/// cost it is a heuristic trade-off. Every result is re-scored with `Score.evaluate`, and the
-/// greedy plan is returned instead whenever it scores better.
+/// placed). The imbalance sqrt(mean (u - u*)^2) = ||u - u*||_2 / sqrt(n) is a norm of an affine
+/// function of the assignment, so imbalance + lambda x migration seconds is convex: a column z
+/// holds it through the cone z >= ||d|| / sqrt(n), enforced by gradient cuts that the backend
+/// adds lazily wherever an LP or integer point has z more than `MIPModel.coneTolerance` below
+/// the norm. The MIP optimum is then the true optimum within that tolerance plus the relative
+/// gap `balanceGap`, and its bound is a proven bound. Every result is re-scored with
+/// `Score.evaluate`, and the greedy plan is returned instead whenever it scores better.
 ///
-/// Status `optimal` means proven: exactly for `consolidate`; for `balance` (only without
-/// migration cost) within the relative gap `balanceGap` of the tangent model.
+/// Status `optimal` means proven: exactly for `consolidate`; for `balance` within
+/// `MIPModel.coneTolerance` + `balanceGap` x cost, migration cost included, when everything is
+/// placed and no host is on standby (otherwise u* or the counted hosts may differ between
+/// plans, and the result is `feasible`).
 ///
 /// `bound` is a proven lower bound on the goal term over all placements optimal at levels 1-2:
 /// for `consolidate` the larger of a combinatorial bound and the stage-2 MIP bound (the latter
-/// when no move has migration cost); for `balance` sqrt of the stage-2 bound on the mean of
-/// squares, when nothing is unplaced, no standby host is involved and no move has migration
-/// cost; otherwise nil.
+/// when no move has migration cost); for `balance` the stage-2 bound when the model is exact
+/// (as above) and no move has migration cost; otherwise nil.
 public struct ExactSolver: PlacementSolver {
     public let id = "exact-glpk"
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
     /// 2 cores, 10 s limit, random clusters with 3/4 running VMs, an anti-affinity and a soft
     /// rule): `consolidate` proves optimality in 0.01-0.35 s at 16 x 10 and 0.06-3.6 s at
-    /// 20 x 12, and no longer within 10 s at 24 x 12. `balance` with migration cost rarely
-    /// proves optimality (weak tangent bounds) and returns its best plan at the time limit,
-    /// never worse than the greedy's.
+    /// 20 x 12, and no longer within 10 s at 24 x 12. `balance` returns its best plan at the
+    /// time limit when it cannot prove optimality, never worse than the greedy's.
     public static let autoLimit = 200
 
-    /// Relative MIP gap accepted for `balance` in stage 2: the tangent lines already
-    /// approximate the mean of squares to about this relative precision, so closing the gap
-    /// further proves nothing about the true imbalance.
-    static let balanceGap = 1e-3
+    /// Relative MIP gap accepted for `balance` in stage 2 (the objective is continuous; GLPK
+    /// would otherwise chase digits below the cone tolerance).
+    static let balanceGap = 1e-7
 
     /// Row x column products of a model GLPK gets through per second (see `solve`).
     static let workPerSecond = 4e6
@@ -105,8 +105,7 @@ public struct ExactSolver: PlacementSolver {
             }
         }
 
-        var balanceWeight = 1 / (2 * max(greedyScore.imbalance, 1e-3))
-        var formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries), balanceWeight: balanceWeight)
+        var formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
         var targetIsExact = everythingPlaced
         let greedyValues = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries)
         // The greedy plan is a fallback only when it satisfies every hard constraint of the model
@@ -120,7 +119,7 @@ public struct ExactSolver: PlacementSolver {
         let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
         if work > Self.workPerSecond * remaining() { return greedyResult(bound: goalBound) }
 
-        // Stage 1: penalties.
+        // Stage 1: penalties (without the balance cone: the imbalance plays no part here).
         var weights = formulation.levelWeights()
         guard (weights.max() ?? 0) < 0x1p52 else { return greedyResult(bound: goalBound) }
         var penaltyCap = 0.0
@@ -129,6 +128,7 @@ public struct ExactSolver: PlacementSolver {
         if !(noPenalty && greedyValues != nil) {
             var model = formulation.model
             model.clearCosts()
+            model.cone = nil
             for (column, weight) in formulation.penaltyTerms(weights) { model.addCost(column, weight) }
             let outcome = GLPKBackend.solve(model, timeLimit: remaining() / 2, incumbent: greedyValues)
             nodes += outcome.nodes
@@ -140,8 +140,7 @@ public struct ExactSolver: PlacementSolver {
         // Balance: re-centre u* on the placed set of the stage-1 solution.
         if problem.goal == .balance, let stageOne = stageOnePlacement, !everythingPlaced {
             let score = Score.evaluate(problem, placement: stageOne.placement, secondaries: stageOne.secondaries)
-            balanceWeight = 1 / (2 * max(score.imbalance, 1e-3))
-            formulation = PlacementFormulation(problem: problem, incumbent: stageOne, balanceWeight: balanceWeight)
+            formulation = PlacementFormulation(problem: problem, incumbent: stageOne)
             targetIsExact = score.unplaced == 0 && score.unprotectedByPriority.allSatisfy { $0 == 0 }
             weights = formulation.levelWeights()
             guard (weights.max() ?? 0) < 0x1p52 else { return greedyResult(bound: goalBound) }
@@ -158,53 +157,35 @@ public struct ExactSolver: PlacementSolver {
         if let stageOne = stageOnePlacement, let values = formulation.values(placement: stageOne.placement, secondaries: stageOne.secondaries) {
             candidates.append(values)
         }
-        var incumbent = candidates.filter { model.isFeasible($0) }.min { model.objective($0) < model.objective($1) }
+        let incumbent = candidates.filter { model.isFeasible($0) }.min { model.objective($0) < model.objective($1) }
+        let outcome = GLPKBackend.solve(model, timeLimit: remaining(), incumbent: incumbent,
+                                        relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
+        nodes += outcome.nodes
+        guard let values = outcome.values else { return greedyResult(bound: goalBound) }
+        let found = formulation.placement(from: values)
+        let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
 
-        var best: (placement: [Int32], secondaries: [Int32], score: Objective)?
-        var stageTwoProven = false
-        var stageTwoBound: Double?
-        let rounds = problem.goal == .balance && formulation.hasMigrationCost ? 3 : 1
-        for round in 0..<rounds {
-            if round > 0 {
-                guard let current = best, remaining() > 0.1 else { break }
-                let weight = 1 / (2 * max(current.score.imbalance, 1e-3))
-                if abs(weight - balanceWeight) <= 0.02 * balanceWeight { break }
-                balanceWeight = weight
-                for t in formulation.tangentColumns { model.setCost(t, weight / Double(max(1, formulation.balanceTerms))) }
-                incumbent = formulation.values(placement: current.placement, secondaries: current.secondaries).flatMap { model.isFeasible($0) ? $0 : nil }
-            }
-            let outcome = GLPKBackend.solve(model, timeLimit: remaining() / Double(rounds - round), incumbent: incumbent,
-                                            relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
-            nodes += outcome.nodes
-            guard let values = outcome.values else { break }
-            let found = formulation.placement(from: values)
-            let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
-            if round == 0 {
-                stageTwoProven = outcome.status == .optimal
-                stageTwoBound = outcome.bound
-            }
-            if best == nil || score.isBetter(than: best!.score) { best = (found.placement, found.secondaries, score) }
-        }
+        // The model is exactly the SPEC score when it is `consolidate`, or `balance` with u* and
+        // the counted hosts those of every plan optimal at levels 1-2: everything placed (so
+        // u* is the same for all of them) and no standby host (counted only when used).
+        let cleanFinal = score.unplaced == 0 && score.unprotectedByPriority.allSatisfy { $0 == 0 }
+        let modelIsExact = problem.goal == .consolidate
+            || (cleanFinal && targetIsExact && !problem.hostState.contains(.standby))
+        let proven = stageOneProven && outcome.status == .optimal && modelIsExact
 
-        guard let best, !(greedyIsValid && greedyScore.isBetter(than: best.score)) else { return greedyResult(bound: goalBound) }
-
-        // Proven bound on the goal term.
-        let cleanFinal = best.score.unplaced == 0 && best.score.unprotectedByPriority.allSatisfy { $0 == 0 }
-        if stageOneProven, !formulation.hasMigrationCost, let stageTwoBound {
+        // Proven bound on the goal term (the stage-2 bound is on goal + migration cost).
+        if stageOneProven, !formulation.hasMigrationCost, modelIsExact, let stageTwoBound = outcome.bound {
             if problem.goal == .consolidate {
                 goalBound = max(goalBound ?? 0, (stageTwoBound - 1e-6).rounded(.up))
-            } else if cleanFinal && targetIsExact && !problem.hostState.contains(.standby) {
-                goalBound = (max(0, stageTwoBound) / balanceWeightForBound(formulation, model)).squareRoot()
+            } else {
+                goalBound = max(0, stageTwoBound - MIPModel.coneTolerance)
             }
         }
-        let proven = stageOneProven && stageTwoProven && (problem.goal == .consolidate || !formulation.hasMigrationCost)
-        return finish(best.placement, best.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: false)
-    }
-
-    /// The weight on the mean of squares in the stage-2 objective that produced the bound.
-    private func balanceWeightForBound(_ formulation: PlacementFormulation, _ model: MIPModel) -> Double {
-        guard let t = formulation.tangentColumns.first else { return 1 }
-        return model.columns[t].cost * Double(max(1, formulation.balanceTerms))
+        if greedyIsValid && greedyScore.isBetter(than: score) {
+            // Within the cone tolerance and gap of a proven optimum, the greedy plan is one too.
+            return finish(greedy.placement, greedy.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: true)
+        }
+        return finish(found.placement, found.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: false)
     }
 
     /// A lower bound on active hosts and on migration seconds of every placement that places the

@@ -18,7 +18,9 @@ import DRSModel
 ///   of `Score.softViolations` at every optimum (they are only bounded from below).
 /// - `consolidate`: `y[h] >= x, s` and capacity `sum d x <= limit y`; `y` ordered among
 ///   identical empty hosts (symmetry breaking).
-/// - `balance`: `t[h,r] >= (u(h,r) - u*(r))^2` held by tangent lines, with `u*` fixed.
+/// - `balance`: `d[h,r] = u(h,r) - u*(r)` with `u*` fixed, and the imbalance `z` with the
+///   cone `z >= ||d||_2 / sqrt(n)` (`MIPModel.NormCone`, held by the backend's lazy gradient
+///   cuts): exactly the SPEC imbalance when `u*` and the counted hosts match the plan's.
 /// - admission control: `z >= x` of every new VM, and when `z = 1` the total demand of placed
 ///   VMs and secondaries is at most `admissionLimit`.
 ///
@@ -40,8 +42,8 @@ struct PlacementFormulation {
     /// Lexicographic penalty levels 0-4 unplaced VMs by priority, 5-9 unprotected FT VMs by
     /// priority, 10 soft-rule violations: linear expressions over columns.
     var levels = [[(Int, Double)]](repeating: [], count: 11)
-    /// Level-3 objective: goal term + lambda x migration seconds (for `balance`, the mean of
-    /// squares scaled by `balanceWeight`, see `ExactSolver`).
+    /// Level-3 objective: goal term (active hosts, or the imbalance column z) + lambda x
+    /// migration seconds.
     var cost: [Int: Double] = [:]
     /// Whether any column carries migration cost.
     var hasMigrationCost = false
@@ -50,14 +52,10 @@ struct PlacementFormulation {
     var derived: [(column: Int, rows: [Int])] = []
     /// Hosts counted by the balance metric in this model.
     var countedHosts: [Int] = []
-    /// Number of (h, r) terms of the mean of squares.
+    /// Number of (h, r) terms of the imbalance (n).
     var balanceTerms = 0
     /// Hosts that items may use (balance: standby hosts only when the incumbent uses them).
     var usableHosts: [Bool]
-
-    /// Tangent points per (h, r) term: the squared deviation is approximated from below with
-    /// an error of at most (spacing / 2)^2, spacing = range / (tangentCount - 1).
-    static let tangentCount = 41
 
     /// Whether the item may be left unplaced.
     func mayUnplace(_ members: [Int]) -> Bool {
@@ -72,8 +70,8 @@ struct PlacementFormulation {
     func isNewVM(_ v: Int) -> Bool { problem.snapshot.vms[v].host == nil }
 
     /// Builds the model. `incumbent` (placement, secondaries) fixes the balance target `u*` and
-    /// the standby hosts the balance model may use; `balanceWeight` multiplies the mean of squares.
-    init(problem: Problem, incumbent: (placement: [Int32], secondaries: [Int32]), balanceWeight: Double) {
+    /// the standby hosts the balance model may use.
+    init(problem: Problem, incumbent: (placement: [Int32], secondaries: [Int32])) {
         self.problem = problem
         let H = problem.hostCount, R = problem.resourceCount, V = problem.vmCount
         itemOfVM = [Int](repeating: -1, count: V)
@@ -320,17 +318,31 @@ struct PlacementFormulation {
             }
         }
 
-        // Balance: tangent lines of the squared deviation per counted (h, r).
+        // Balance: deviation columns d[h,r] = u(h,r) - u*(r) and the imbalance column z held
+        // by the cone z >= ||d|| / sqrt(n); the backend cuts it lazily. Rows here: the
+        // per-term cuts z >= |d[h,r]| / sqrt(n) and the cut at the incumbent, so the root LP
+        // starts with a useful bound.
         if problem.goal == .balance {
             countedHosts = (0..<H).filter { problem.hostState[$0] == .connected || (problem.hostState[$0] == .standby && usableHosts[$0]) }
+            let counted = Set(countedHosts)
+            var deviations: [(column: Int, terms: [(Int, Double)], mean: Double)] = []
+            var incumbentPoint: [Double] = []
+            var largest = 0.0
             for r in 0..<R {
                 var totalCapacity = 0.0
                 for h in countedHosts { totalCapacity += problem.hostCapacity[r * H + h] }
                 guard totalCapacity > 0 else { continue }
+                // As `Score.evaluate`: the load on counted hosts (only pinned VMs run elsewhere,
+                // so with everything placed this is the same for every placement).
                 var totalLoad = 0.0
+                var incumbentLoad = [Double](repeating: 0, count: H)
                 for v in 0..<V where problem.vmActive[v] {
-                    if incumbent.placement[v] >= 0 { totalLoad += Double(problem.demand(v, r)) }
-                    if problem.vmIsFT[v] && incumbent.secondaries[v] >= 0 { totalLoad += Double(problem.demand(v, r)) }
+                    let h = Int(incumbent.placement[v])
+                    if h >= 0 { incumbentLoad[h] += Double(problem.demand(v, r)) }
+                    if h >= 0 && counted.contains(h) { totalLoad += Double(problem.demand(v, r)) }
+                    let s = problem.vmIsFT[v] ? Int(incumbent.secondaries[v]) : -1
+                    if s >= 0 { incumbentLoad[s] += Double(problem.demand(v, r)) }
+                    if s >= 0 && counted.contains(s) { totalLoad += Double(problem.demand(v, r)) }
                 }
                 let mean = totalLoad / Units.scale / totalCapacity
                 for h in countedHosts {
@@ -339,23 +351,35 @@ struct PlacementFormulation {
                     balanceTerms += 1
                     let terms = onHost[h].map { ($0.column, Double(problem.demand($0.vm, r)) / Units.scale / capacity) }
                     let low = -mean, high = max(Double(problem.limit(h, r)) / Units.scale / capacity - mean, 0)
-                    let t = model.addColumn(upper: max(low * low, high * high), integer: false)
-                    var rowsOfT: [Int] = []
-                    let count = Self.tangentCount
-                    for k in 0..<count {
-                        let p = low + (high - low) * Double(k) / Double(count - 1)
-                        // t >= 2p (L - u*) - p^2  <=>  t - 2p L >= -2p u* - p^2
-                        rowsOfT.append(model.addRow([(t, 1)] + terms.map { ($0.0, -2 * p * $0.1) }, lower: -2 * p * mean - p * p))
-                    }
-                    derived.append((t, rowsOfT))
-                    tangentColumns.append(t)
+                    largest += max(low * low, high * high)
+                    let d = model.addColumn(lower: low, upper: high, integer: false)
+                    // d - sum a x = -u*
+                    let row = model.addRow([(d, 1)] + terms.map { ($0.0, -$0.1) }, lower: -mean, upper: -mean)
+                    derived.append((d, [row]))
+                    deviations.append((d, terms, mean))
+                    incumbentPoint.append(incumbentLoad[h] / Units.scale / capacity - mean)
                 }
             }
-            for t in tangentColumns { cost[t] = balanceWeight / Double(max(1, balanceTerms)) }
+            if balanceTerms > 0 {
+                let scale = 1 / Double(balanceTerms).squareRoot()
+                let z = model.addColumn(lower: 0, upper: scale * largest.squareRoot() + 1e-9, integer: false)
+                imbalanceColumn = z
+                model.cone = MIPModel.NormCone(bound: z, terms: deviations.map(\.column), scale: scale)
+                for deviation in deviations {
+                    model.addRow([(z, 1), (deviation.column, -scale)], lower: 0)
+                    model.addRow([(z, 1), (deviation.column, scale)], lower: 0)
+                }
+                let norm = incumbentPoint.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 {
+                    model.addRow([(z, 1)] + zip(deviations, incumbentPoint).map { ($0.column, -scale * $1 / norm) }, lower: 0)
+                }
+                cost[z] = 1
+            }
         }
     }
 
-    var tangentColumns: [Int] = []
+    /// The imbalance column z (balance only).
+    var imbalanceColumn: Int?
 
     /// Upper bound of each penalty level's value (0 when the level cannot be nonzero).
     func levelMaxima() -> [Double] {
@@ -411,6 +435,8 @@ struct PlacementFormulation {
             }
         }
         for (column, rows) in derived { values[column] = model.smallestFeasible(column, rows: rows, values) }
+        // The cone's bound at the norm itself (a hair above, so that every cut holds despite rounding).
+        if let cone = model.cone { values[cone.bound] = min(model.columns[cone.bound].upper, cone.value(values) * (1 + 1e-12) + 1e-15) }
         return values
     }
 

@@ -87,10 +87,63 @@ private final class CallbackState {
     /// wherever GLPK is (cut generation included), so the time limit holds.
     let deadline: ContinuousClock.Instant
 
-    init(incumbent: [Double]?, deadline: ContinuousClock.Instant) {
+    /// The model's cone, held by gradient cuts added at GLP_IROWGEN.
+    let cone: MIPModel.NormCone?
+    /// 0-based integer columns, to tell an integer-feasible LP point from a fractional one.
+    let integerColumns: [Int]
+    let columnCount: Int
+    /// Cut rounds at the current node (`lastNode`), capped for fractional points only.
+    var lastNode: Int32 = 0
+    var rounds = 0
+    var cuts = 0
+
+    init(incumbent: [Double]?, deadline: ContinuousClock.Instant, model: MIPModel) {
         self.incumbent = incumbent.map { [0] + $0 }
         self.deadline = deadline
+        cone = model.cone
+        integerColumns = model.columns.indices.filter { model.columns[$0].isInteger }
+        columnCount = model.columns.count
     }
+
+    /// Fractional points get at most this many cut rounds per node (then GLPK branches, and the
+    /// node's bound stays valid); an integer point is cut for as long as it violates the cone.
+    static let fractionalRounds = 40
+    /// Relative violation below which a fractional point is not cut.
+    static let fractionalTolerance = 1e-6
+}
+
+/// At GLP_IROWGEN: when the LP point has the cone's bound column more than
+/// `MIPModel.coneTolerance` below the norm, adds the gradient cut of the norm at that point,
+/// `bound >= scale x (d0 . d) / ||d0||`, valid for every d (Cauchy-Schwarz). GLPK asks for lazy
+/// rows before it tests integrality, so no integer point that violates the cone by more than
+/// the tolerance becomes an incumbent, and every node bound is a bound of the true problem.
+private func separateCone(_ tree: OpaquePointer, _ state: CallbackState) {
+    guard let cone = state.cone, let problem = glp_ios_get_prob(tree) else { return }
+    let n = state.columnCount
+    func value(_ j: Int) -> Double { glp_get_col_prim(problem, GLPKProblem.glpkIndex(j, count: n)) }
+    let point = cone.terms.map(value)
+    var sum = 0.0
+    for d in point { sum += d * d }
+    let norm = sum.squareRoot()
+    let target = cone.scale * norm
+    let violation = target - value(cone.bound)
+    guard norm > 0, violation > MIPModel.coneTolerance else { return }
+    let node = glp_ios_curr_node(tree)
+    if node == state.lastNode { state.rounds += 1 } else { state.lastNode = node; state.rounds = 0 }
+    let integral = state.integerColumns.allSatisfy { j in let x = value(j); return abs(x - x.rounded()) <= 1e-6 }
+    if !integral && (state.rounds >= CallbackState.fractionalRounds || violation <= CallbackState.fractionalTolerance * max(1, target)) {
+        return
+    }
+    var indices: [Int32] = [0, GLPKProblem.glpkIndex(cone.bound, count: n)]
+    var values: [Double] = [0, 1]
+    for (k, j) in cone.terms.enumerated() where point[k] != 0 {
+        indices.append(GLPKProblem.glpkIndex(j, count: n))
+        values.append(-cone.scale * point[k] / norm)
+    }
+    let row = glp_add_rows(problem, 1)
+    glp_set_row_bnds(problem, row, GLP_LO, 0, 0)
+    glp_set_mat_row(problem, row, Int32(indices.count - 1), indices, values)
+    state.cuts += 1
 }
 
 private func branchAndCutCallback(_ tree: OpaquePointer?, _ info: UnsafeMutableRawPointer?) {
@@ -107,6 +160,7 @@ private func branchAndCutCallback(_ tree: OpaquePointer?, _ info: UnsafeMutableR
         let bound = glp_ios_node_bound(tree, best)
         if bound.isFinite { state.bound = max(state.bound ?? -.infinity, bound) }
     }
+    if glp_ios_reason(tree) == GLP_IROWGEN { separateCone(tree, state) }
     if glp_ios_reason(tree) == GLP_IHEUR, !state.supplied, let incumbent = state.incumbent {
         state.supplied = true
         let columns = Int(glp_get_num_cols(glp_ios_get_prob(tree)))
@@ -161,7 +215,7 @@ enum GLPKBackend {
         }
 
         if clock.now >= deadline { return fallback(model, incumbent) }
-        let state = CallbackState(incumbent: incumbent.flatMap { model.isFeasible($0) ? $0 : nil }, deadline: deadline)
+        let state = CallbackState(incumbent: incumbent.flatMap { model.isFeasible($0) ? $0 : nil }, deadline: deadline, model: model)
         var parameters = glp_iocp()
         glp_init_iocp(&parameters)
         parameters.msg_lev = GLP_MSG_OFF
@@ -171,6 +225,8 @@ enum GLPKBackend {
         parameters.mir_cuts = GLP_ON
         parameters.cov_cuts = GLP_ON
         parameters.clq_cuts = GLP_ON
+        // Rounding would build incumbents from the rows alone, without the cone: off with one.
+        if model.cone != nil { parameters.sr_heur = GLP_OFF }
         parameters.cb_func = branchAndCutCallback
         let unmanaged = Unmanaged.passRetained(state)
         parameters.cb_info = unmanaged.toOpaque()

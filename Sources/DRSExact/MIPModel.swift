@@ -18,7 +18,28 @@ struct MIPModel: Sendable {
         var upper: Double
     }
 
+    /// A second-order cone `values[bound] >= scale x ||values[terms]||_2`, held by the backend
+    /// with gradient cuts added lazily (the norm is convex, so each cut is valid everywhere).
+    struct NormCone: Sendable {
+        var bound: Int
+        var terms: [Int]
+        var scale: Double
+
+        /// The cone's right-hand side at `values`.
+        func value(_ values: [Double]) -> Double {
+            var sum = 0.0
+            for j in terms { sum += values[j] * values[j] }
+            return scale * sum.squareRoot()
+        }
+    }
+
+    /// Absolute tolerance of the cone: a solution is accepted when `values[bound]` is at most
+    /// this below the norm, so an objective with weight 1 on `bound` is exact to within it.
+    static let coneTolerance = 1e-7
+
     private(set) var columns: [Column] = []
+    /// The cone the model holds besides its rows, if any.
+    var cone: NormCone?
     private(set) var rows: [Row] = []
     /// Constant added to the objective.
     var objectiveConstant: Double = 0
@@ -70,6 +91,7 @@ struct MIPModel: Sendable {
             let scale = max(1, abs(row.lower.isFinite ? row.lower : 0), abs(row.upper.isFinite ? row.upper : 0))
             if value < row.lower - tolerance * scale || value > row.upper + tolerance * scale { return false }
         }
+        if let cone, values[cone.bound] < cone.value(values) - Self.coneTolerance { return false }
         return true
     }
 
