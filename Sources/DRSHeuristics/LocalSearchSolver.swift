@@ -76,14 +76,14 @@ struct HostMembers {
 
 struct LocalSearch {
     var run: ConstructiveRun
-    var random: SplitMixRandom
+    var random: SplitMix64
     let deadline: ContinuousClock.Instant
     let threshold: Int
     var accepted = 0
 
     init(run: ConstructiveRun, seed: UInt64, deadline: ContinuousClock.Instant) {
         self.run = run
-        random = SplitMixRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         self.deadline = deadline
         threshold = run.problem.snapshot.cluster.migrationThreshold
     }

@@ -1,11 +1,6 @@
 import Testing
 import OpenDRS
 
-extension SeededGenerator {
-    /// A uniform integer in 0..<bound.
-    mutating func below(_ bound: Int) -> Int { Int(UInt64(bound).multipliedFullWidth(by: next()).high) }
-}
-
 /// Seeded random snapshots with every feature the heuristics must respect: hard and soft
 /// rules, FT, priorities, pinned and powered-off VMs, failed / maintenance / standby hosts,
 /// HA admission control. Capacity is ample, so every mandatory move has a legal target.

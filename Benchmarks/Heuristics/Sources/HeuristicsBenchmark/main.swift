@@ -32,25 +32,12 @@ enum Log {
     static func error(_ text: String) { _ = text.withCString { write(2, $0, strlen($0)) } }
 }
 
-/// SplitMix64, for the instance generator only.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(UInt64(bound).multipliedFullWidth(by: next()).high) }
-}
-
 let resources = ["cpu", "memory", "disk", "network"]
 
 /// Initial placement: `hosts` empty hosts of three sizes, `vms` new VMs with correlated
 /// demands filling about 70% of the cluster in each resource; goal consolidate.
 func instance(hosts hostCount: Int, vms vmCount: Int, seed: UInt64) -> Snapshot {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)  // the library's generator: the same instance on every run
     let shapes: [[Double]] = [[64_000, 524_288, 4_000_000, 25_000], [96_000, 786_432, 8_000_000, 50_000], [128_000, 1_048_576, 8_000_000, 100_000]]
     var hosts: [ClusterHost] = []
     hosts.reserveCapacity(hostCount)
@@ -176,7 +163,7 @@ for size in sizes {
 
 // Kernels against their scalar twins: 100,000 hosts x 4 resources in lanes, 64 demands.
 if only == nil || only == "kernels" {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)  // the library's generator: the same instance on every run
     let R = 4
     let L = 100_000 / ResidualKernel.width * ResidualKernel.width
     let residual = (0..<(R * L)).map { _ in random.below(10) == 0 ? ResidualKernel.closed : Int64(random.below(100_000_000)) }

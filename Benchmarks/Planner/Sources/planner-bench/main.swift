@@ -4,19 +4,6 @@ import OpenDRS
 // Benchmarks of the wave planner and the failover sweep on generated clusters.
 // Every number printed is measured here; medians over the given repetitions.
 
-/// SplitMix64, seeded: the instances are the same on every run.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-}
-
 /// A solver that returns a fixed target (the benchmark measures planning, not solving).
 struct TargetSolver: PlacementSolver {
     let id = "fixed-target"
@@ -50,7 +37,7 @@ func peakMemoryMiB() -> Double {
 /// `hosts` hosts of 4 resources at about 55% fill (at most 70% per host), and a target that moves `moves` VMs to
 /// random hosts with room in the target state.
 func waveInstance(hosts: Int, vms: Int, moves: Int, seed: UInt64) -> (Snapshot, [Int32], Int) {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)  // seeded: the same instance on every run
     var snapshot = Snapshot(resources: ["cpu", "memory", "disk", "net"])
     snapshot.cluster.migration.maxConcurrentPerHost = 8
     snapshot.hosts = (0..<hosts).map { h in
@@ -59,14 +46,14 @@ func waveInstance(hosts: Int, vms: Int, moves: Int, seed: UInt64) -> (Snapshot, 
     var load = [[Double]](repeating: [0, 0, 0, 0], count: hosts)
     let capacity: [Double] = [100_000, 400_000, 100_000, 100_000]
     for v in 0..<vms {
-        let demand: [Double] = [Double(random.int(1000...8000)), Double(random.int(2000...32000)),
-                                Double(random.int(500...8000)), Double(random.int(100...8000))]
-        var h = random.int(0...(hosts - 1))
+        let demand: [Double] = [Double(random.int(in: 1000...8000)), Double(random.int(in: 2000...32000)),
+                                Double(random.int(in: 500...8000)), Double(random.int(in: 100...8000))]
+        var h = random.int(in: 0...(hosts - 1))
         while (0..<4).contains(where: { load[h][$0] + demand[$0] > capacity[$0] * 0.7 }) { h = (h + 1) % hosts }
         for r in 0..<4 { load[h][r] += demand[r] }
         snapshot.vms.append(VirtualMachine(id: "v\(v)", host: "h\(h)",
                                            demand: ["cpu": demand[0], "memory": demand[1], "disk": demand[2], "net": demand[3]],
-                                           migration: VMMigration(memory: demand[1], dirtyRate: Double(random.int(0...100)))))
+                                           migration: VMMigration(memory: demand[1], dirtyRate: Double(random.int(in: 0...100)))))
     }
     // Target: move `moves` random VMs to random hosts that have room in the target state.
     var target = snapshot.vms.map { Int32(Int($0.host!.dropFirst())!) }
@@ -74,13 +61,13 @@ func waveInstance(hosts: Int, vms: Int, moves: Int, seed: UInt64) -> (Snapshot, 
     var touched = [Int](repeating: 0, count: hosts)
     var moved = 0
     var order = Array(0..<vms)
-    for i in stride(from: vms - 1, to: 0, by: -1) { order.swapAt(i, random.int(0...i)) }
+    for i in stride(from: vms - 1, to: 0, by: -1) { order.swapAt(i, random.int(in: 0...i)) }
     for v in order where moved < moves {
         let vm = snapshot.vms[v]
         let demand = snapshot.resources.map { vm.demand[$0]! }
         let from = Int(target[v])
         for _ in 0..<8 {
-            let to = random.int(0...(hosts - 1))
+            let to = random.int(in: 0...(hosts - 1))
             if to == from || (0..<4).contains(where: { targetLoad[to][$0] + demand[$0] > capacity[$0] * 0.9 }) { continue }
             for r in 0..<4 { targetLoad[to][r] += demand[r]; targetLoad[from][r] -= demand[r] }
             target[v] = Int32(to)
@@ -96,7 +83,7 @@ func waveInstance(hosts: Int, vms: Int, moves: Int, seed: UInt64) -> (Snapshot, 
 
 /// A 1,000-host HA cluster at about 60% fill with FT VMs, for the failover sweep.
 func failoverInstance(hosts: Int, vmsPerHost: Int, seed: UInt64) -> Snapshot {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)  // seeded: the same instance on every run
     var snapshot = Snapshot()
     snapshot.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h0")
     snapshot.hosts = (0..<hosts).map { h in
@@ -106,9 +93,9 @@ func failoverInstance(hosts: Int, vmsPerHost: Int, seed: UInt64) -> Snapshot {
     for h in 0..<hosts {
         for _ in 0..<vmsPerHost {
             var vm = VirtualMachine(id: "v\(v)", host: "h\(h)",
-                                    demand: ["cpu": Double(random.int(1000...4000)), "memory": Double(random.int(8192...32768))],
-                                    priority: Priority.allCases[random.int(0...4)])
-            if random.int(0...49) == 0 { vm.ft = FaultTolerance(secondaryHost: "h\((h + 1 + random.int(0...(hosts - 2))) % hosts)") }
+                                    demand: ["cpu": Double(random.int(in: 1000...4000)), "memory": Double(random.int(in: 8192...32768))],
+                                    priority: Priority.allCases[random.int(in: 0...4)])
+            if random.int(in: 0...49) == 0 { vm.ft = FaultTolerance(secondaryHost: "h\((h + 1 + random.int(in: 0...(hosts - 2))) % hosts)") }
             snapshot.vms.append(vm)
             v += 1
         }

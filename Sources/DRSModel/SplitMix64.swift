@@ -1,9 +1,9 @@
 /// A small deterministic random number generator (SplitMix64, Steele, Lea and Flood 2014).
 ///
-/// The benchmark generators use it instead of the system generator so that a seed gives the
-/// same bytes on every platform and Swift version: every draw below goes through this type's
-/// own arithmetic, never through the standard library's `random(in:)` algorithms.
-public struct SplitMix64: Sendable {
+/// The solvers (seeded local search), the benchmark generators and the tests use it instead of
+/// the system generator so that a seed gives the same results on every platform and Swift
+/// version: every draw below goes through this type's own arithmetic.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
@@ -23,6 +23,12 @@ public struct SplitMix64: Sendable {
         if width == 0 { return Int(bitPattern: UInt(next())) }
         let product = next().multipliedFullWidth(by: width)
         return range.lowerBound + Int(product.high)
+    }
+
+    /// A uniform integer in 0..<bound (bound > 0), by multiply-shift (bias < bound / 2^64).
+    public mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0)
+        return Int(UInt64(bound).multipliedFullWidth(by: next()).high)
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
