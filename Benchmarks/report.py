@@ -234,7 +234,16 @@ def readme(records, args):
         command = manifest.get("command", "").replace("DIR", name)
         lines.append(f"- `{name}`: {len(entries)} snapshot(s), seeds {seed_text}: `{command}`")
     lines += ["", "Datasets/suite-small is committed; the scaling set is generated on demand by reproduce.sh "
-              "(its commands are listed above)."]
+              "(its commands are listed above).", "",
+              "## Other results in this folder", "",
+              "Each names its own command, revision and machine:", "",
+              "- `planner.md`: waves for 100,000 moves, `drs failover --all` on 1,000 hosts, `drs plan` end to end "
+              "at 100,000 VMs (`Benchmarks/Planner`, `Benchmarks/end-to-end.sh`).",
+              "- `heuristics.md` with `heuristics-raw-*.csv`: initial placement of 10^5 and 10^6 VMs, SIMD kernels "
+              "against their scalar twins (`Benchmarks/Heuristics`).",
+              "- `micro-benchmarks.md`: hot kernels with committed thresholds (`Benchmarks/Micro`).",
+              "- `exact-vs-cpsat.md`, when present: the exact solver against OR-Tools CP-SAT on the small suite "
+              "(`Benchmarks/exact-vs-cpsat.py`)."]
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

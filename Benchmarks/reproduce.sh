@@ -11,12 +11,22 @@
 # 5. runs Benchmarks/peers.py (OR-Tools CP-SAT, HiGHS) when they are installed -> results/peers.jsonl;
 # 6. writes results/summary.md, the PNG plots and results/README.md with Benchmarks/report.py.
 #
-# Environment: PYTHON (default python3; needs matplotlib for plots, ortools and highspy for
-# peers: pip install matplotlib ortools highspy), TIME_LIMIT (seconds per run, default 10),
+# Environment: PYTHON (default: python3 when it has matplotlib, ortools and highspy, else a
+# virtual environment .venv-bench made and filled with them on first use), TIME_LIMIT (seconds per run, default 10),
 # SOLVERS (comma-separated; default every solver of `drs bench`), SCRATCH (SwiftPM scratch path, default .build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
+if [ -z "${PYTHON:-}" ]; then
+    # The plotting and peer solvers live in a private virtual environment, made on first use.
+    if ! python3 -c "import matplotlib, ortools, highspy" 2>/dev/null; then
+        [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
+        .venv-bench/bin/python -c "import matplotlib, ortools, highspy" 2>/dev/null \
+            || .venv-bench/bin/pip install --quiet matplotlib ortools highspy
+        PYTHON=.venv-bench/bin/python
+    else
+        PYTHON=python3
+    fi
+fi
 TIME_LIMIT=${TIME_LIMIT:-10}
 SOLVERS=${SOLVERS:-}
 SCRATCH=${SCRATCH:-.build-bench}
@@ -45,8 +55,10 @@ for size in "16 128" "32 512" "64 2000" "128 8000"; do
     index=$((index + 1))
 done
 
-rm -rf results
+# Only this script's own outputs are replaced; other benchmarks' files in results/ stay.
 mkdir -p results
+rm -f results/results.jsonl results/peers.jsonl results/summary.md results/README.md \
+    results/gap-by-size.png results/time-by-size.png results/exact-coverage-by-size.png
 "$DRS" bench Datasets/suite-small "${scale_dirs[@]}" ${SOLVERS:+--solvers "$SOLVERS"} --time-limit "$TIME_LIMIT" --output results/results.jsonl
 
 peer_inputs=(Datasets/suite-small)

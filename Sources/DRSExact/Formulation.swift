@@ -304,13 +304,25 @@ struct PlacementFormulation {
                 let z = model.addColumn()
                 let row = model.addRow([(z, -Double(newItems))] + newColumns.map { ($0, 1) }, upper: 0)
                 derived.append((z, [row]))
+                // A running VM counts whether or not the model places it: admission control
+                // never evicts a running VM, so leaving one unplaced cannot make room for a new VM.
+                let running = { (v: Int) in problem.vmInitialHost[v] >= 0 }
                 for r in 0..<R {
                     var terms: [(Int, Double)] = []
-                    for h in 0..<H { for entry in onHost[h] { terms.append((entry.column, Double(problem.demand(entry.vm, r)))) } }
+                    var constant = 0.0
                     var maximum = 0.0
-                    for i in items.indices { maximum += Double(items[i].reduce(Int64(0)) { $0 + problem.demand($1, r) }) }
-                    for v in secondaryHosts.keys { maximum += Double(problem.demand(v, r)) }
-                    let limit = Double(admission[r])
+                    for (i, members) in items.enumerated() {
+                        let variable = members.filter { !running($0) }.reduce(Int64(0)) { $0 + problem.demand($1, r) }
+                        constant += Double(members.filter(running).reduce(Int64(0)) { $0 + problem.demand($1, r) })
+                        maximum += Double(variable)
+                        guard variable > 0 else { continue }
+                        for column in itemColumns[i] { terms.append((column, Double(variable))) }
+                    }
+                    for (v, _) in secondaryHosts {
+                        for column in secondaryColumns[v]! { terms.append((column, Double(problem.demand(v, r)))) }
+                        maximum += Double(problem.demand(v, r))
+                    }
+                    let limit = Double(admission[r]) - constant
                     guard maximum > limit else { continue }
                     let bigM = maximum - limit
                     model.addRow(terms + [(z, bigM)], upper: limit + bigM)

@@ -197,16 +197,17 @@ struct ConstructiveRun {
             keys[i] = ((priorities[i] << 32) | (UInt64(UInt32.max) - quantised), Int32(i))
         }
         keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        var ledger = AdmissionLedger(problem: problem, pending: pending, pendingSecondaries: pendingSecondaries)
         for (_, i) in keys {
             let members = pending[Int(i)]
-            let isNew = members.contains { problem.vmInitialHost[$0] < 0 && !problem.vmNeedsRestart[$0] }
-            if isNew && !state.admits(members) {
+            if !ledger.admits(members, state: state) {
                 for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
                 continue
             }
             for r in 0..<R { demand[r] = demands[Int(i) * R + r] }
             if let h = host(for: members, demand: demand) {
                 for v in members { state.assign(v, to: h) }
+                ledger.placed(members)
                 touch(h)
             } else {
                 let reason = unplacedReason(members)

@@ -133,33 +133,16 @@ struct GreedyRun {
             let pa = pending[a].map { problem.vmPriority[$0] }.min()!, pb = pending[b].map { problem.vmPriority[$0] }.min()!
             return pa != pb ? pa < pb : (sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b)
         }
-        // Admission control counts everything that will run: VMs already running stay placed
-        // (never evicted), so their pending demand (and their secondaries') is reserved before
-        // a new VM is admitted.
-        func isNewVM(_ v: Int) -> Bool { problem.vmInitialHost[v] < 0 && !problem.vmNeedsRestart[v] }
-        var reserved = [Int64](repeating: 0, count: problem.resourceCount)
-        for members in pending where !members.contains(where: isNewVM) {
-            for v in members { for r in 0..<problem.resourceCount { reserved[r] += problem.demand(v, r) } }
-        }
-        for v in pendingSecondaries where !isNewVM(v) {
-            for r in 0..<problem.resourceCount { reserved[r] += problem.demand(v, r) }
-        }
+        var ledger = AdmissionLedger(problem: problem, pending: pending, pendingSecondaries: pendingSecondaries)
         for index in order {
             let members = pending[index]
-            let isNew = members.contains(where: isNewVM)
-            if !isNew {
-                for v in members { for r in 0..<problem.resourceCount { reserved[r] -= problem.demand(v, r) } }
-            }
-            if isNew && !state.admits(members, secondaries: members.filter { problem.vmIsFT[$0] }, reserved: reserved) {
+            if !ledger.admits(members, state: state) {
                 for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
                 continue
             }
             if let h = bestHost(for: members) {
                 for v in members { state.assign(v, to: h) }
-                // A new FT VM's secondary is placed later but is admitted now.
-                for v in members where isNew && problem.vmIsFT[v] {
-                    for r in 0..<problem.resourceCount { reserved[r] += problem.demand(v, r) }
-                }
+                ledger.placed(members)
             } else {
                 for v in members { reasons[v] = unplacedReason(members) }
             }

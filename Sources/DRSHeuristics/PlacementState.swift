@@ -175,3 +175,44 @@ extension PlacementState {
         return keyed.map(\.host)
     }
 }
+
+/// HA admission control while placing pending items: a new VM is admitted only when everything
+/// that will run fits the reserve, so the demand of running VMs that are still waiting to be
+/// re-placed (they are never evicted) and of secondaries still to be created is counted before
+/// it, not after. One ledger serves every placement heuristic.
+public struct AdmissionLedger: Sendable {
+    let problem: Problem
+    /// Pending demand that will be placed whatever happens to new VMs, per resource.
+    var reserved: [Int64]
+
+    public init(problem: Problem, pending: [[Int]], pendingSecondaries: [Int]) {
+        self.problem = problem
+        reserved = [Int64](repeating: 0, count: problem.resourceCount)
+        for members in pending where !members.contains(where: isNew) { add(members) }
+        add(pendingSecondaries.filter { !isNew($0) })
+    }
+
+    /// A VM placed for the first time (not a restart).
+    public func isNew(_ v: Int) -> Bool { problem.vmInitialHost[v] < 0 && !problem.vmNeedsRestart[v] }
+
+    private mutating func add(_ vms: [Int], sign: Int64 = 1) {
+        for v in vms { for r in 0..<problem.resourceCount { reserved[r] += sign * problem.demand(v, r) } }
+    }
+
+    /// Whether the item may be placed now: always for running VMs and restarts; for new VMs
+    /// (and their secondaries) only within the reserve. Call in placement order, once per item;
+    /// follow with `placed` when it was placed.
+    public mutating func admits(_ members: [Int], state: PlacementState) -> Bool {
+        guard members.contains(where: isNew) else {
+            add(members, sign: -1)
+            return true
+        }
+        return state.admits(members, secondaries: members.filter { problem.vmIsFT[$0] }, reserved: reserved)
+    }
+
+    /// Records a placed item: a new FT VM's secondary, placed later, is already admitted.
+    public mutating func placed(_ members: [Int]) {
+        guard members.contains(where: isNew) else { return }
+        add(members.filter { problem.vmIsFT[$0] })
+    }
+}

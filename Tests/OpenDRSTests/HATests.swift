@@ -252,4 +252,20 @@ import OpenDRS
         #expect(reports.first { $0.host == "big" }?.lost.map(\.vm) == ["heavy"])
         #expect(reports.first { $0.host == "small" }?.lost.isEmpty == true)
     }
+
+    @Test(arguments: SolverCatalog.names)
+    func admissionCountsRunningVMsStillToBeMoved(solver name: String) throws {
+        // Reserve after one failure: 300 - 100 = 200 cpu. "a" must leave the host entering
+        // maintenance and will run somewhere; with it, the new VM would need 210.
+        var s = Snapshot()
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3"), Fixtures.host("m", state: .maintenance)]
+        s.vms = [Fixtures.vm("a", on: "m", cpu: 70, memory: 10), Fixtures.vm("b", on: "h1", cpu: 70, memory: 10),
+                 Fixtures.vm("new", on: nil, cpu: 70, memory: 10, priority: .highest)]
+        let solver = try SolverCatalog.solver(named: name, for: s)
+        let plan = try Planner.checkedPlan(s, solver: solver, options: SolveOptions(timeLimit: 2))
+        #expect(plan.placement["a"] != nil && plan.placement["a"] != "m")
+        #expect(plan.unplaced == ["new"], "\(name): \(plan.placement)")
+        #expect(plan.reasons["new"]?.contains("admission control") == true, "\(name): \(plan.reasons)")
+    }
 }
