@@ -19,8 +19,13 @@ public struct CheckViolation: Sendable, Equatable, CustomStringConvertible {
 /// Cost: O(V x R + H x R + rule members) for the final state, plus, per wave, O(steps x
 /// (R + members of the moving VMs' rules)): a wave can only change what its moves touch.
 public enum PlanChecker {
-    public static func check(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
+    /// Checks a plan. With `requireRepaired` false, the final state may keep problems the
+    /// snapshot already had (as every wave may), as long as the plan made none worse: that is
+    /// the standard for a subset of a plan, such as its applied steps when the rest is only
+    /// recommended.
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, requireRepaired: Bool = true) -> [CheckViolation] {
         var replay = Replay(snapshot: snapshot, context: Context(snapshot))
+        replay.requireRepaired = requireRepaired
         return replay.run(plan)
     }
 
@@ -81,6 +86,7 @@ private struct Replay {
     var primary: [Int32]
     var secondary: [Int32]
     let initialPrimary: [Int32]
+    let initialSecondary: [Int32]
     /// Settled load between waves, and the load before the plan: `load[h * R + r]`.
     var load: [Int64]
     let initialLoad: [Int64]
@@ -88,6 +94,8 @@ private struct Replay {
     let hardRulesOf: [[Int]]
     var violations: [CheckViolation] = []
     var master: String?
+    /// Whether the final state must be free of the snapshot's own problems too.
+    var requireRepaired = true
 
     init(snapshot: Snapshot, context: PlanChecker.Context) {
         self.snapshot = snapshot
@@ -106,6 +114,7 @@ private struct Replay {
             if s >= 0 && state[Int(s)] != .failed { secondary[v] = s }
         }
         initialPrimary = primary
+        initialSecondary = secondary
         var load = [Int64](repeating: 0, count: snapshot.hosts.count * R)
         for v in snapshot.vms.indices {
             for h in [primary[v], secondary[v]] where h >= 0 {
@@ -235,7 +244,7 @@ private struct Replay {
         for (h, count) in migrationsPerHost where count > maxConcurrent {
             fail(wave, "host \(hostName(Int32(h))) takes part in \(count) live migrations at once, more than maxConcurrentPerHost \(maxConcurrent)")
         }
-        checkMoment(moment, wave: wave, strict: false)
+        checkMoment(moment, wave: wave, whole: false, tolerant: true)
 
         // End of the wave: everything lands.
         for (v, hosts) in moment.primary { primary[v] = hosts.last!; settle(v, hosts) }
@@ -270,9 +279,10 @@ private struct Replay {
 
     /// Checks capacity, host states, rules and FT separation for one moment: during a wave,
     /// only what the wave's moves can change (hosts they arrive on, their rules, their FT
-    /// pairs), since everything else is as in the settled state already checked; the final
-    /// state (`strict`) is checked whole and tolerates nothing the snapshot already had.
-    mutating func checkMoment(_ moment: Moment, wave: Int?, strict: Bool) {
+    /// pairs), since everything else is as in the settled state already checked (`whole`
+    /// false); the final state is checked whole. `tolerant` accepts what the snapshot already
+    /// had as long as it is no worse.
+    mutating func checkMoment(_ moment: Moment, wave: Int?, whole: Bool, tolerant: Bool) {
         let resources = snapshot.resources
         // Capacity: the settled load plus what arrives (sources still count).
         var arrivals: [Int32: [Int64]] = [:]
@@ -283,21 +293,22 @@ private struct Replay {
         }
         for (v, hosts) in moment.primary { arrive(v, hosts) }
         for (v, hosts) in moment.secondary { arrive(v, hosts) }
-        let hostsToCheck: [Int32] = strict ? snapshot.hosts.indices.map { Int32($0) } : arrivals.keys.sorted()
+        let hostsToCheck: [Int32] = whole ? snapshot.hosts.indices.map { Int32($0) } : arrivals.keys.sorted()
         for h in hostsToCheck {
             let extra = arrivals[h]
             for r in 0..<R {
                 let amount = load[Int(h) * R + r] + (extra?[r] ?? 0)
                 let limit = limits[Int(h) * R + r]
                 guard amount > limit else { continue }
-                if !strict && amount <= initialLoad[Int(h) * R + r] { continue }
+                if tolerant && amount <= initialLoad[Int(h) * R + r] { continue }
                 fail(wave, "host \(hostName(h)) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit)) (holds \(residentNames(of: h, moment)))")
             }
         }
         // Host states: arrivals were checked step by step; in the final state every VM runs
         // on a connected host.
-        if strict {
+        if whole {
             for v in snapshot.vms.indices {
+                if tolerant && primary[v] == initialPrimary[v] && secondary[v] == initialSecondary[v] { continue }
                 if primary[v] >= 0 && state[Int(primary[v])] != .connected {
                     fail(wave, "VM \(vmName(v)) is on host \(hostName(primary[v])), which is \(state[Int(primary[v])].rawValue)")
                 }
@@ -307,7 +318,7 @@ private struct Replay {
             }
         }
         // FT separation.
-        let ftToCheck: [Int] = strict ? snapshot.vms.indices.filter { secondary[$0] >= 0 } : Array(Set(moment.primary.keys).union(moment.secondary.keys))
+        let ftToCheck: [Int] = whole ? snapshot.vms.indices.filter { secondary[$0] >= 0 } : Array(Set(moment.primary.keys).union(moment.secondary.keys))
         for v in ftToCheck {
             guard let secondaryAt = secondaryHosts(v, moment), let primaryAt = primaryHosts(v, moment) else { continue }
             if let shared = secondaryAt.first(where: { primaryAt.contains($0) }) {
@@ -315,7 +326,7 @@ private struct Replay {
             }
         }
         // Hard rules: all of them at the end, those of moving VMs during a wave.
-        let ruleIndices: [Int] = strict ? snapshot.rules.indices.filter { snapshot.rules[$0].isHard }
+        let ruleIndices: [Int] = whole ? snapshot.rules.indices.filter { snapshot.rules[$0].isHard }
             : Array(Set(moment.primary.keys.flatMap { hardRulesOf[$0] })).sorted()
         for index in ruleIndices {
             let rule = snapshot.rules[index]
@@ -327,7 +338,7 @@ private struct Replay {
                 for v in running { for h in primaryHosts(v, moment)! { byHost[h, default: []].append(v) } }
                 for (h, vms) in byHost.sorted(by: { $0.key < $1.key }) where vms.count > 1 {
                     let before = members.filter { initialPrimary[$0] == h }.count
-                    if !strict && vms.count <= before { continue }
+                    if tolerant && vms.count <= before { continue }
                     fail(wave, "anti-affinity rule \(rule.id) (rules[\(index)]) broken: \(vms.map(vmName).sorted().joined(separator: ", ")) together on host \(hostName(h))")
                 }
             case .affinity:
@@ -336,7 +347,7 @@ private struct Replay {
                 for v in running.dropFirst() { common.formIntersection(primaryHosts(v, moment)!) }
                 if common.isEmpty {
                     let initiallyRunning = members.map { initialPrimary[$0] }.filter { $0 >= 0 }
-                    if !strict && Set(initiallyRunning).count > 1 { continue }
+                    if tolerant && Set(initiallyRunning).count > 1 { continue }
                     let where_ = running.map { "\(vmName($0)) on \(primaryHosts($0, moment)!.map(hostName).joined(separator: "+"))" }.joined(separator: ", ")
                     fail(wave, "affinity rule \(rule.id) (rules[\(index)]) broken: \(where_)")
                 }
@@ -344,7 +355,7 @@ private struct Replay {
                 let listed = Set((rule.hosts ?? []).compactMap { hostIndex[$0] }.map { Int32($0) })
                 for v in running {
                     for h in primaryHosts(v, moment)! where (rule.policy == .must) != listed.contains(h) {
-                        if !strict && initialPrimary[v] == h { continue }
+                        if tolerant && initialPrimary[v] == h { continue }
                         fail(wave, "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vmName(v)) on host \(hostName(h))")
                     }
                 }
@@ -353,7 +364,7 @@ private struct Replay {
     }
 
     mutating func checkFinal(_ plan: Plan) {
-        checkMoment(Moment(), wave: nil, strict: true)
+        checkMoment(Moment(), wave: nil, whole: true, tolerant: !requireRepaired)
 
         let listedUnplaced = Set(plan.unplaced)
         for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {

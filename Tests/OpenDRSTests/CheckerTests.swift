@@ -139,6 +139,22 @@ import OpenDRS
         #expect(!found.contains { $0.hasPrefix("wave 1: VM v1") }, "a VM leaving a maintenance host is fine mid-wave")
     }
 
+    @Test func subsetsMayLeaveInputProblemsButNotWorsenThem() {
+        var s = snapshot
+        s.vms[2].host = "h2"   // v3 joins v2 on h2: the input breaks anti-affinity "apart"
+        var idle = validPlan
+        idle.steps = []
+        idle.placement["v1"] = "h1"
+        idle.placement["v3"] = "h2"
+        #expect(PlanChecker.check(s, idle).contains { $0.message.contains("anti-affinity rule apart") })
+        #expect(PlanChecker.check(s, idle, requireRepaired: false).isEmpty)
+        // Moving v1 onto h2 as well makes the overload and the rule no better: still refused.
+        var worse = idle
+        worse.steps = [Step(wave: 1, kind: .migrate, vm: "v1", from: "h1", to: "h2", priority: 2, applied: true, reason: "x")]
+        worse.placement["v1"] = "h2"
+        #expect(!PlanChecker.check(s, worse, requireRepaired: false).isEmpty)
+    }
+
     @Test func failedMasterMustBeReplacedByTheElectionWinner() {
         var s = snapshot
         s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 0, master: "dead")

@@ -226,6 +226,17 @@ struct FixedSolver: PlacementSolver {
         #expect(again.steps.filter { $0.kind == .migrate }.isEmpty, "\(again.steps)")
     }
 
+    @Test func applyKeepsRecommendedEvacuationsForLater() throws {
+        var s = try Fixtures.example("maintenance.json")
+        s.cluster.automation = .partial
+        let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(plan.steps.contains { $0.kind == .migrate && !$0.applied })
+        let next = try Planner.applied(s, plan: plan)
+        // Migrations are only recommended under partial automation: the VMs are still on n2.
+        #expect(next.vms.filter { $0.host == "n2" }.count == s.vms.filter { $0.host == "n2" }.count)
+        #expect(next.hosts.first { $0.id == "n2" }?.state == .maintenance)
+    }
+
     @Test func applyNeverOverwritesTheInput() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-apply-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
