@@ -6,7 +6,7 @@ import DRSExact
 public enum SolverCatalog {
     /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
     public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
-    public static let names = ["auto", "exact", "greedy"] + constructive + ["local-search"]
+    public static let names = ["auto", "exact", "greedy"] + constructive + ["bin-centric", "local-search", "portfolio"]
 
     /// The solver for a name; `auto` picks exact for small snapshots (active VMs x hosts at most
     /// `ExactSolver.autoLimit`), local search otherwise.
@@ -15,6 +15,8 @@ public enum SolverCatalog {
         case "greedy": return GreedySolver()
         case "exact", "exact-glpk": return ExactSolver()
         case "local-search": return LocalSearchSolver()
+        case "bin-centric": return BinCentricSolver()
+        case "portfolio": return PortfolioSolver()
         case "auto":
             let active = snapshot.vms.filter { $0.powerState == .on }.count
             return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver() : LocalSearchSolver()

@@ -82,7 +82,7 @@ enum HeuristicFixtures {
 @Suite("Heuristics")
 struct HeuristicTests {
     /// The heuristics of this module (`auto` may pick the time-limited exact solver, tested elsewhere).
-    static let solverIDs = ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["local-search"]
+    static let solverIDs = ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["bin-centric", "local-search", "portfolio"]
 
     static func solver(_ id: String, _ snapshot: Snapshot) throws -> any PlacementSolver {
         try SolverCatalog.solver(named: id, for: snapshot)
@@ -138,7 +138,7 @@ struct HeuristicTests {
         }
     }
 
-    @Test("consolidate never beats the continuous lower bound; every VM placed", arguments: ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["local-search"])
+    @Test("consolidate never beats the continuous lower bound; every VM placed", arguments: ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["bin-centric", "local-search", "portfolio"])
     func lowerBound(id: String) throws {
         for seed in UInt64(1)...15 {
             let snapshot = HeuristicFixtures.binPacking(seed: seed, hostCount: 12, vmCount: 6 + Int(seed))
@@ -224,7 +224,7 @@ struct HeuristicTests {
     @Test("catalog knows every heuristic by its id")
     func catalogNames() throws {
         let snapshot = HeuristicFixtures.snapshot(seed: 1)
-        for id in ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["local-search", "greedy"] {
+        for id in ConstructiveSolver.Rule.allCases.map(\.rawValue) + ["bin-centric", "local-search", "portfolio", "greedy"] {
             #expect(SolverCatalog.names.contains(id))
             #expect(try SolverCatalog.solver(named: id, for: snapshot).id == id)
         }

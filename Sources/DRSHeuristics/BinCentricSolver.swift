@@ -1,0 +1,227 @@
+import DRSModel
+
+/// `bin-centric`: a constructive heuristic that goes host by host instead of item by item,
+/// with the placement semantics of `ConstructiveSolver`: running VMs stay where they may; only
+/// mandatory items move (`GreedyRun.removeMandatory`); an affinity group is one item;
+/// anti-affinity, vmHost rules and FT separation act as masks (`PlacementState.canPlace`);
+/// admission control holds for new VMs (`AdmissionLedger`); no running VM is evicted.
+///
+/// Priority classes are placed one after the other, highest first. Within a class, hosts are
+/// opened in order (connected hosts running VMs, then empty connected hosts, then standby
+/// hosts, each group by index) and the open host is filled with the largest remaining item
+/// (L2 norm of the demand normalised by the average host limit) that it can take, until it
+/// can take none; then the next host. A higher class never waits for a lower one, and an item
+/// is left unplaced only when no host could take it when that host was filled (residuals
+/// only shrink, so none can take it afterwards). Items with soft rules are placed first in
+/// their class, each on the first host (in the same order) among those adding the fewest soft
+/// violations. FT secondaries follow, highest priority first, by first fit in the same order.
+/// It packs: with goal `balance` it is a valid but consolidating start.
+///
+/// Complexity: O(items x (log items + R)) to sort and index, then per opened host one pass
+/// over the remaining items of the class from the first whose norm is at most the host's
+/// residual norm (binary search), stopped as soon as a per-resource suffix minimum of the
+/// demands no longer fits: O(items x hosts-opened x R) in the worst case, much less when the
+/// hosts fill up. Items with soft rules: O(H x (R + rules)) each; secondaries O(R log H) each.
+public struct BinCentricSolver: PlacementSolver {
+    public let id = "bin-centric"
+
+    public init() {}
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var run = BinCentricRun(problem: problem)
+        run.placePending()
+        var result = SolverResult(status: .feasible, placement: run.greedy.state.placement,
+                                  secondaries: run.greedy.state.secondaries,
+                                  movePriority: run.greedy.movePriority, reasons: run.greedy.reasons)
+        result.seconds = (clock.now - start).seconds
+        return result
+    }
+}
+
+/// One run of `BinCentricSolver`, on top of the state left by `GreedyRun.removeMandatory`.
+struct BinCentricRun {
+    let problem: Problem
+    var greedy: GreedyRun
+    /// Per resource: 1 / average limit of receiving hosts (0 when that average is 0).
+    let normalizer: [Double]
+    /// Receiving hosts in opening order.
+    let order: [Int]
+
+    init(problem: Problem) {
+        self.problem = problem
+        greedy = GreedyRun(problem: problem)
+        greedy.removeMandatory()
+        let R = problem.resourceCount, H = problem.hostCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        var normalizer = [Double](repeating: 0, count: R)
+        for r in 0..<R {
+            let total = receiving.reduce(0.0) { $0 + Double(problem.limit($1, r)) }
+            normalizer[r] = total > 0 ? Double(receiving.count) / total : 0
+        }
+        self.normalizer = normalizer
+        let residents = greedy.state.residents
+        order = receiving.filter { problem.hostState[$0] == .connected && residents[$0] > 0 }
+            + receiving.filter { problem.hostState[$0] == .connected && residents[$0] == 0 }
+            + receiving.filter { problem.hostState[$0] != .connected }
+    }
+
+    static func admissionReason(_ problem: Problem) -> String {
+        "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)"
+    }
+
+    /// Places the pending items class by class, then the pending FT secondaries.
+    mutating func placePending() {
+        let R = problem.resourceCount
+        let pending = greedy.pending
+        var ledger = AdmissionLedger(problem: problem, pending: pending, pendingSecondaries: greedy.pendingSecondaries)
+        var demands = [Int64](repeating: 0, count: pending.count * R)
+        var sizes = [Double](repeating: 0, count: pending.count)
+        var classes = [[Int]](repeating: [], count: 5)
+        for (i, members) in pending.enumerated() {
+            var priority = 4
+            for v in members {
+                priority = min(priority, Int(problem.vmPriority[v]))
+                for r in 0..<R { demands[i * R + r] += problem.demand(v, r) }
+            }
+            var square = 0.0
+            for r in 0..<R {
+                let x = Double(demands[i * R + r]) * normalizer[r]
+                square += x * x
+            }
+            sizes[i] = square.squareRoot()
+            classes[min(max(priority, 0), 4)].append(i)
+        }
+        for items in classes where !items.isEmpty {
+            placeClass(items, demands: demands, sizes: sizes, ledger: &ledger)
+        }
+        greedy.pending = []
+        placeSecondaries()
+    }
+
+    /// Places one priority class: soft-constrained items first, then host by host.
+    mutating func placeClass(_ items: [Int], demands: [Int64], sizes: [Double], ledger: inout AdmissionLedger) {
+        let R = problem.resourceCount, H = problem.hostCount
+        let pending = greedy.pending
+        let constrained = items.filter { pending[$0].contains { !problem.vmSoftRules[$0].isEmpty } }
+        for i in constrained {
+            let members = pending[i]
+            var best: (soft: Int, host: Int)?
+            for h in order where greedy.state.canPlace(members, on: h) {
+                let soft = members.reduce(0) { $0 + greedy.state.softDelta($1, on: h) }
+                if best == nil || soft < best!.soft { best = (soft, h) }
+                if soft == 0 { break }
+            }
+            guard let best else {
+                release(members, ledger: &ledger)
+                continue
+            }
+            if !ledger.admits(members, state: greedy.state) {
+                for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
+                continue
+            }
+            for v in members { greedy.state.assign(v, to: best.host) }
+            ledger.placed(members)
+        }
+
+        // The others, largest first (index breaks ties), with per-resource suffix minima.
+        let sorted = items.filter { i in !pending[i].contains { !problem.vmSoftRules[$0].isEmpty } }
+            .sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        let count = sorted.count
+        guard count > 0 else { return }
+        var suffixMinimum = [Int64](repeating: .max, count: (count + 1) * R)
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            for r in 0..<R { suffixMinimum[k * R + r] = min(suffixMinimum[(k + 1) * R + r], demands[sorted[k] * R + r]) }
+        }
+        // Sizes, negated so that the array ascends, for the binary search.
+        let negatedSizes = sorted.map { -sizes[$0] }
+        // next[k]: the smallest k' >= k still remaining (count: none); path-compressed.
+        var next = Array(0...count)
+        func find(_ k: Int) -> Int {
+            var root = k
+            while next[root] != root { root = next[root] }
+            var k = k
+            while next[k] != root { let up = next[k]; next[k] = root; k = up }
+            return root
+        }
+        var remaining = count
+        var residual = [Int64](repeating: 0, count: R)
+        for h in order where remaining > 0 {
+            var norm = 0.0
+            for r in 0..<R {
+                residual[r] = problem.limit(h, r) - greedy.state.load[r * H + h]
+                let x = Double(max(0, residual[r])) * normalizer[r]
+                norm += x * x
+            }
+            // An item fits only if its norm is at most the residual's (with a margin for rounding).
+            let limit = -(norm.squareRoot() * (1 + 1e-9) + 1e-12)
+            var low = 0, high = count
+            while low < high {
+                let mid = (low + high) / 2
+                if negatedSizes[mid] < limit { low = mid + 1 } else { high = mid }
+            }
+            var k = find(low)
+            scan: while k < count {
+                for r in 0..<R where residual[r] < suffixMinimum[k * R + r] { break scan }
+                let i = sorted[k]
+                var fits = true
+                for r in 0..<R where demands[i * R + r] > residual[r] { fits = false; break }
+                if fits && greedy.state.canPlace(pending[i], on: h) {
+                    let members = pending[i]
+                    next[k] = k + 1
+                    remaining -= 1
+                    if ledger.admits(members, state: greedy.state) {
+                        for v in members { greedy.state.assign(v, to: h) }
+                        ledger.placed(members)
+                        for r in 0..<R { residual[r] -= demands[i * R + r] }
+                    } else {
+                        for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
+                    }
+                }
+                k = find(k + 1)
+            }
+        }
+        // What is left fits nowhere.
+        var k = find(0)
+        while k < count {
+            release(pending[sorted[k]], ledger: &ledger)
+            k = find(k + 1)
+        }
+    }
+
+    /// Records an item no host can take: its reason, and (for a running VM) the reserve the
+    /// ledger held for it is released, as the item-by-item heuristics do at its turn.
+    mutating func release(_ members: [Int], ledger: inout AdmissionLedger) {
+        if ledger.admits(members, state: greedy.state) {
+            let reason = greedy.unplacedReason(members)
+            for v in members { greedy.reasons[v] = reason }
+        } else {
+            for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
+        }
+    }
+
+    /// FT secondaries, highest priority first, by first fit in opening order.
+    mutating func placeSecondaries() {
+        let problem = self.problem
+        let H = problem.hostCount
+        let state = greedy.state
+        var index = ResidualIndex(problem: problem, order: order, normalizer: normalizer,
+                                  residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
+                                  open: { problem.hostReceives[$0] })
+        let secondaryOrder = greedy.pendingSecondaries.sorted {
+            problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1
+        }
+        for v in secondaryOrder where greedy.state.placement[v] >= 0 {
+            let demand = (0..<problem.resourceCount).map { problem.demand(v, $0) }
+            if let h = index.firstFit(demand, accept: { greedy.state.canPlaceSecondary(v, on: $0) }) {
+                greedy.state.assignSecondary(v, to: h)
+                for r in 0..<problem.resourceCount { index.setResidual(h, r, problem.limit(h, r) - greedy.state.load[r * H + h]) }
+                index.refresh(h)
+            } else {
+                greedy.reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+            }
+        }
+        greedy.pendingSecondaries = []
+    }
+}

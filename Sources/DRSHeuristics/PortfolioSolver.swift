@@ -1,0 +1,92 @@
+import Dispatch
+import DRSModel
+
+/// `portfolio`: runs several heuristics at once (`DispatchQueue.concurrentPerform`, one
+/// member per iteration, as many at a time as there are cores), scores each result with
+/// `Score.evaluate` and returns the best by `Objective.isBetter`; among equals, the first in
+/// `members` order wins. Each member is deterministic for a seed (local search while it stays
+/// within its time share), so the portfolio is too, whatever the thread timing.
+///
+/// Members, in tie-break order: `local-search` (with `localSearchShare` of the time limit),
+/// `bin-centric`, `ffd-l2`, and, when the mandatory items x hosts are at most
+/// `scanLimit` (the O(items x H) scans), `dot-product` and `least-loaded`.
+/// Time: the slowest member, about max(local-search share, constructive runs) on
+/// min(cores, members) cores; memory: one placement state per member running.
+public struct PortfolioSolver: PlacementSolver {
+    public let id = "portfolio"
+    /// Share of the time limit given to local search.
+    public static let localSearchShare = 0.5
+    /// Mandatory items x hosts above which the full-scan heuristics are left out.
+    public static let scanLimit = 200_000_000
+
+    public init() {}
+
+    /// The members run for `problem`, in tie-break order.
+    public static func members(for problem: Problem) -> [any PlacementSolver] {
+        let mandatory = (0..<problem.vmCount).reduce(0) { $0 + (problem.isMandatory($1) ? 1 : 0) }
+        var members: [any PlacementSolver] = [LocalSearchSolver(), BinCentricSolver(), ConstructiveSolver(.ffdL2)]
+        if mandatory * problem.hostCount <= scanLimit {
+            members += [ConstructiveSolver(.dotProduct), ConstructiveSolver(.leastLoaded)]
+        }
+        return members
+    }
+
+    /// The options a member runs with: local search gets its share of the time limit.
+    public static func options(for member: any PlacementSolver, _ options: SolveOptions) -> SolveOptions {
+        var options = options
+        if member.id == "local-search" { options.timeLimit = max(0, options.timeLimit) * localSearchShare }
+        return options
+    }
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let members = Self.members(for: problem)
+        let slots = Slots(count: members.count)
+        DispatchQueue.concurrentPerform(iterations: members.count) { i in
+            let member = members[i]
+            let outcome = Result { try member.solve(problem, options: Self.options(for: member, options)) }
+                .map { ($0, Score.evaluate(problem, placement: $0.placement, secondaries: $0.secondaries)) }
+            slots.store(outcome, at: i)
+        }
+        var best: (result: SolverResult, objective: Objective)?
+        var firstError: (any Error)?
+        var nodes = 0
+        for outcome in slots.values() {
+            switch outcome {
+            case .success(let scored):
+                nodes += scored.0.nodes
+                if best == nil || scored.1.isBetter(than: best!.objective) { best = scored }
+            case .failure(let error):
+                if firstError == nil { firstError = error }
+            }
+        }
+        guard var result = best?.result else { throw firstError! }
+        result.nodes = nodes
+        result.seconds = (clock.now - start).seconds
+        return result
+    }
+}
+
+/// One result slot per member. Each iteration of `concurrentPerform` writes only its own slot,
+/// and `concurrentPerform` returns after every iteration ends, so reads after it see them all.
+private final class Slots: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Result<(SolverResult, Objective), any Error>?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    func store(_ outcome: Result<(SolverResult, Objective), any Error>, at i: Int) {
+        assert(i >= 0 && i < buffer.count)
+        buffer[i] = outcome
+    }
+
+    func values() -> [Result<(SolverResult, Objective), any Error>] { buffer.compactMap { $0 } }
+}
