@@ -194,7 +194,7 @@ struct BinCentricRun {
     /// ledger held for it is released, as the item-by-item heuristics do at its turn.
     mutating func release(_ members: [Int], ledger: inout AdmissionLedger) {
         if ledger.admits(members, state: greedy.state) {
-            let reason = greedy.unplacedReason(members)
+            let reason = greedy.state.unplacedReason(members)
             for v in members { greedy.reasons[v] = reason }
         } else {
             for v in members { greedy.reasons[v] = Self.admissionReason(problem) }

@@ -210,7 +210,7 @@ struct ConstructiveRun {
                 ledger.placed(members)
                 touch(h)
             } else {
-                let reason = unplacedReason(members)
+                let reason = state.unplacedReason(members)
                 for v in members { reasons[v] = reason }
             }
         }
@@ -272,16 +272,6 @@ struct ConstructiveRun {
         return best?.host
     }
 
-    func unplacedReason(_ members: [Int]) -> String {
-        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
-        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
-        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
-        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
-        if !allowed.contains(where: { state.fits(members, on: $0) }) {
-            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
-        }
-        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
-    }
 
     func result() -> SolverResult {
         SolverResult(status: .feasible, placement: state.placement, secondaries: state.secondaries,

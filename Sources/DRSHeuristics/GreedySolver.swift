@@ -144,7 +144,7 @@ struct GreedyRun {
                 for v in members { state.assign(v, to: h) }
                 ledger.placed(members)
             } else {
-                for v in members { reasons[v] = unplacedReason(members) }
+                for v in members { reasons[v] = state.unplacedReason(members) }
             }
         }
         pending = []
@@ -204,17 +204,6 @@ struct GreedyRun {
         return best?.host
     }
 
-    func unplacedReason(_ members: [Int]) -> String {
-        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
-        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
-        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
-        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
-        let roomy = allowed.filter { state.fits(members, on: $0) }
-        if roomy.isEmpty {
-            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
-        }
-        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
-    }
 
     // MARK: Improvement
 

@@ -151,6 +151,18 @@ public struct PlacementState: Sendable {
 }
 
 extension PlacementState {
+    /// Why the unplaced primaries `members` fit nowhere now, for the plan's `reasons`.
+    public func unplacedReason(_ members: [Int]) -> String {
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
+        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
+        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
+        if !allowed.contains(where: { fits(members, on: $0) }) {
+            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
+        }
+        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
+    }
+
     /// Hosts that can take the unplaced primaries `members` now, best first for the goal:
     /// fewest soft violations, then least loaded after placement (`balance`) or tightest fit
     /// on an open host (`consolidate`).
