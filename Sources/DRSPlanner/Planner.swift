@@ -42,22 +42,39 @@ public enum Planner {
         return nil
     }
 
-    /// Which hard constraint a running VM breaks where it is (for a mandatory move's reason).
-    static func violationReason(_ problem: Problem, _ v: Int) -> String {
-        let snapshot = problem.snapshot
+    /// The hard constraint VM `v` breaks where it runs before the plan, if any: a hard
+    /// anti-affinity partner on its host, its required affinity group split, or its host over
+    /// capacity. Moving it away is mandatory (priority 1). O(rules of v x members).
+    static func initialViolation(_ problem: Problem, _ v: Int, overloaded: [Bool]) -> String? {
         let h = problem.vmInitialHost[v]
-        let host = h >= 0 ? hostID(problem, Int(h)) : "?"
-        for rule in snapshot.rules where rule.isHard && rule.vms.contains(snapshot.vms[v].id) {
-            let partners = rule.vms.compactMap { problem.vmIndex[$0] }.filter { $0 != v && problem.vmInitialHost[$0] == h }
-            if rule.kind == .antiAffinity && !partners.isEmpty {
-                return "fixes rule \(rule.id): anti-affinity broken on \(host)"
-            }
-            if rule.kind == .affinity {
-                let hosts = Set(rule.vms.compactMap { problem.vmIndex[$0] }.map { problem.vmInitialHost[$0] }.filter { $0 >= 0 })
-                if hosts.count > 1 { return "fixes rule \(rule.id): affinity group split across hosts" }
-            }
+        guard h >= 0 else { return nil }
+        let host = hostID(problem, Int(h))
+        let id = problem.snapshot.vms[v].id
+        for rule in problem.vmAntiAffinity[v]
+        where problem.antiAffinity[Int(rule)].contains(where: { Int($0) != v && problem.vmInitialHost[Int($0)] == h }) {
+            let name = problem.snapshot.rules.first { $0.kind == .antiAffinity && $0.isHard && $0.vms.contains(id) }?.id ?? "?"
+            return "fixes rule \(name): anti-affinity broken on \(host)"
         }
-        return "fixes an overload: host \(host) is over its capacity limit"
+        let group = problem.vmGroup[v]
+        if group >= 0, Set(problem.groups[Int(group)].map { problem.vmInitialHost[Int($0)] }.filter { $0 >= 0 }).count > 1 {
+            let name = problem.snapshot.rules.first { $0.kind == .affinity && $0.isHard && $0.vms.contains(id) }?.id ?? "?"
+            return "fixes rule \(name): affinity group split across hosts"
+        }
+        if overloaded[Int(h)] { return "fixes an overload: host \(host) is over its capacity limit" }
+        return nil
+    }
+
+    /// The soft rule a move repairs, for its reason: a should / shouldNot rule that holds at
+    /// the target and not at the source.
+    static func softRepair(_ problem: Problem, _ v: Int, from: Int, to: Int) -> String? {
+        for index in problem.vmSoftRules[v] {
+            let rule = problem.softRules[Int(index)]
+            guard let hosts = rule.hosts, from >= 0 else { continue }
+            let repaired = rule.kind == .should ? !hosts.contains(from) && hosts.contains(to)
+                : rule.kind == .shouldNot && hosts.contains(from) && !hosts.contains(to)
+            if repaired { return "fixes soft rule \(problem.snapshot.rules[rule.ruleIndex].id) on \(hostID(problem, from))" }
+        }
+        return nil
     }
 
     static func build(_ problem: Problem, result: SolverResult, solverID: String) -> Plan {
@@ -66,18 +83,25 @@ public enum Planner {
         let threshold = snapshot.cluster.migrationThreshold
         var units: [[Move]] = []
         var groupUnits: [Int32: Int] = [:]
+        let initialLoad = PlacementStateSnapshot(problem).load
+        let overloaded = (0..<problem.hostCount).map { h in
+            (0..<problem.resourceCount).contains { r in initialLoad[r * problem.hostCount + h] > problem.limit(h, r) }
+        }
         for v in 0..<V where problem.vmActive[v] && !(problem.vmPinned[v] && problem.vmInitialHost[v] >= 0) {
             let target = Int(result.placement[v])
             let initial = Int(problem.vmInitialHost[v])
             guard target >= 0, target != initial else { continue }
             var priority = Int(result.movePriority[v])
-            var reason = mandatoryReason(problem, v)
+            var reason = mandatoryReason(problem, v) ?? initialViolation(problem, v, overloaded: overloaded)
             if reason != nil { priority = 1 }
-            if priority == 1 && reason == nil { reason = violationReason(problem, v) }
+            if priority == 1 && reason == nil {
+                reason = softRepair(problem, v, from: initial, to: target) ?? "required by the target placement"
+            }
             if priority == 0 { priority = max(2, threshold) }
             if reason == nil {
-                reason = problem.goal == .balance ? "balance: lowers the imbalance by more than its migration cost"
-                    : "consolidate: helps empty \(hostID(problem, initial)) for standby"
+                reason = softRepair(problem, v, from: initial, to: target)
+                    ?? (problem.goal == .balance ? "balance: lowers the imbalance by more than its migration cost"
+                        : "consolidate: helps empty \(hostID(problem, initial)) for standby")
             }
             let move = Move(vm: v, secondary: false, from: initial, to: target, priority: priority, reason: reason!)
             let group = problem.vmGroup[v]

@@ -200,6 +200,19 @@ struct FixedSolver: PlacementSolver {
         #expect(evacuation.steps.allSatisfy { $0.priority == 1 })
     }
 
+    @Test func repairingAHardRuleIsMandatoryWhateverTheSolverSays() throws {
+        var s = Snapshot()
+        s.cluster.migrationThreshold = 1
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 10, memory: 10), Fixtures.vm("b", on: "h1", cpu: 10, memory: 10)]
+        s.rules = [Rule(id: "apart", kind: .antiAffinity, vms: ["a", "b"], required: true)]
+        // The solver grades the move 4; the planner knows it repairs a hard rule.
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["b": "h2"], priority: 4))
+        let step = try #require(plan.steps.first)
+        #expect(step.priority == 1)
+        #expect(step.reason == "fixes rule apart: anti-affinity broken on h1")
+    }
+
     @Test func everyStepRespectsTheThresholdAndBalancingHelps() throws {
         var s = try Fixtures.example("seed-figure-1.json")
         let problem = Problem(s)
