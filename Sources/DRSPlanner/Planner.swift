@@ -348,11 +348,12 @@ public enum Planner {
             }
         }
 
-        /// Whether the reserve still covers `failures` host failures once `host` leaves too.
-        func holds(without host: Int) -> Bool {
+        /// Whether the reserve still covers `failures` host failures once `host` (when given)
+        /// leaves too.
+        func holds(without host: Int? = nil) -> Bool {
             guard failures > 0 else { return true }
             for r in demand.indices {
-                var reserve = total[r] - limits[r][host]
+                var reserve = total[r] - (host.map { limits[r][$0] } ?? 0)
                 var taken = 0
                 for candidate in sortedHosts[r] where taken < failures {
                     if candidate == host || removed.contains(candidate) { continue }
@@ -369,21 +370,5 @@ public enum Planner {
             for r in demand.indices { total[r] -= limits[r][host] }
             removed.insert(host)
         }
-    }
-
-    /// The aggregate admission check over a given set of connected hosts.
-    static func admissionHolds(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: [Int]) -> Bool {
-        guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return true }
-        for r in 0..<problem.resourceCount {
-            let limits = hosts.map { problem.limit($0, r) }.sorted(by: >)
-            let reserve = limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
-            var total: Int64 = 0
-            for v in 0..<problem.vmCount where problem.vmActive[v] {
-                if primaries[v] >= 0 { total += problem.demand(v, r) }
-                if secondaries[v] >= 0 { total += problem.demand(v, r) }
-            }
-            if total > reserve { return false }
-        }
-        return true
     }
 }

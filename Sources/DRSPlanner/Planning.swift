@@ -139,8 +139,8 @@ extension Planner {
                 primaries[v] = plan.placement[vm.id].flatMap { problem.hostIndex[$0] }.map { Int32($0) } ?? -1
                 secondaries[v] = plan.secondaries[vm.id].flatMap { problem.hostIndex[$0] }.map { Int32($0) } ?? -1
             }
-            let connected = (0..<problem.hostCount).filter { problem.hostState[$0] == .connected }
-            if !admissionHolds(problem, primaries: primaries, secondaries: secondaries, hosts: connected) {
+            let connected = Set((0..<problem.hostCount).filter { problem.hostState[$0] == .connected })
+            if !AdmissionReserve(problem, primaries: primaries, secondaries: secondaries, hosts: connected).holds() {
                 var refused = plan
                 refused.status = .infeasible
                 throw PlanningError.infeasible("putting \(hosts.joined(separator: ", ")) into maintenance would break HA admission control: the remaining connected hosts could not absorb \(ha.hostFailuresToTolerate) host failure(s)", refused)
