@@ -13,15 +13,17 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        // The only door to C: GLPK from Debian's libglpk-dev.
+        // GLPK from Debian's libglpk-dev (DRSExact is the only Swift module that imports it).
         .systemLibrary(
             name: "CGLPK",
             pkgConfig: nil,
             providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
         ),
+        // GLPK calls under an error hook, so that a GLPK failure never ends the process.
+        .target(name: "CGLPKGuard", dependencies: ["CGLPK"]),
         .target(name: "DRSModel"),
         .target(name: "DRSHeuristics", dependencies: ["DRSModel"]),
-        .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK"]),
+        .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK", "CGLPKGuard"]),
         .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
         .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench"]),

@@ -1,4 +1,5 @@
 internal import CGLPK
+internal import CGLPKGuard
 import DRSModel
 import DRSHeuristics
 
@@ -15,19 +16,42 @@ struct MIPOutcome {
     /// Proven lower bound on the objective (minimisation), when known.
     var bound: Double?
     var nodes: Int
+    /// Set when GLPK reported an internal error (caught by the guard; the run was abandoned).
+    var failure = false
 }
 
 /// Owns one `glp_prob*` and frees it when released. Every 1-based index conversion goes through
 /// `glpkIndex`, and every index is validated first: GLPK aborts the process on bad arguments.
+/// The solves themselves run under the error guard (`CGLPKGuard`): should GLPK still fail, it
+/// frees its whole environment, and the problem object is then not deleted a second time.
 final class GLPKProblem {
     let pointer: OpaquePointer
+    /// GLPK failures caught on this thread when the object was created.
+    private let generation: UInt
 
     init() {
         glp_term_out(GLP_OFF)
+        generation = UInt(opendrs_glpk_generation())
         pointer = glp_create_prob()
     }
 
-    deinit { glp_delete_prob(pointer) }
+    deinit {
+        if UInt(opendrs_glpk_generation()) == generation { glp_delete_prob(pointer) }
+    }
+
+    /// `glp_simplex` under the guard; nil when GLPK failed (the object is then unusable).
+    func simplex(_ parameters: inout glp_smcp) -> Int32? {
+        var failed: Int32 = 0
+        let code = opendrs_guarded_simplex(pointer, &parameters, &failed)
+        return failed == 0 ? code : nil
+    }
+
+    /// `glp_intopt` under the guard; nil when GLPK failed (the object is then unusable).
+    func intopt(_ parameters: inout glp_iocp) -> Int32? {
+        var failed: Int32 = 0
+        let code = opendrs_guarded_intopt(pointer, &parameters, &failed)
+        return failed == 0 ? code : nil
+    }
 
     /// 0-based index -> GLPK's 1-based index, checked against `count`.
     static func glpkIndex(_ index: Int, count: Int) -> Int32 {
@@ -195,7 +219,7 @@ enum GLPKBackend {
         simplex.msg_lev = GLP_MSG_OFF
         simplex.presolve = GLP_ON
         simplex.tm_lim = milliseconds()
-        var code = glp_simplex(problem.pointer, &simplex)
+        guard var code = problem.simplex(&simplex) else { return failed(model, incumbent) }
         // GLPK checks its time limit only now and then (and not while scaling or presolving):
         // once the deadline has passed, nothing more is started.
         if clock.now >= deadline { return fallback(model, incumbent) }
@@ -204,7 +228,8 @@ enum GLPKBackend {
             simplex.presolve = GLP_OFF
             glp_adv_basis(problem.pointer, 0)
             simplex.tm_lim = milliseconds()
-            code = glp_simplex(problem.pointer, &simplex)
+            guard let again = problem.simplex(&simplex) else { return failed(model, incumbent) }
+            code = again
         }
         let lpStatus = glp_get_status(problem.pointer)
         if lpStatus == GLP_NOFEAS || lpStatus == GLP_INFEAS && code == 0 {
@@ -230,8 +255,9 @@ enum GLPKBackend {
         parameters.cb_func = branchAndCutCallback
         let unmanaged = Unmanaged.passRetained(state)
         parameters.cb_info = unmanaged.toOpaque()
-        let result = glp_intopt(problem.pointer, &parameters)
+        let guarded = problem.intopt(&parameters)
         unmanaged.release()
+        guard let result = guarded else { return failed(model, incumbent, nodes: state.nodes) }
 
         let status = glp_mip_status(problem.pointer)
         var outcome = MIPOutcome(status: .noSolution, values: nil, objective: nil, bound: state.bound, nodes: state.nodes)
@@ -259,6 +285,17 @@ enum GLPKBackend {
         if let bound = outcome.bound, let objective = outcome.objective { outcome.bound = min(bound, objective) }
         return outcome
     }
+
+    /// After a GLPK failure caught by the guard: the incumbent (if any), no bound, flagged.
+    private static func failed(_ model: MIPModel, _ incumbent: [Double]?, nodes: Int = 0) -> MIPOutcome {
+        var outcome = fallback(model, incumbent, nodes: nodes)
+        outcome.failure = true
+        return outcome
+    }
+
+    /// Whether the error guard catches a GLPK failure provoked on purpose and GLPK works again
+    /// afterwards on this thread (for tests).
+    static func guardCatchesFailure() -> Bool { opendrs_glpk_provoke_failure() == 1 }
 
     /// The incumbent itself, when GLPK could not improve on it.
     private static func fallback(_ model: MIPModel, _ incumbent: [Double]?, bound: Double? = nil, nodes: Int = 0) -> MIPOutcome {

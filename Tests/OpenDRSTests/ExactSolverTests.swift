@@ -299,5 +299,17 @@ struct ExactSolverTests {
 
     @Test("GLPK is linked")
     func version() { #expect(glpkVersion.hasPrefix("5.")) }
+
+    @Test("a GLPK failure is caught by the guard instead of ending the process, and GLPK solves again afterwards")
+    func errorGuard() {
+        #expect(GLPKBackend.guardCatchesFailure())
+        // min x + y, x + y >= 2.5, x, y integer in [0, 5]: optimum 3.
+        var model = MIPModel()
+        let x = model.addColumn(upper: 5, cost: 1), y = model.addColumn(upper: 5, cost: 1)
+        model.addRow([(x, 1), (y, 1)], lower: 2.5)
+        let outcome = GLPKBackend.solve(model, timeLimit: 5, incumbent: nil)
+        #expect(outcome.status == .optimal && !outcome.failure)
+        #expect(outcome.objective == 3)
+    }
 }
 

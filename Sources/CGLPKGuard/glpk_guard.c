@@ -1,0 +1,75 @@
+#include "glpk_guard.h"
+#include <setjmp.h>
+#include <stddef.h>
+
+/* The jump target of the innermost guarded call on this thread (GLPK's environment is per
+   thread, and so is its error hook). */
+static _Thread_local jmp_buf *active_jump = NULL;
+static _Thread_local unsigned long failures = 0;
+
+static void on_glpk_error(void *info) {
+    (void)info;
+    jmp_buf *target = active_jump;
+    failures += 1;
+    /* GLPK's state is inconsistent after an error: release the whole environment, then leave. */
+    glp_free_env();
+    if (target != NULL) longjmp(*target, 1);
+}
+
+unsigned long opendrs_glpk_generation(void) { return failures; }
+
+int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *failed) {
+    jmp_buf jump;
+    jmp_buf *outer = active_jump;
+    volatile int code = 0;
+    *failed = 0;
+    active_jump = &jump;
+    if (setjmp(jump) == 0) {
+        glp_error_hook(on_glpk_error, NULL);
+        code = glp_simplex(problem, parameters);
+        glp_error_hook(NULL, NULL);
+    } else {
+        *failed = 1;
+        code = -1;
+    }
+    active_jump = outer;
+    return code;
+}
+
+int opendrs_guarded_intopt(glp_prob *problem, const glp_iocp *parameters, int *failed) {
+    jmp_buf jump;
+    jmp_buf *outer = active_jump;
+    volatile int code = 0;
+    *failed = 0;
+    active_jump = &jump;
+    if (setjmp(jump) == 0) {
+        glp_error_hook(on_glpk_error, NULL);
+        code = glp_intopt(problem, parameters);
+        glp_error_hook(NULL, NULL);
+    } else {
+        *failed = 1;
+        code = -1;
+    }
+    active_jump = outer;
+    return code;
+}
+
+int opendrs_glpk_provoke_failure(void) {
+    jmp_buf jump;
+    jmp_buf *outer = active_jump;
+    volatile int caught = 0;
+    active_jump = &jump;
+    if (setjmp(jump) == 0) {
+        glp_term_out(GLP_OFF);
+        glp_error_hook(on_glpk_error, NULL);
+        glp_prob *problem = glp_create_prob();
+        glp_set_col_bnds(problem, 5, GLP_FX, 0.0, 0.0); /* no column 5: GLPK reports an error */
+        glp_error_hook(NULL, NULL);
+        glp_delete_prob(problem);
+    } else {
+        caught = 1;
+    }
+    active_jump = outer;
+    glp_term_out(GLP_OFF);
+    return caught;
+}
