@@ -60,7 +60,11 @@ public struct ExactSolver: PlacementSolver {
     /// Row x column products of a model GLPK gets through per second (see `solve`).
     static let workPerSecond = 4e6
 
-    public init() {}
+    /// Whether `consolidate` on identical hosts may use the pattern model (`PatternSolver`)
+    /// before the assignment model; off only to measure the assignment model alone.
+    public var usesPatterns: Bool
+
+    public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }
 
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
@@ -107,6 +111,22 @@ public struct ExactSolver: PlacementSolver {
             }
         }
 
+        // Consolidate on identical hosts with only new VMs: the pattern model first (see
+        // `PatternSolver`: its bound is the Gilmore-Gomory one, and its dive finds packings the
+        // assignment model misses). It gets most of the time; what it finds seeds stage 2.
+        var patternPlacement: [Int32]?
+        if usesPatterns, noPenalty, let bound = goalBound,
+           var patterns = PatternSolver(problem, greedyPlacedEverything: everythingPlaced) {
+            let outcome = patterns.solve(incumbent: greedy.placement, incumbentHosts: greedyScore.activeHosts,
+                                         lowerBound: Int(bound), deadline: clock.now.advanced(by: .seconds(remaining() * 0.6)))
+            goalBound = Double(max(Int(bound), outcome.bound))
+            patternPlacement = outcome.placement
+            if outcome.proven {
+                return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal, bound: goalBound,
+                              fromGreedy: outcome.placement == nil)
+            }
+        }
+
         var formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
         var targetIsExact = everythingPlaced
         let greedyValues = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries)
@@ -119,7 +139,12 @@ public struct ExactSolver: PlacementSolver {
         // (the greedy plan stands, with the combinatorial bound). Measured on the development
         // machine: about 1e7 row-column products per second of wall time.
         let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
-        if work > Self.workPerSecond * remaining() { return greedyResult(bound: goalBound) }
+        if work > Self.workPerSecond * remaining() {
+            if let patternPlacement {
+                return finish(patternPlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
+            }
+            return greedyResult(bound: goalBound)
+        }
 
         // Stage 1: penalties (without the balance cone: the imbalance plays no part here).
         var weights = formulation.levelWeights()
@@ -159,11 +184,21 @@ public struct ExactSolver: PlacementSolver {
         if let stageOne = stageOnePlacement, let values = formulation.values(placement: stageOne.placement, secondaries: stageOne.secondaries) {
             candidates.append(values)
         }
+        if let patternPlacement, let values = formulation.values(placement: patternPlacement, secondaries: greedy.secondaries) {
+            candidates.append(values)
+        }
         let incumbent = candidates.filter { model.isFeasible($0) }.min { model.objective($0) < model.objective($1) }
         let outcome = GLPKBackend.solve(model, timeLimit: remaining(), incumbent: incumbent,
                                         relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
         nodes += outcome.nodes
-        guard let values = outcome.values else { return greedyResult(bound: goalBound) }
+        guard let values = outcome.values,
+              Self.withinLimits(problem, formulation.placement(from: values).placement, formulation.placement(from: values).secondaries)
+        else {
+            if let patternPlacement {
+                return finish(patternPlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
+            }
+            return greedyResult(bound: goalBound)
+        }
         let found = formulation.placement(from: values)
         let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
 
@@ -188,6 +223,27 @@ public struct ExactSolver: PlacementSolver {
             return finish(greedy.placement, greedy.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: true)
         }
         return finish(found.placement, found.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: false)
+    }
+
+    /// Whether every host stays within its limits under `placement` and `secondaries`, in exact
+    /// integer milli-units (beyond what unmovable VMs already put there). GLPK works in floating point with tolerances, so a MIP solution
+    /// may exceed a limit by a few milli-units; such a solution is not used.
+    static func withinLimits(_ problem: Problem, _ placement: [Int32], _ secondaries: [Int32]) -> Bool {
+        let H = problem.hostCount, R = problem.resourceCount
+        var load = [Int64](repeating: 0, count: H * R)
+        var pinned = [Int64](repeating: 0, count: H * R)
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            for h in [placement[v], problem.vmIsFT[v] ? secondaries[v] : -1] where h >= 0 {
+                for r in 0..<R {
+                    load[r * H + Int(h)] += problem.demand(v, r)
+                    if problem.vmPinned[v] { pinned[r * H + Int(h)] += problem.demand(v, r) }
+                }
+            }
+        }
+        // A host that VMs which cannot move already overload stays as overloaded as they make it.
+        return (0..<H).allSatisfy { h in
+            (0..<R).allSatisfy { r in load[r * H + h] <= max(problem.limit(h, r), pinned[r * H + h]) }
+        }
     }
 
     /// A lower bound on active hosts and on migration seconds of every placement that places the

@@ -28,6 +28,8 @@ final class GLPKProblem {
     let pointer: OpaquePointer
     /// GLPK failures caught on this thread when the object was created.
     private let generation: UInt
+    /// Row i reaches GLPK divided by `rowScale[i]`, its largest absolute coefficient.
+    private(set) var rowScale: [Double] = []
 
     init() {
         glp_term_out(GLP_OFF)
@@ -60,6 +62,12 @@ final class GLPKProblem {
     }
 
     /// Loads the model: bounds, kinds, rows, objective (minimisation).
+    ///
+    /// Each row is divided by its largest absolute coefficient, and columns are left unscaled:
+    /// GLPK's own scaling divides columns too, and with capacity rows in milli-units (10^8 and
+    /// more) that shrinks objective coefficients below the simplex's optimality tolerance, so
+    /// that a non-optimal basis passes as optimal (a 7-item knapsack at cost -0.5 per item was
+    /// declared optimal at 0). Row scaling alone leaves the costs untouched.
     func load(_ model: MIPModel) {
         let n = model.columns.count, m = model.rows.count
         precondition(n > 0, "a model without columns")
@@ -85,7 +93,11 @@ final class GLPKProblem {
             case (false, false): type = GLP_FR
             }
             precondition(!row.lower.isFinite || !row.upper.isFinite || row.lower <= row.upper, "bad row bounds")
-            glp_set_row_bnds(pointer, index, type, row.lower.isFinite ? row.lower : 0, row.upper.isFinite ? row.upper : 0)
+            let largest = row.coefficients.reduce(0.0) { max($0, abs($1)) }
+            let scale = largest > 0 ? largest : 1
+            rowScale.append(scale)
+            glp_set_row_bnds(pointer, index, type, row.lower.isFinite ? row.lower / scale : 0,
+                             row.upper.isFinite ? row.upper / scale : 0)
             guard !row.columns.isEmpty else { continue }
             precondition(Set(row.columns).count == row.columns.count, "repeated column in a row")
             var indices: [Int32] = [0]
@@ -93,7 +105,7 @@ final class GLPKProblem {
             for (k, column) in row.columns.enumerated() {
                 precondition(row.coefficients[k].isFinite, "bad coefficient")
                 indices.append(Self.glpkIndex(column, count: n))
-                values.append(row.coefficients[k])
+                values.append(row.coefficients[k] / scale)
             }
             glp_set_mat_row(pointer, index, Int32(row.columns.count), indices, values)
         }
@@ -212,6 +224,7 @@ enum GLPKBackend {
         }
         let problem = GLPKProblem()
         problem.load(model)
+        // On rows already divided by their largest coefficient, GLPK's scaling stays mild.
         glp_scale_prob(problem.pointer, GLP_SF_AUTO)
 
         var simplex = glp_smcp()
@@ -284,6 +297,24 @@ enum GLPKBackend {
         }
         if let bound = outcome.bound, let objective = outcome.objective { outcome.bound = min(bound, objective) }
         return outcome
+    }
+
+    /// The LP relaxation of `model` (integrality ignored) by the primal simplex without
+    /// presolve, with the row duals of the optimal basis; nil when it is not solved to
+    /// optimality within `timeLimit` seconds (or GLPK failed).
+    static func solveLP(_ model: MIPModel, timeLimit: Double) -> (objective: Double, values: [Double], duals: [Double])? {
+        let problem = GLPKProblem()
+        problem.load(model)
+        var simplex = glp_smcp()
+        glp_init_smcp(&simplex)
+        simplex.msg_lev = GLP_MSG_OFF
+        simplex.presolve = GLP_OFF
+        simplex.tm_lim = Int32(max(1, min(Double(Int32.max / 2), (timeLimit * 1000).rounded())))
+        guard let code = problem.simplex(&simplex), code == 0, glp_get_status(problem.pointer) == GLP_OPT else { return nil }
+        let n = model.columns.count, m = model.rows.count
+        let values = (0..<n).map { glp_get_col_prim(problem.pointer, GLPKProblem.glpkIndex($0, count: n)) }
+        let duals = (0..<m).map { glp_get_row_dual(problem.pointer, GLPKProblem.glpkIndex($0, count: m)) / problem.rowScale[$0] }
+        return (glp_get_obj_val(problem.pointer), values, duals)
     }
 
     /// After a GLPK failure caught by the guard: the incumbent (if any), no bound, flagged.

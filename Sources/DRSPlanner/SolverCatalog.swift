@@ -6,7 +6,8 @@ import DRSExact
 public enum SolverCatalog {
     /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
     public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
-    public static let names = ["auto", "exact", "greedy"] + constructive + ["bin-centric", "local-search", "portfolio"]
+    /// `exact-assignment` is the exact solver without the pattern model (to compare the two).
+    public static let names = ["auto", "exact", "exact-assignment", "greedy"] + constructive + ["bin-centric", "local-search", "portfolio"]
 
     /// The solver for a name; `auto` picks exact for small snapshots (active VMs x hosts at most
     /// `ExactSolver.autoLimit`), local search otherwise.
@@ -14,6 +15,7 @@ public enum SolverCatalog {
         switch name {
         case "greedy": return GreedySolver()
         case "exact", "exact-glpk": return ExactSolver()
+        case "exact-assignment": return ExactSolver(usesPatterns: false)
         case "local-search": return LocalSearchSolver()
         case "bin-centric": return BinCentricSolver()
         case "portfolio": return PortfolioSolver()

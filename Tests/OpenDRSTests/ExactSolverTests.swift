@@ -300,6 +300,31 @@ struct ExactSolverTests {
     @Test("GLPK is linked")
     func version() { #expect(glpkVersion.hasPrefix("5.")) }
 
+    @Test("milli-unit rows do not hide the optimum from GLPK: a 7-item two-resource knapsack against brute force")
+    func largeCoefficients() {
+        // Demands of a real snapshot in milli-units; with GLPK's column scaling the costs fell
+        // below the simplex tolerance and an empty knapsack was reported optimal.
+        let cpu: [Int64] = [36_655_000, 28_714_000, 35_562_000, 39_822_000, 22_813_000, 25_869_000, 35_396_000]
+        let memory: [Int64] = [71_971_000, 154_903_000, 193_997_000, 47_331_000, 93_662_000, 26_269_000, 96_925_000]
+        let limits: (Int64, Int64) = (134_400_000, 524_288_000)
+        var best = 0
+        for subset in 0..<(1 << 7) {
+            let members = (0..<7).filter { subset >> $0 & 1 == 1 }
+            if members.reduce(0, { $0 + cpu[$1] }) <= limits.0 && members.reduce(0, { $0 + memory[$1] }) <= limits.1 {
+                best = max(best, members.count)
+            }
+        }
+        var model = MIPModel()
+        let columns = (0..<7).map { _ in model.addColumn(cost: -0.5) }
+        model.addRow(columns.map { ($0, Double(cpu[$0])) }, upper: Double(limits.0))
+        model.addRow(columns.map { ($0, Double(memory[$0])) }, upper: Double(limits.1))
+        let outcome = GLPKBackend.solve(model, timeLimit: 5, incumbent: nil)
+        #expect(outcome.status == .optimal)
+        #expect(outcome.objective == -0.5 * Double(best))
+        let relaxation = GLPKBackend.solveLP(model, timeLimit: 5)
+        #expect((relaxation?.objective ?? 0) < -0.5 * Double(best) + 1e-9)
+    }
+
     @Test("a GLPK failure is caught by the guard instead of ending the process, and GLPK solves again afterwards")
     func errorGuard() {
         #expect(GLPKBackend.guardCatchesFailure())
