@@ -56,6 +56,8 @@ struct PlacementFormulation {
     var balanceTerms = 0
     /// Hosts that items may use (balance: standby hosts only when the incumbent uses them).
     var usableHosts: [Bool]
+    /// Classes of interchangeable empty hosts (ascending), ordered by the symmetry rows.
+    var symmetryClasses: [[Int]] = []
 
     /// Whether the item may be left unplaced.
     func mayUnplace(_ members: [Int]) -> Bool {
@@ -212,8 +214,13 @@ struct PlacementFormulation {
             }
         }
 
-        // Symmetry among identical empty hosts (consolidate).
-        if problem.goal == .consolidate {
+        // Symmetry among identical empty hosts: hosts with the same limits, rule sets and state
+        // that run nothing yet are interchangeable (moving a VM to any of them costs the same),
+        // so only placements whose class hosts are ordered by the smallest item they hold are
+        // kept: host k holds item j only if host k - 1 holds an item before j (then hosts with
+        // secondaries only, then empty ones; `canonical` relabels a placement into this order).
+        // Consolidate also orders the active-host indicators.
+        do {
             var occupied = [Bool](repeating: false, count: H)
             for v in 0..<V where problem.vmActive[v] {
                 if problem.vmInitialHost[v] >= 0 { occupied[Int(problem.vmInitialHost[v])] = true }
@@ -227,10 +234,25 @@ struct PlacementFormulation {
                 return key
             }
             var classes: [[Int64]: [Int]] = [:]
-            for h in 0..<H where !occupied[h] && activeColumn[h] != nil { classes[signature(h), default: []].append(h) }
-            for hosts in classes.values where hosts.count > 1 {
+            for h in 0..<H where !occupied[h] && !onHost[h].isEmpty && usableHosts[h]
+                && (problem.goal == .consolidate ? activeColumn[h] != nil : problem.hostState[h] == .connected) {
+                classes[signature(h), default: []].append(h)
+            }
+            symmetryClasses = classes.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+            for hosts in symmetryClasses {
+                if problem.goal == .consolidate {
+                    for k in 1..<hosts.count {
+                        model.addRow([(activeColumn[hosts[k - 1]]!, 1), (activeColumn[hosts[k]]!, -1)], lower: 0)
+                    }
+                }
+                let members = items.indices.filter { itemHosts[$0].contains(hosts[0]) }
+                func column(_ i: Int, _ h: Int) -> Int { itemColumns[i][itemHosts[i].firstIndex(of: h)!] }
                 for k in 1..<hosts.count {
-                    model.addRow([(activeColumn[hosts[k - 1]]!, 1), (activeColumn[hosts[k]]!, -1)], lower: 0)
+                    var earlier: [(Int, Double)] = []
+                    for i in members {
+                        model.addRow([(column(i, hosts[k]), 1)] + earlier, upper: 0)
+                        earlier.append((column(i, hosts[k - 1]), -1))
+                    }
                 }
             }
         }
@@ -423,7 +445,39 @@ struct PlacementFormulation {
 
     /// The full column vector of a known placement, or nil when the model cannot represent it
     /// (a split affinity group, an evicted VM, a host outside the model).
-    func values(placement: [Int32], secondaries: [Int32]) -> [Double]? {
+    /// `placement` with the hosts of each symmetry class relabelled into the order the model
+    /// keeps: by the smallest item they hold, then hosts with secondaries only, then empty ones.
+    /// The same plan up to interchangeable hosts, with the same score.
+    func canonical(placement: [Int32], secondaries: [Int32]) -> (placement: [Int32], secondaries: [Int32]) {
+        var placement = placement, secondaries = secondaries
+        for hosts in symmetryClasses {
+            let inClass = Set(hosts)
+            var smallest: [Int: Int] = [:]
+            for (i, members) in items.enumerated() {
+                let h = Int(placement[members[0]])
+                if inClass.contains(h) && smallest[h] == nil { smallest[h] = i }
+            }
+            var secondaryOnly = Set<Int>()
+            for v in secondaryHosts.keys where secondaries[v] >= 0 && inClass.contains(Int(secondaries[v])) {
+                secondaryOnly.insert(Int(secondaries[v]))
+            }
+            let order = hosts.sorted {
+                let a = (smallest[$0] ?? Int.max, secondaryOnly.contains($0) ? 0 : 1, $0)
+                let b = (smallest[$1] ?? Int.max, secondaryOnly.contains($1) ? 0 : 1, $1)
+                return a < b
+            }
+            var target: [Int32: Int32] = [:]
+            for (k, h) in order.enumerated() { target[Int32(h)] = Int32(hosts[k]) }
+            for members in items { for v in members { if let t = target[placement[v]] { placement[v] = t } } }
+            for v in secondaryHosts.keys { if let t = target[secondaries[v]] { secondaries[v] = t } }
+        }
+        return (placement, secondaries)
+    }
+
+    /// Column values of a known placement (first relabelled by `canonical`, so that it meets
+    /// the symmetry rows), or nil when the model cannot represent it.
+    func values(placement original: [Int32], secondaries originalSecondaries: [Int32]) -> [Double]? {
+        let (placement, secondaries) = canonical(placement: original, secondaries: originalSecondaries)
         var values = [Double](repeating: 0, count: model.columns.count)
         for (i, members) in items.enumerated() {
             let hosts = Set(members.map { placement[$0] })

@@ -111,6 +111,11 @@ struct PatternSolver {
         return true
     }
 
+    /// Whether `pattern` loads every resource to at least `fill`.
+    func isFull(_ pattern: [Int], _ fill: [Int64]) -> Bool {
+        capacity.indices.allSatisfy { r in pattern.reduce(Int64(0)) { $0 + items[$1].demand[r] } >= fill[r] }
+    }
+
     @discardableResult
     private mutating func add(_ pattern: [Int]) -> Bool {
         let sorted = pattern.sorted()
@@ -149,63 +154,107 @@ struct PatternSolver {
             let column = model.addColumn(upper: Double(items.count), integer: false, cost: 1)
             for i in pattern where rowOf[i] >= 0 { rows[rowOf[i]].append((column, 1)) }
         }
+        // An artificial cover of each item at a cost above any cover of all of them keeps the
+        // master feasible while admissible patterns are still missing (dives with a fill
+        // requirement); it leaves every dual bound valid (see `relax`).
+        for k in rows.indices {
+            rows[k].append((model.addColumn(upper: 1, integer: false, cost: Double(items.count + 1)), 1))
+        }
         for row in rows { model.addRow(row, lower: 1) }
         guard let solution = GLPKBackend.solveLP(model, timeLimit: timeLimit) else { return nil }
         return (solution.objective, solution.values, solution.duals)
     }
 
-    /// The pattern over `remaining` of largest total dual, exactly (GLPK), and an upper bound on
-    /// that total (equal to it when proven); nil when the time ran out without an answer.
-    private func price(_ remaining: [Int], duals: [Double], timeLimit: Double) -> (pattern: [Int], value: Double, upper: Double)? {
-        let candidates = remaining.indices.filter { duals[$0] > 1e-9 }
+    /// The pattern over `remaining` of largest total dual (meeting `fill` when given), exactly,
+    /// by `PatternKnapsack`, with an upper bound on that total (equal to it when the search
+    /// finished); nil when it stopped before finding any answer.
+    private func price(_ remaining: [Int], duals: [Double], fill: [Int64]?, deadline: ContinuousClock.Instant)
+        -> (pattern: [Int], value: Double, upper: Double)? {
+        let candidates = fill == nil ? remaining.indices.filter { duals[$0] > 1e-9 } : Array(remaining.indices)
         guard !candidates.isEmpty else { return ([], 0, 0) }
-        var model = MIPModel()
-        let columns = candidates.map { k in model.addColumn(cost: -duals[k]) }
-        for r in capacity.indices {
-            model.addRow(candidates.indices.map { (columns[$0], Double(items[remaining[candidates[$0]]].demand[r])) },
-                         upper: Double(capacity[r]))
-        }
-        for a in candidates.indices {
-            for b in candidates.indices where b > a && conflicts[remaining[candidates[a]]].contains(remaining[candidates[b]]) {
-                model.addRow([(columns[a], 1), (columns[b], 1)], upper: 1)
-            }
-        }
-        let outcome = GLPKBackend.solve(model, timeLimit: timeLimit, incumbent: nil)
-        guard let values = outcome.values, let objective = outcome.objective else { return nil }
-        let upper = outcome.status == .optimal ? -objective : -(outcome.bound ?? -.infinity)
-        guard upper.isFinite else { return nil }
-        var chosen = candidates.indices.filter { values[columns[$0]] > 0.5 }
-        // GLPK's tolerances may let a pattern exceed a limit by a few milli-units: drop the items
-        // of least dual until it fits exactly.
-        while !isPattern(chosen.map { remaining[candidates[$0]] }), let weakest = chosen.min(by: { duals[candidates[$0]] < duals[candidates[$1]] }) {
-            chosen.removeAll { $0 == weakest }
+        var search = PatternKnapsack(capacity: capacity, fill: fill,
+                                     demands: candidates.map { items[remaining[$0]].demand },
+                                     values: candidates.map { duals[$0] },
+                                     conflicts: candidates.map { a in
+                                         candidates.indices.filter { conflicts[remaining[a]].contains(remaining[candidates[$0]]) }
+                                     })
+        let result = search.run(deadline: deadline)
+        guard let chosen = result.best else {
+            // No admissible pattern: proven when the search finished.
+            return result.finished ? ([], 0, 0) : nil
         }
         var pattern = chosen.map { remaining[candidates[$0]] }
+        let value = chosen.reduce(0.0) { $0 + duals[candidates[$1]] }
         // Fill the rest of the host with items of no dual value: a fuller pattern is as cheap and
         // gives the integer master more ways to cover.
         for i in remaining where !pattern.contains(i) && isPattern(pattern + [i]) { pattern.append(i) }
-        let value = chosen.reduce(0.0) { $0 + duals[candidates[$1]] }
-        return (pattern, value, max(upper, -objective))
+        return (pattern, value, result.finished ? value : max(value, result.rootBound))
+    }
+
+    /// The best of a few greedy fills (items by dual per unit of size, by dual, by size) whose
+    /// total dual exceeds 1 (and which meets `fill`), sorted; nil when none does.
+    private func greedyPattern(_ remaining: [Int], duals: [Double], fill: [Int64]?) -> [Int]? {
+        let positions = Array(remaining.indices)
+        func size(_ k: Int) -> Double {
+            capacity.indices.reduce(0.0) { $0 + Double(items[remaining[k]].demand[$1]) / Double(max(1, capacity[$1])) }
+        }
+        let orders = [
+            positions.sorted { duals[$0] / max(1e-12, size($0)) > duals[$1] / max(1e-12, size($1)) },
+            positions.sorted { duals[$0] != duals[$1] ? duals[$0] > duals[$1] : size($0) > size($1) },
+            positions.sorted { size($0) > size($1) },
+        ]
+        var best: (pattern: [Int], value: Double)?
+        for order in orders {
+            var load = [Int64](repeating: 0, count: capacity.count)
+            var pattern: [Int] = []
+            var value = 0.0
+            for k in order {
+                let i = remaining[k]
+                guard capacity.indices.allSatisfy({ load[$0] + items[i].demand[$0] <= capacity[$0] }),
+                      !pattern.contains(where: { conflicts[i].contains($0) }) else { continue }
+                for r in capacity.indices { load[r] += items[i].demand[r] }
+                pattern.append(i)
+                value += duals[k]
+            }
+            if let fill, !capacity.indices.allSatisfy({ load[$0] >= fill[$0] }) { continue }
+            if value > 1 + 1e-6 && value > (best?.value ?? 0) { best = (pattern.sorted(), value) }
+        }
+        return best?.pattern
     }
 
     /// Column generation over `remaining` until the master LP is optimal, the Farley bound
     /// meets `stopAt` hosts, or `deadline`. Returns the proven lower bound on hosts for
     /// `remaining` (0 when nothing is proven) and the final master solution.
-    private mutating func relax(_ remaining: [Int], stopAt: Int, deadline: ContinuousClock.Instant)
+    ///
+    /// With `fill`, only patterns that load every resource to at least `fill` take part: a dive
+    /// towards `target` hosts has total waste at most target x capacity - demand per resource,
+    /// so every host of such a packing is at least that full. The Farley bound stays valid with
+    /// the master's artificial columns: the duals, divided by the largest pattern total, are
+    /// feasible for the dual of the problem without them.
+    private mutating func relax(_ remaining: [Int], stopAt: Int, fill: [Int64]? = nil, deadline: ContinuousClock.Instant)
         -> (bound: Int, value: Double, x: [Double], columns: [[Int]])? {
         let inside = Set(remaining)
         var columns: [[Int]] = []
         var seen: Set<[Int]> = []
         for pattern in patterns {
             let projected = pattern.filter { inside.contains($0) }
-            if !projected.isEmpty && seen.insert(projected).inserted { columns.append(projected) }
+            if !projected.isEmpty && (fill == nil || isFull(projected, fill!)) && seen.insert(projected).inserted {
+                columns.append(projected)
+            }
         }
         var bound = 0
         while true {
             let left = (deadline - ContinuousClock.now).seconds
             guard left > 0.01, let lp = master(remaining, columns: columns, timeLimit: left) else { return nil }
             iterations += 1
-            guard let priced = price(remaining, duals: lp.duals, timeLimit: (deadline - ContinuousClock.now).seconds) else {
+            // A greedy pattern of total dual above 1 enters without the exact pricing (which is
+            // needed only to prove the bound and convergence).
+            if let quick = greedyPattern(remaining, duals: lp.duals, fill: fill), seen.insert(quick).inserted {
+                add(quick)
+                columns.append(quick)
+                continue
+            }
+            guard let priced = price(remaining, duals: lp.duals, fill: fill, deadline: deadline) else {
                 return bound > 0 ? (bound, lp.value, lp.x, columns) : nil
             }
             // Farley: every cover costs at least z_LP / (largest dual total of a pattern).
@@ -215,6 +264,7 @@ struct PatternSolver {
             if converged || bound >= Int((lp.value - 1e-6).rounded(.up)) || bound >= stopAt {
                 return (bound, lp.value, lp.x, columns)
             }
+            if priced.pattern.isEmpty { return (bound, lp.value, lp.x, columns) }  // nothing admissible to add
             add(priced.pattern)
             if seen.insert(priced.pattern.sorted()).inserted { columns.append(priced.pattern.sorted()) } else {
                 return (bound, lp.value, lp.x, columns)  // no progress possible (numerical)
@@ -245,7 +295,13 @@ struct PatternSolver {
     private mutating func dive(_ remaining: [Int], target: Int, deadline: ContinuousClock.Instant, depth: Int) -> [[Int]]? {
         if remaining.isEmpty { return [] }
         guard target > 0, ContinuousClock.now < deadline else { return nil }
-        guard let relaxation = relax(remaining, stopAt: target + 1, deadline: deadline), relaxation.bound <= target else {
+        var fill = [Int64](repeating: 0, count: capacity.count)
+        for r in capacity.indices {
+            let slack = Int64(target) * capacity[r] - remaining.reduce(Int64(0)) { $0 + items[$1].demand[r] }
+            guard slack >= 0 else { return nil }
+            fill[r] = capacity[r] - slack
+        }
+        guard let relaxation = relax(remaining, stopAt: target + 1, fill: fill, deadline: deadline), relaxation.bound <= target else {
             return nil
         }
         let order = relaxation.columns.indices
@@ -274,9 +330,12 @@ struct PatternSolver {
             Outcome(placement: best.map(placement), hosts: bestHosts, bound: bound, patterns: patterns.count, iterations: iterations)
         }
         guard bound < bestHosts else { return outcome() }
-        if let root = relax(all, stopAt: bestHosts, deadline: deadline) { bound = max(bound, root.bound) }
+        // The root relaxation tails off on tight instances: it gets a fifth of the time, and the
+        // dive (which reuses its patterns) the rest.
+        let rootDeadline = ContinuousClock.now.advanced(by: .seconds((deadline - ContinuousClock.now).seconds / 5))
+        if let root = relax(all, stopAt: bestHosts, deadline: rootDeadline) { bound = max(bound, root.bound) }
         guard bound < bestHosts else { return outcome() }
-        let share = max(0.01, (deadline - ContinuousClock.now).seconds / 4)
+        let share = max(0.01, (deadline - ContinuousClock.now).seconds / 6)
         if let cover = masterIP(incumbentHosts: bestHosts, timeLimit: share), cover.count < bestHosts {
             best = cover
             bestHosts = cover.count
@@ -304,5 +363,145 @@ struct PatternSolver {
         }
         precondition(!placed.contains(false), "a cover that misses an item")
         return placement
+    }
+}
+
+/// The pricing problem of `PatternSolver`: a multi-resource 0/1 knapsack with conflicts (and
+/// optionally a minimum load per resource), maximising total value, by depth-first branch and
+/// bound. Items are tried by value per unit of normalised size; a node is cut when its value
+/// plus the smallest of the per-resource fractional knapsack bounds over the undecided items
+/// cannot beat the best, or when the undecided items cannot reach the minimum load.
+struct PatternKnapsack {
+    let capacity: [Int64]
+    let fill: [Int64]?
+    let demands: [[Int64]]
+    let values: [Double]
+    let conflicts: [[Int]]
+    /// Stops after this many nodes (then the root bound is the answer's upper bound).
+    var nodeLimit = 400_000
+
+    private var order: [Int] = []
+    /// Per resource, the positions in `order` sorted by value per unit of that resource.
+    private var resourceOrder: [[Int]] = []
+    /// remainingDemand[k * R + r]: demand in r of order[k...].
+    private var remainingDemand: [Int64] = []
+    private var load: [Int64] = []
+    private var chosen: [Int] = []
+    private var blocked: [Int] = []
+    /// Scratch of `bound`: whether order[position] can still join.
+    private var open: [Bool] = []
+    /// demands, flat: item i, resource r at i x R + r.
+    private var flatDemand: [Int64] = []
+    private var bestValue = -Double.infinity
+    private(set) var best: [Int]?
+    private var nodes = 0
+    private var stopped = false
+
+    init(capacity: [Int64], fill: [Int64]?, demands: [[Int64]], values: [Double], conflicts: [[Int]]) {
+        self.capacity = capacity
+        self.fill = fill
+        self.demands = demands
+        self.values = values
+        self.conflicts = conflicts
+    }
+
+    private func size(_ i: Int) -> Double {
+        capacity.indices.reduce(0.0) { $0 + Double(demands[i][$1]) / Double(max(1, capacity[$1])) }
+    }
+
+    /// Searches; `best` holds item indices of the best admissible set (nil when none).
+    mutating func run(deadline: ContinuousClock.Instant) -> (best: [Int]?, finished: Bool, rootBound: Double) {
+        let n = values.count, R = capacity.count
+        order = (0..<n).sorted { a, b in
+            let ra = values[a] / max(1e-12, size(a)), rb = values[b] / max(1e-12, size(b))
+            return ra != rb ? ra > rb : a < b
+        }
+        resourceOrder = (0..<R).map { r in
+            (0..<n).sorted { a, b in
+                let da = demands[order[a]][r], db = demands[order[b]][r]
+                let ra = da == 0 ? Double.infinity : values[order[a]] / Double(da)
+                let rb = db == 0 ? Double.infinity : values[order[b]] / Double(db)
+                return ra != rb ? ra > rb : a < b
+            }
+        }
+        remainingDemand = [Int64](repeating: 0, count: (n + 1) * R)
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            for r in 0..<R { remainingDemand[k * R + r] = remainingDemand[(k + 1) * R + r] + demands[order[k]][r] }
+        }
+        load = [Int64](repeating: 0, count: R)
+        blocked = [Int](repeating: 0, count: n)
+        open = [Bool](repeating: false, count: n)
+        flatDemand = demands.flatMap { $0 }
+        chosen = []
+        let rootBound = bound(from: 0)
+        search(0, value: 0, deadline: deadline)
+        return (best, !stopped, rootBound)
+    }
+
+    /// The smallest over resources of the fractional knapsack bound over order[k...] (items
+    /// that still fit and conflict with nothing chosen). O(n x R).
+    private mutating func bound(from k: Int) -> Double {
+        let R = capacity.count
+        // Which undecided items can still join, once per node.
+        for position in k..<order.count {
+            let i = order[position]
+            var ok = blocked[i] == 0
+            if ok {
+                for r in 0..<R where load[r] + flatDemand[i * R + r] > capacity[r] { ok = false; break }
+            }
+            open[position] = ok
+        }
+        var smallest = Double.infinity
+        for r in 0..<R {
+            var room = Double(capacity[r] - load[r])
+            var total = 0.0
+            for position in resourceOrder[r] where position >= k && open[position] {
+                let i = order[position]
+                let d = Double(flatDemand[i * R + r])
+                if d <= room {
+                    total += values[i]
+                    room -= d
+                } else {
+                    total += values[i] * room / d
+                    break
+                }
+            }
+            smallest = min(smallest, total)
+        }
+        return smallest
+    }
+
+    private func fits(_ i: Int) -> Bool {
+        let R = capacity.count
+        for r in 0..<R where load[r] + flatDemand[i * R + r] > capacity[r] { return false }
+        return true
+    }
+
+    private mutating func search(_ k: Int, value: Double, deadline: ContinuousClock.Instant) {
+        let R = capacity.count
+        let full = fill.map { fill in (0..<R).allSatisfy { load[$0] >= fill[$0] } } ?? true
+        if full && value > bestValue + 1e-12 {
+            bestValue = value
+            best = chosen.sorted()
+        }
+        guard k < order.count, !stopped else { return }
+        if let fill, (0..<R).contains(where: { load[$0] + remainingDemand[k * R + $0] < fill[$0] }) { return }
+        if value + bound(from: k) <= bestValue + 1e-12 { return }
+        nodes += 1
+        if nodes >= nodeLimit || (nodes & 1023 == 0 && ContinuousClock.now >= deadline) {
+            stopped = true
+            return
+        }
+        let i = order[k]
+        if blocked[i] == 0 && fits(i) {
+            for r in 0..<R { load[r] += flatDemand[i * R + r] }
+            for j in conflicts[i] { blocked[j] += 1 }
+            chosen.append(i)
+            search(k + 1, value: value + values[i], deadline: deadline)
+            chosen.removeLast()
+            for j in conflicts[i] { blocked[j] -= 1 }
+            for r in 0..<R { load[r] -= flatDemand[i * R + r] }
+        }
+        search(k + 1, value: value, deadline: deadline)
     }
 }

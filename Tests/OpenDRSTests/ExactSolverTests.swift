@@ -18,16 +18,18 @@ private struct ExactInstanceRandom {
 }
 
 /// Random small clusters: 3-4 hosts, 5-7 VMs, rules of every kind, FT, a pinned VM, new VMs,
-/// admission control and migration costs, with a running state that fits.
-private func makeInstance(seed: UInt64, goal: Goal) -> Snapshot {
+/// admission control and migration costs, with a running state that fits. `symmetric`: identical
+/// connected hosts and only new VMs instead (interchangeable hosts: symmetry rows, pattern model).
+private func makeInstance(seed: UInt64, goal: Goal, symmetric: Bool = false) -> Snapshot {
     var random = ExactInstanceRandom(seed: seed)
     let hostCount = 3 + random.below(2)
     var hosts: [ClusterHost] = []
     for h in 0..<hostCount {
-        let cpu = Double([100, 100, 120, 80][random.below(4)])
-        let memory = Double([100, 128, 100, 64][random.below(4)])
+        var cpu = Double([100, 100, 120, 80][random.below(4)])
+        var memory = Double([100, 128, 100, 64][random.below(4)])
         var state: HostState = .connected
         if h == hostCount - 1 && random.chance(15) { state = .maintenance }
+        if symmetric { (cpu, memory, state) = (100, 100, .connected) }
         hosts.append(ClusterHost(id: "h\(h)", capacity: ["cpu": cpu, "memory": memory], state: state))
     }
     let vmCount = 5 + random.below(3)
@@ -42,7 +44,7 @@ private func makeInstance(seed: UInt64, goal: Goal) -> Snapshot {
     }
     for v in 0..<vmCount {
         let demand = [Double(5 + random.below(8) * 5), Double(5 + random.below(8) * 5)]
-        let host: Int? = random.chance(75) ? pickHost(demand, random: &random) : nil
+        let host: Int? = random.chance(75) && !symmetric ? pickHost(demand, random: &random) : nil
         if let h = host { load[h][0] += demand[0]; load[h][1] += demand[1] }
         var machine = VirtualMachine(id: "v\(v)", host: host.map { "h\($0)" }, demand: ["cpu": demand[0], "memory": demand[1]],
                                      priority: priorities[random.below(priorities.count)])
@@ -161,9 +163,9 @@ private func goalTerm(_ problem: Problem, _ objective: Objective) -> Double {
 struct ExactSolverTests {
     static let seeds: [UInt64] = Array(1...30)
 
-    @Test("matches brute force on small consolidate instances", arguments: seeds)
-    func consolidateMatchesBruteForce(seed: UInt64) throws {
-        let snapshot = makeInstance(seed: seed, goal: .consolidate)
+    @Test("matches brute force on small consolidate instances", arguments: seeds, [false, true])
+    func consolidateMatchesBruteForce(seed: UInt64, symmetric: Bool) throws {
+        let snapshot = makeInstance(seed: seed, goal: .consolidate, symmetric: symmetric)
         let problem = Problem(snapshot)
         let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
         let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
@@ -176,9 +178,9 @@ struct ExactSolverTests {
         #expect(result.status == .optimal, "seed \(seed)")
     }
 
-    @Test("matches brute force on small balance instances", arguments: seeds)
-    func balanceMatchesBruteForce(seed: UInt64) throws {
-        let snapshot = makeInstance(seed: seed, goal: .balance)
+    @Test("matches brute force on small balance instances", arguments: seeds, [false, true])
+    func balanceMatchesBruteForce(seed: UInt64, symmetric: Bool) throws {
+        let snapshot = makeInstance(seed: seed, goal: .balance, symmetric: symmetric)
         let problem = Problem(snapshot)
         let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
         let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
@@ -291,10 +293,34 @@ struct ExactSolverTests {
                 let formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
                 if let values = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries) {
                     let back = formulation.placement(from: values)
-                    #expect(back.placement == greedy.placement.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 })
+                    let canonical = formulation.canonical(placement: greedy.placement, secondaries: greedy.secondaries)
+                    #expect(back.placement == canonical.placement.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 })
                 }
             }
         }
+    }
+
+    @Test("relabelling interchangeable hosts keeps the score and meets the symmetry rows", arguments: Goal.allCases)
+    func canonicalPlacement(goal: Goal) throws {
+        var relabelled = 0, withClasses = 0
+        for seed in Self.seeds {
+            let problem = Problem(makeInstance(seed: seed, goal: goal, symmetric: true))
+            let greedy = try GreedySolver().solve(problem, options: SolveOptions())
+            let formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
+            if !formulation.symmetryClasses.isEmpty { withClasses += 1 }
+            let canonical = formulation.canonical(placement: greedy.placement, secondaries: greedy.secondaries)
+            if canonical.placement != greedy.placement { relabelled += 1 }
+            let before = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
+            let after = Score.evaluate(problem, placement: canonical.placement, secondaries: canonical.secondaries)
+            #expect(abs(before.cost - after.cost) < 1e-12 && before.softViolations == after.softViolations, "seed \(seed)")
+            let values = try #require(formulation.values(placement: greedy.placement, secondaries: greedy.secondaries), "seed \(seed)")
+            // The symmetry rows hold at the relabelled placement (the rows after the last
+            // capacity row are checked by isFeasible along with everything else).
+            if ExactSolver.withinLimits(problem, greedy.placement, greedy.secondaries) && greedy.reasons.isEmpty {
+                #expect(formulation.model.isFeasible(values), "seed \(seed)")
+            }
+        }
+        #expect(withClasses >= Self.seeds.count / 3 && relabelled > 0, "\(withClasses) with classes, \(relabelled) relabelled")
     }
 
     @Test("GLPK is linked")
@@ -338,3 +364,79 @@ struct ExactSolverTests {
     }
 }
 
+
+@Suite("PatternSolver")
+struct PatternSolverTests {
+    @Test("the pricing knapsack matches enumeration (capacities, conflicts, minimum loads)", arguments: Array(UInt64(1)...40))
+    func knapsackMatchesEnumeration(seed: UInt64) {
+        var random = ExactInstanceRandom(seed: seed)
+        let n = 4 + random.below(9), R = 1 + random.below(3)
+        let capacity = (0..<R).map { _ in Int64(50 + random.below(100)) }
+        let demands = (0..<n).map { _ in (0..<R).map { r in Int64(1 + random.below(Int(capacity[r]) / 2)) } }
+        let values = (0..<n).map { _ in random.chance(20) ? 0 : Double(random.below(1000)) / 997 }
+        var conflicts = [[Int]](repeating: [], count: n)
+        for _ in 0..<random.below(4) {
+            let a = random.below(n), b = random.below(n)
+            if a != b && !conflicts[a].contains(b) { conflicts[a].append(b); conflicts[b].append(a) }
+        }
+        let fill: [Int64]? = random.chance(40) ? capacity.map { $0 / 2 } : nil
+        var best = -1.0
+        for subset in 0..<(1 << n) {
+            let members = (0..<n).filter { subset >> $0 & 1 == 1 }
+            let loads = (0..<R).map { r in members.reduce(Int64(0)) { $0 + demands[$1][r] } }
+            guard (0..<R).allSatisfy({ loads[$0] <= capacity[$0] && loads[$0] >= (fill?[$0] ?? 0) }),
+                  !members.contains(where: { a in conflicts[a].contains(where: members.contains) }) else { continue }
+            best = max(best, members.reduce(0.0) { $0 + values[$1] })
+        }
+        var search = PatternKnapsack(capacity: capacity, fill: fill, demands: demands, values: values, conflicts: conflicts)
+        let result = search.run(deadline: .now.advanced(by: .seconds(10)))
+        #expect(result.finished)
+        if best < 0 {
+            #expect(result.best == nil, "seed \(seed)")
+        } else {
+            let found = result.best ?? []
+            #expect(abs(found.reduce(0.0) { $0 + values[$1] } - best) < 1e-9, "seed \(seed)")
+            #expect(result.rootBound >= best - 1e-9, "seed \(seed)")
+        }
+    }
+
+    /// Identical hosts cut into random pieces (every host exactly full in both resources), the
+    /// pieces shuffled: the optimum is the number of hosts, which the continuous bound proves.
+    static func perfectPacking(seed: UInt64, hosts: Int, pieces: Int) -> Snapshot {
+        var random = ExactInstanceRandom(seed: seed)
+        var demands: [[Double]] = []
+        for _ in 0..<hosts {
+            var left = [200.0, 400.0]
+            for k in 0..<pieces {
+                if k == pieces - 1 { demands.append(left); break }
+                let piece = left.map { max(1, min($0 - Double(pieces - k - 1), Double(1 + random.below(Int($0) / (pieces - k) * 2)))) }
+                demands.append(piece)
+                left = zip(left, piece).map { $0 - $1 }
+            }
+        }
+        for k in stride(from: demands.count - 1, to: 0, by: -1) { demands.swapAt(k, random.below(k + 1)) }
+        let hostList = (0..<hosts + 2).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 200, "memory": 400]) }
+        let vms = demands.enumerated().map { VirtualMachine(id: "v\($0.offset)", host: nil, demand: ["cpu": $0.element[0], "memory": $0.element[1]]) }
+        return Snapshot(resources: ["cpu", "memory"], cluster: Cluster(goal: .consolidate), hosts: hostList, vms: vms, rules: [])
+    }
+
+    @Test("perfectly packable instances are packed and proven by the pattern model, where greedy is not optimal")
+    func perfectPackingIsProven() throws {
+        var greedyMissed = 0
+        for seed in UInt64(1)...8 {
+            let snapshot = Self.perfectPacking(seed: seed, hosts: 4, pieces: 5)
+            let problem = Problem(snapshot)
+            let greedy = try GreedySolver().solve(problem, options: SolveOptions())
+            if Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries).activeHosts > 4 { greedyMissed += 1 }
+            let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
+            let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+            #expect(objective.unplaced == 0)
+            #expect(objective.activeHosts == 4, "seed \(seed)")
+            #expect(result.status == .optimal && result.bound == 4, "seed \(seed)")
+            #expect(ExactSolver.withinLimits(problem, result.placement, result.secondaries))
+            let plan = try Planner.plan(snapshot, solver: ExactSolver(), options: SolveOptions(timeLimit: 20))
+            #expect(PlanChecker.check(snapshot, plan).isEmpty, "seed \(seed)")
+        }
+        #expect(greedyMissed >= 2, "greedy used more than 4 hosts on \(greedyMissed) of 8")
+    }
+}
