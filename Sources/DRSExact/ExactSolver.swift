@@ -249,7 +249,8 @@ public struct ExactSolver: PlacementSolver {
     /// A lower bound on active hosts and on migration seconds of every placement that places the
     /// VMs it must (all of them, secondaries included, when `everything`): per resource the
     /// total demand over the largest host limit, rounded up; the largest hard anti-affinity
-    /// rule; 2 with an FT pair; the distinct hosts of pinned VMs. O(V x R + H x R + rules).
+    /// rule; 2 with an FT pair; the distinct hosts of pinned VMs; Martello and Toth's L2 per
+    /// resource (with the largest limit as every host's). O(V log V x R + H x R + rules).
     static func activeHostBound(_ problem: Problem, everything: Bool) -> (hosts: Int, seconds: Double) {
         let V = problem.vmCount, H = problem.hostCount, R = problem.resourceCount
         var forced = [Bool](repeating: false, count: V)
@@ -271,7 +272,15 @@ public struct ExactSolver: PlacementSolver {
                 if everything && problem.vmIsFT[v] { total += problem.demand(v, r) }
                 if problem.vmPinned[v] { largest = max(largest, problem.limit(Int(problem.vmInitialHost[v]), r)) }
             }
-            if largest > 0 { hosts = max(hosts, Int((total + largest - 1) / largest)) }
+            if largest > 0 {
+                hosts = max(hosts, Int((total + largest - 1) / largest))
+                var sizes: [Int64] = []
+                for v in 0..<V where forced[v] {
+                    sizes.append(problem.demand(v, r))
+                    if everything && problem.vmIsFT[v] { sizes.append(problem.demand(v, r)) }
+                }
+                hosts = max(hosts, Self.martelloTothL2(sizes, capacity: largest))
+            }
         }
         for rule in problem.antiAffinity where rule.allSatisfy({ forced[Int($0)] }) { hosts = max(hosts, rule.count) }
         if everything && problem.vmIsFT.contains(true) { hosts = max(hosts, 2) }
@@ -283,6 +292,38 @@ public struct ExactSolver: PlacementSolver {
             if everything && problem.vmIsFT[v] && s >= 0 && !problem.hostReceives[s] { seconds += problem.vmMigration[v].seconds }
         }
         return (hosts, seconds)
+    }
+
+    /// Martello and Toth's L2 lower bound on the bins of capacity `capacity` that hold `sizes`
+    /// (each at most `capacity`): for every threshold a <= capacity / 2, the items above
+    /// capacity - a each need their own bin, so do those above capacity / 2, and the items of
+    /// size a ... capacity / 2 need whatever the latter bins leave over. O(n log n).
+    static func martelloTothL2(_ sizes: [Int64], capacity: Int64) -> Int {
+        guard capacity > 0, !sizes.isEmpty else { return 0 }
+        let sorted = sizes.sorted()
+        let half = capacity / 2  // size <= half  <=>  2 x size <= capacity (integers)
+        var thresholds = Set(sorted.filter { $0 <= half })
+        thresholds.insert(0)
+        var best = 0
+        for a in thresholds {
+            var big = 0, medium = 0
+            var mediumTotal: Int64 = 0, smallTotal: Int64 = 0
+            for size in sorted {
+                if size > capacity - a {
+                    big += 1
+                } else if 2 * size > capacity {
+                    medium += 1
+                    mediumTotal += size
+                } else if size >= a {
+                    smallTotal += size
+                }
+            }
+            let spare = Int64(medium) * capacity - mediumTotal
+            let overflow = smallTotal - spare
+            let extra = overflow > 0 ? Int((overflow + capacity - 1) / capacity) : 0
+            best = max(best, big + medium + extra)
+        }
+        return best
     }
 
     /// Recommendation priority of each move: 1 when mandatory (or when the greedy also had to

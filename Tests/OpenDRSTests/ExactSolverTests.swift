@@ -440,3 +440,45 @@ struct PatternSolverTests {
         #expect(greedyMissed >= 2, "greedy used more than 4 hosts on \(greedyMissed) of 8")
     }
 }
+
+@Suite("Lower bounds")
+struct LowerBoundTests {
+    /// Fewest bins of `capacity` for `sizes`, by trying every assignment (tiny inputs only).
+    static func optimalBins(_ sizes: [Int64], capacity: Int64) -> Int {
+        for bins in 1...sizes.count {
+            var loads = [Int64](repeating: 0, count: bins)
+            func place(_ k: Int) -> Bool {
+                if k == sizes.count { return true }
+                for b in 0..<bins where loads[b] + sizes[k] <= capacity {
+                    loads[b] += sizes[k]
+                    if place(k + 1) { return true }
+                    loads[b] -= sizes[k]
+                    if loads[b] == 0 { break }  // empty bins are interchangeable
+                }
+                return false
+            }
+            if place(0) { return bins }
+        }
+        return sizes.count
+    }
+
+    @Test("Martello-Toth L2 never exceeds the optimum and beats the continuous bound where it should", arguments: Array(UInt64(1)...60))
+    func l2IsValid(seed: UInt64) {
+        var random = ExactInstanceRandom(seed: seed)
+        let capacity = Int64(20 + random.below(80))
+        let sizes = (0..<(3 + random.below(6))).map { _ in Int64(1 + random.below(Int(capacity))) }
+        let l2 = ExactSolver.martelloTothL2(sizes, capacity: capacity)
+        let continuous = Int((sizes.reduce(0, +) + capacity - 1) / capacity)
+        #expect(l2 <= Self.optimalBins(sizes, capacity: capacity), "seed \(seed): \(sizes) in \(capacity)")
+        #expect(l2 >= continuous, "seed \(seed)")
+    }
+
+    @Test("L2 counts items above half a host one by one")
+    func l2BigItems() {
+        // Three items of 60% need three hosts; their total (1.8 hosts) says only 2.
+        #expect(ExactSolver.martelloTothL2([60, 60, 60], capacity: 100) == 3)
+        // Two of 60 and four of 25: the big ones leave 80 of room, the small need 100: 3 hosts.
+        #expect(ExactSolver.martelloTothL2([60, 60, 25, 25, 25, 25], capacity: 100) == 3)
+        #expect(Self.optimalBins([60, 60, 25, 25, 25, 25], capacity: 100) == 3)
+    }
+}
