@@ -340,11 +340,20 @@ struct PatternSolver {
             best = cover
             bestHosts = cover.count
         }
-        // Dive for ever smaller targets, from the bound up, while time lasts.
-        while bound < bestHosts && ContinuousClock.now < deadline {
-            guard let cover = dive(all, target: bestHosts - 1, deadline: deadline, depth: 0) else { break }
-            best = cover
-            bestHosts = cover.count
+        // Dive towards the bound first: the fewer hosts a target allows, the less waste each may
+        // have, so the fill requirement narrows the patterns most there. Each target up to the
+        // incumbent's gets an equal share of the time left; the first packing found is the best
+        // this search reaches.
+        var target = bound
+        while target < bestHosts && ContinuousClock.now < deadline {
+            let share = (deadline - ContinuousClock.now).seconds / Double(bestHosts - target)
+            let slice = min(deadline, ContinuousClock.now.advanced(by: .seconds(share)))
+            if let cover = dive(all, target: target, deadline: slice, depth: 0) {
+                best = cover
+                bestHosts = cover.count
+                break
+            }
+            target += 1
         }
         return outcome()
     }
