@@ -64,6 +64,12 @@ public struct ExactSolver: PlacementSolver {
     /// before the assignment model; off only to measure the assignment model alone.
     public var usesPatterns: Bool
 
+    /// Heuristics run for the incumbent besides the greedy baseline (the portfolio's members and
+    /// every constructive rule).
+    static var incumbentHeuristics: [any PlacementSolver] {
+        [LocalSearchSolver(), BinCentricSolver()] + ConstructiveSolver.Rule.allCases.map { ConstructiveSolver($0) }
+    }
+
     public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }
 
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
@@ -72,9 +78,19 @@ public struct ExactSolver: PlacementSolver {
         let deadline = start.advanced(by: .milliseconds(Int64(max(0.05, options.timeLimit) * 1000)))
         func remaining() -> Double { max(0.05, (deadline - clock.now).seconds) }
 
-        let greedySolver = GreedySolver()
-        let greedy = try greedySolver.solve(problem, options: SolveOptions(timeLimit: min(1, options.timeLimit / 10), seed: options.seed))
-        let greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
+        // The incumbent ("greedy" below): the best plan of the baseline and every heuristic, so
+        // that the exact result is never worse than any of them.
+        var heuristicOptions = options
+        heuristicOptions.timeLimit = min(1, options.timeLimit / 10)
+        var greedy = try GreedySolver().solve(problem, options: heuristicOptions)
+        var greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
+        heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40)
+        for solver in Self.incumbentHeuristics {
+            guard let result = try? solver.solve(problem, options: heuristicOptions),
+                  Self.withinLimits(problem, result.placement, result.secondaries) else { continue }
+            let score = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+            if score.isBetter(than: greedyScore) { (greedy, greedyScore) = (result, score) }
+        }
         var nodes = 0
 
         func finish(_ placement: [Int32], _ secondaries: [Int32], status: Plan.Status, bound: Double?,
