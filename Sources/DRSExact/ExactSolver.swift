@@ -130,16 +130,29 @@ public struct ExactSolver: PlacementSolver {
         // Consolidate on identical hosts with only new VMs: the pattern model first (see
         // `PatternSolver`: its bound is the Gilmore-Gomory one, and its dive finds packings the
         // assignment model misses). It gets most of the time; what it finds seeds stage 2.
-        var patternPlacement: [Int32]?
+        // (`alternativePlacement`: the best plan of the pattern model or the balance search.)
+        var alternativePlacement: [Int32]?
         if usesPatterns, noPenalty, let bound = goalBound,
            var patterns = PatternSolver(problem, greedyPlacedEverything: everythingPlaced) {
             let outcome = patterns.solve(incumbent: greedy.placement, incumbentHosts: greedyScore.activeHosts,
                                          lowerBound: Int(bound), deadline: clock.now.advanced(by: .seconds(remaining() * 0.6)))
             goalBound = Double(max(Int(bound), outcome.bound))
-            patternPlacement = outcome.placement
+            alternativePlacement = outcome.placement
             if outcome.proven {
                 return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal, bound: goalBound,
                               fromGreedy: outcome.placement == nil)
+            }
+        }
+
+        // Balance of new VMs on identical hosts: the assignment search first (see `BalanceSearch`);
+        // when it completes, its best plan is optimal.
+        if problem.goal == .balance, noPenalty, var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
+            let imbalance = greedyScore.imbalance
+            let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.5)))
+            alternativePlacement = outcome.placement
+            if outcome.complete {
+                return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal,
+                              bound: max(0, outcome.imbalance - MIPModel.coneTolerance), fromGreedy: outcome.placement == nil)
             }
         }
 
@@ -156,8 +169,8 @@ public struct ExactSolver: PlacementSolver {
         // machine: about 1e7 row-column products per second of wall time.
         let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
         if work > Self.workPerSecond * remaining() {
-            if let patternPlacement {
-                return finish(patternPlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
+            if let alternativePlacement {
+                return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
             }
             return greedyResult(bound: goalBound)
         }
@@ -200,7 +213,7 @@ public struct ExactSolver: PlacementSolver {
         if let stageOne = stageOnePlacement, let values = formulation.values(placement: stageOne.placement, secondaries: stageOne.secondaries) {
             candidates.append(values)
         }
-        if let patternPlacement, let values = formulation.values(placement: patternPlacement, secondaries: greedy.secondaries) {
+        if let alternativePlacement, let values = formulation.values(placement: alternativePlacement, secondaries: greedy.secondaries) {
             candidates.append(values)
         }
         let incumbent = candidates.filter { model.isFeasible($0) }.min { model.objective($0) < model.objective($1) }
@@ -210,8 +223,8 @@ public struct ExactSolver: PlacementSolver {
         guard let values = outcome.values,
               Self.withinLimits(problem, formulation.placement(from: values).placement, formulation.placement(from: values).secondaries)
         else {
-            if let patternPlacement {
-                return finish(patternPlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
+            if let alternativePlacement {
+                return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
             }
             return greedyResult(bound: goalBound)
         }

@@ -485,3 +485,35 @@ struct LowerBoundTests {
         #expect(Self.optimalBins([60, 60, 25, 25, 25, 25], capacity: 100) == 3)
     }
 }
+
+@Suite("BalanceSearch")
+struct BalanceSearchTests {
+    /// Identical hosts, new VMs, sometimes an anti-affinity pair or an affinity pair.
+    static func instance(seed: UInt64) -> Snapshot {
+        var random = ExactInstanceRandom(seed: seed)
+        let hostCount = 2 + random.below(3)
+        let hosts = (0..<hostCount).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 100, "memory": 80]) }
+        let vms = (0..<(4 + random.below(4))).map { v in
+            VirtualMachine(id: "v\(v)", host: nil, demand: ["cpu": Double(3 + random.below(30)), "memory": Double(2 + random.below(25))])
+        }
+        var rules: [Rule] = []
+        if random.chance(40) { rules.append(Rule(id: "anti", kind: .antiAffinity, vms: ["v0", "v1"], required: true)) }
+        if random.chance(30) { rules.append(Rule(id: "aff", kind: .affinity, vms: ["v2", "v3"], required: true)) }
+        return Snapshot(resources: ["cpu", "memory"], cluster: Cluster(goal: .balance), hosts: hosts, vms: vms, rules: rules)
+    }
+
+    @Test("finds and proves the brute-force optimum of new VMs on identical hosts", arguments: Array(UInt64(1)...25))
+    func matchesBruteForce(seed: UInt64) throws {
+        let snapshot = Self.instance(seed: seed)
+        let problem = Problem(snapshot)
+        #expect(BalanceSearch(problem, incumbentPlacesEverything: true) != nil, "seed \(seed)")
+        let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 20))
+        let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        let optimum = try #require(bruteForceOptimum(problem))
+        #expect(objective.unplaced == 0)
+        #expect(abs(objective.imbalance - optimum.imbalance) <= 1e-9, "seed \(seed): \(objective.imbalance) vs \(optimum.imbalance)")
+        #expect(result.status == .optimal, "seed \(seed)")
+        #expect((result.bound ?? .infinity) <= optimum.imbalance + 1e-9, "seed \(seed)")
+        #expect(ExactSolver.withinLimits(problem, result.placement, result.secondaries))
+    }
+}
