@@ -13,6 +13,12 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 
 /// Exact MIP solver over GLPK for the SPEC section 2 score.
 ///
+/// Before the MIP, two exact searches take the cases where they are the whole score (and
+/// stronger): `PatternSolver` (set covering over host patterns by column generation) for
+/// `consolidate` of new VMs on identical hosts, and `BalanceSearch` (branch and bound over
+/// assignments) for `balance` of new VMs on identical hosts. A completed search is a proof; an
+/// incomplete one hands its best plan to the MIP as an incumbent candidate.
+///
 /// The lexicographic objective is solved in two stages (not one weighted sum, so that the
 /// migration-cost scale, up to lambda = 10^6 per second at threshold 1, never mixes with the
 /// penalty weights):
