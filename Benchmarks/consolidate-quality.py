@@ -193,11 +193,19 @@ def main():
     machine = runs[0][1].get("machine", "?") if runs else "?"
     print(f"Revision `{revision}`{' (with uncommitted changes in Sources)' if dirty else ''}, machine: {machine}, "
           f"time limit {args.time_limit:g} s, seed {args.seed}.\n")
-    for suite, title in (("small", "Datasets/suite-small, consolidate snapshots"),
-                         ("medium", "medium generated suite (200 to 2000 VMs)"),
-                         (None, "both suites")):
-        chosen = [(s, r) for s, r in runs if suite is None or s == suite]
-        count = len({r["snapshot"] for _, r in chosen})
+    running_classes = {"rebalance", "failure", "maintenance"}
+    groups = [
+        ("small", False, "Datasets/suite-small, initial placement (uniform, catalog, known-optimum)"),
+        ("small", True, "Datasets/suite-small, running clusters (rebalance, failure, maintenance)"),
+        ("medium", False, "medium suite, initial placement (uniform, catalog, known-optimum)"),
+        ("medium", True, "medium suite, running clusters (rebalance)"),
+        (None, False, "both suites, initial placement"),
+        (None, None, "both suites, every consolidate snapshot"),
+    ]
+    for suite, running, title in groups:
+        chosen = [(s, r) for s, r in runs if (suite is None or s == suite)
+                  and (running is None or (r.get("class") in running_classes) == running)]
+        count = len({(s, r["snapshot"]) for s, r in chosen})
         print(f"### {title} ({count} snapshots)\n")
         print("| solver | instances | checked plans | mean excess | worst excess | at reference | unplaced VMs | soft violations | median seconds |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
