@@ -1,7 +1,13 @@
 import DRSModel
 
-/// The `consolidate` improvement shared by `greedy` and `local-search`: empties running hosts,
-/// least filled first, by re-inserting their VMs and FT secondaries on the other running hosts.
+/// The `consolidate` improvement shared by `greedy` and `local-search`, in two phases.
+///
+/// 1. `repack`: the VMs that did not run before the plan (new VMs, restarts), free of rules
+///    but capacity, vmHost and anti-affinity, are taken off and re-placed host by host, each
+///    host taking the subset that leaves it the least slack (bin completion); the result is
+///    kept only when it has fewer active hosts. These moves cost no migration.
+/// 2. Host emptying: running hosts, least filled first, are emptied by re-inserting their VMs
+///    and FT secondaries on the other running hosts.
 ///
 /// One attempt on host h takes everything off h into a pool and h receives nothing more. Then,
 /// until the pool is empty or the attempt's step limit is reached:
@@ -17,18 +23,21 @@ import DRSModel
 /// frees (`MigrationCost.priority(goal: .consolidate, benefit: 1, seconds:) <= threshold`,
 /// seconds counted against the snapshot's placement, so a VM returning home refunds its move);
 /// otherwise every change of the attempt is undone. Passes over the hosts repeat while one
-/// empties a host (at most `maximumPasses`), ties broken by a seeded shuffle.
+/// empties a host (at most `maximumPasses`), ties broken by a seeded shuffle, until
+/// `workLimit` candidate evaluations.
 ///
 /// Hard constraints hold after every step: capacity under maxUtilization, vmHost rules, host
 /// states, anti-affinity and FT separation through `PlacementState.canPlace` and
 /// `canPlaceSecondary`; HA admission control does not change since moves keep the total demand.
 /// Pinned VMs and required affinity groups never move (a host holding one is not emptied); a
 /// VM with soft rules goes only where it adds no soft violation and is never ejected, so soft
-/// violations never grow. Only running hosts receive: no empty or standby host is opened.
+/// violations never grow. In phase 2 only running hosts receive: no empty or standby host is
+/// opened.
 ///
-/// Cost: one insertion O(H x R); one ejection O(pool x H x (k^2 + R)) for k entities per host;
+/// Cost: `repack` O(hosts x nodes x VMs x R) with at most 4096 nodes per host (fewer for many
+/// VMs); one insertion O(H x R); one ejection O(pool x H x (k^2 + R)) for k entities per host;
 /// an attempt at most `20 + 4 x pool` steps. Deterministic for a seed unless the deadline stops
-/// it first.
+/// it first (on the generated suites up to 2,000 VMs it ends well within a 10 s limit).
 struct HostEmptying {
     let problem: Problem
     var state: PlacementState
