@@ -8,16 +8,16 @@ import DRSModel
 ///   each picked by a tournament of 3) and swaps (two VMs exchange hosts), evaluated
 ///   incrementally in O(R + rules of the VMs), between two rounds of steepest descent over
 ///   single moves from the 3 most loaded hosts.
-/// - `consolidate`: `HostEmptying`, lightest hosts first: every VM and FT secondary of a host
-///   goes to other running hosts (best fit by dot product, with ejection chains), or the host
-///   is left as it was.
+/// - `consolidate`: `HostEmptying`: VMs not running yet are repacked host by host, then hosts
+///   are emptied lightest first, their VMs and FT secondaries going to other running hosts
+///   (best fit by dot product, with ejection chains), or the host is left as it was.
 ///
 /// A change is accepted only when its benefit beats its migration cost at the cluster's
 /// threshold (`MigrationCost.priority(...) <= migrationThreshold`), and soft violations never
 /// grow. Threshold 1 allows no optional move. Stops at the time limit, after
 /// max(200, 20 x hosts) consecutive rejected tries (balance), or after the passes of
-/// `HostEmptying` (consolidate). The result is returned only if the one score function rates it better than
-/// the start. Equal seeds give equal results when the time limit is not reached.
+/// `HostEmptying` (consolidate). The result is returned only if the one score function rates
+/// it better than the start. Equal seeds give equal results when the time limit is not reached.
 public struct LocalSearchSolver: PlacementSolver {
     public let id = "local-search"
 
