@@ -23,12 +23,13 @@ struct HostEmptyingTests {
         }
     }
 
-    /// Hosts of capacity 10 (cpu only): a holds 6 + 2, b holds 6 + 2, c holds 3 + 1. The 3 fits
-    /// no host directly (2 free on each); emptying c needs an ejection: the 3 goes to a after
-    /// its 2 leaves for b. Total demand 20: the optimum is 2 hosts.
+    /// Hosts of capacity 10 (cpu only): a holds 5, b holds 2 + 4, c holds 8 + 1, so 5, 4 and 1
+    /// are free. No host's VMs fit the others' free room in any assignment (5 fits neither 4
+    /// nor 1; 2 + 4 needs 6 on a host; 8 + 1 needs 8). Emptying a takes a chain: the 5 goes to
+    /// b after its 2 leaves for c, whose 1 leaves for b. Total demand 20: the optimum is 2 hosts.
     static func ejectionSnapshot(memory: Double) -> Snapshot {
         let hosts = ["a", "b", "c"].map { ClusterHost(id: $0, capacity: ["cpu": 10]) }
-        let layout: [(String, String, Double)] = [("a6", "a", 6), ("a2", "a", 2), ("b6", "b", 6), ("b2", "b", 2), ("c3", "c", 3), ("c1", "c", 1)]
+        let layout: [(String, String, Double)] = [("a5", "a", 5), ("b2", "b", 2), ("b4", "b", 4), ("c8", "c", 8), ("c1", "c", 1)]
         let vms = layout.map { id, host, cpu in
             VirtualMachine(id: id, host: host, demand: ["cpu": cpu], migration: VMMigration(memory: memory))
         }
@@ -40,9 +41,10 @@ struct HostEmptyingTests {
         let snapshot = Self.ejectionSnapshot(memory: 1024)
         let plan = try Planner.checkedPlan(snapshot, solver: try SolverCatalog.solver(named: id, for: snapshot))
         #expect(plan.objective.activeHosts == 2)
-        #expect(plan.placement["c3"] != "c" && plan.placement["c1"] != "c")
-        // A VM that did not run on c moved: the chain, not a direct insertion.
-        #expect(["a6", "a2", "b6", "b2"].contains { plan.placement[$0] != String($0.prefix(1)) })
+        // No host empties directly: besides the emptied host's VMs, a VM of a host that stays
+        // active moved (a chain).
+        let moved = Set(["a5", "b2", "b4", "c8", "c1"].filter { plan.placement[$0] != String($0.prefix(1)) }.map { $0.prefix(1) })
+        #expect(moved.count >= 2)
     }
 
     @Test("a host is emptied only when its migrations pay for it", arguments: ["greedy", "local-search"])
