@@ -242,6 +242,8 @@ def readme(records, args):
               "- `heuristics.md` with `heuristics-raw-*.csv`: initial placement of 10^5 and 10^6 VMs, SIMD kernels "
               "against their scalar twins (`Benchmarks/Heuristics`).",
               "- `micro-benchmarks.md`: hot kernels with committed thresholds (`Benchmarks/Micro`).",
+              "- `consolidate-quality.md`: active hosts above the best proven bound on `consolidate` snapshots, "
+              "per heuristic, before and after host emptying (`Benchmarks/consolidate-quality.py`).",
               "- `exact-vs-cpsat.md`, when present: the exact solver against OR-Tools CP-SAT on the small suite "
               "(`Benchmarks/exact-vs-cpsat.py`)."]
     with open(os.path.join(args.out, "README.md"), "w") as f:

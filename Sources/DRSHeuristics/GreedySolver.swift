@@ -2,7 +2,7 @@ import DRSModel
 
 /// A simple, correct baseline: keeps what may stay, places what must move (highest priority
 /// first, largest first; affinity groups as one item), then improves the SPEC score with
-/// single moves (`balance`) or host-emptying moves (`consolidate`) that pay for their
+/// single moves (`balance`) or host emptying (`consolidate`, `HostEmptying`) that pay for their
 /// migration cost at the cluster's migration threshold.
 ///
 /// Complexity: O(items x hosts x R) for placement; each improvement pass O(moves x hosts x R).
@@ -19,7 +19,7 @@ public struct GreedySolver: PlacementSolver {
         run.placeRemoved()
         let deadline = start.advanced(by: .milliseconds(Int64(options.timeLimit * 1000)))
         if problem.snapshot.cluster.migrationThreshold > 1 {
-            if problem.goal == .balance { run.improveBalance(until: deadline) } else { run.improveConsolidation(until: deadline) }
+            if problem.goal == .balance { run.improveBalance(until: deadline) } else { run.improveConsolidation(until: deadline, seed: options.seed) }
         }
         var result = SolverResult(status: .feasible, placement: run.state.placement, secondaries: run.state.secondaries,
                                   movePriority: run.movePriority, reasons: run.reasons)
@@ -282,54 +282,11 @@ struct GreedyRun {
         }
     }
 
-    mutating func improveConsolidation(until deadline: ContinuousClock.Instant) {
-        let H = problem.hostCount
-        let threshold = problem.snapshot.cluster.migrationThreshold
-        let clock = ContinuousClock()
-        var closed = Set<Int>()
-        let order = (0..<H).filter { state.residents[$0] > 0 }.sorted { state.residents[$0] < state.residents[$1] }
-        for h in order where clock.now < deadline {
-            let primaries = (0..<problem.vmCount).filter { state.placement[$0] == Int32(h) }
-            let secondaryVMs = (0..<problem.vmCount).filter { state.secondaries[$0] == Int32(h) }
-            if primaries.contains(where: { problem.vmPinned[$0] || problem.vmGroup[$0] >= 0 }) { continue }
-            let saved = state
-            let savedPriority = movePriority
-            var seconds = 0.0
-            var ok = true
-            for v in primaries.sorted(by: { size($0) > size($1) }) {
-                state.unassign(v)
-                var best: (Double, Int)?
-                for t in 0..<H where t != h && state.residents[t] > 0 && !closed.contains(t) && state.canPlace([v], on: t)
-                    && state.softDelta(v, on: t) <= 0 {
-                    let key = hostKey([v], t).0
-                    if best == nil || key < best!.0 { best = (key, t) }
-                }
-                guard let target = best?.1 else { ok = false; break }
-                state.assign(v, to: target)
-                if Int(problem.vmInitialHost[v]) == h { seconds += problem.vmMigration[v].seconds }
-            }
-            if ok {
-                for v in secondaryVMs {
-                    state.unassignSecondary(v)
-                    var best: (Double, Int)?
-                    for t in 0..<H where t != h && state.residents[t] > 0 && !closed.contains(t) && state.canPlaceSecondary(v, on: t) {
-                        let key = hostKey([v], t).0
-                        if best == nil || key < best!.0 { best = (key, t) }
-                    }
-                    guard let target = best?.1 else { ok = false; break }
-                    state.assignSecondary(v, to: target)
-                    if Int(problem.vmInitialSecondary[v]) == h { seconds += problem.vmMigration[v].seconds }
-                }
-            }
-            let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: .consolidate, benefit: 1, seconds: seconds)
-            if ok && priority <= threshold {
-                closed.insert(h)
-                for v in primaries where movePriority[v] != 1 { movePriority[v] = UInt8(priority) }
-                for v in secondaryVMs where movePriority[v] == 0 { movePriority[v] = UInt8(priority) }
-            } else {
-                state = saved
-                movePriority = savedPriority
-            }
-        }
+    /// Empties running hosts whose VMs fit elsewhere (`HostEmptying`).
+    mutating func improveConsolidation(until deadline: ContinuousClock.Instant, seed: UInt64) {
+        var emptying = HostEmptying(problem: problem, state: state, movePriority: movePriority, seed: seed, deadline: deadline)
+        emptying.run()
+        state = emptying.state
+        movePriority = emptying.movePriority
     }
 }

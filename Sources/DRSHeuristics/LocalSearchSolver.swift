@@ -8,15 +8,16 @@ import DRSModel
 ///   each picked by a tournament of 3) and swaps (two VMs exchange hosts), evaluated
 ///   incrementally in O(R + rules of the VMs), between two rounds of steepest descent over
 ///   single moves from the 3 most loaded hosts.
-/// - `consolidate`: host-emptying moves, lightest hosts first: every VM and FT secondary of a
-///   host goes to other running hosts (best fit by dot product) or the host is left as it was.
+/// - `consolidate`: `HostEmptying`: VMs not running yet are repacked host by host, then hosts
+///   are emptied lightest first, their VMs and FT secondaries going to other running hosts
+///   (best fit by dot product, with ejection chains), or the host is left as it was.
 ///
 /// A change is accepted only when its benefit beats its migration cost at the cluster's
 /// threshold (`MigrationCost.priority(...) <= migrationThreshold`), and soft violations never
 /// grow. Threshold 1 allows no optional move. Stops at the time limit, after
-/// max(200, 20 x hosts) consecutive rejected tries (balance), or after one pass over the hosts
-/// (consolidate). The result is returned only if the one score function rates it better than
-/// the start. Equal seeds give equal results when the time limit is not reached.
+/// max(200, 20 x hosts) consecutive rejected tries (balance), or after the passes of
+/// `HostEmptying` (consolidate). The result is returned only if the one score function rates
+/// it better than the start. Equal seeds give equal results when the time limit is not reached.
 public struct LocalSearchSolver: PlacementSolver {
     public let id = "local-search"
 
@@ -293,110 +294,14 @@ struct LocalSearch {
 
     // MARK: Consolidate
 
+    /// Empties running hosts whose VMs fit elsewhere (`HostEmptying`), then brings the
+    /// residual index up to date.
     mutating func improveConsolidation() {
-        let H = problem.hostCount, R = problem.resourceCount
-        let problem = self.problem
-        var primaries = HostMembers(hostCount: H, hosts: run.state.placement)
-        var secondaries = HostMembers(hostCount: H, hosts: run.state.secondaries)
-        var closed = [Bool](repeating: false, count: H)
-        func fill(_ h: Int) -> Double {
-            var total = 0.0
-            for r in 0..<R where problem.limit(h, r) > 0 {
-                total += Double(run.state.load[r * H + h]) / Double(problem.limit(h, r))
-            }
-            return total
-        }
-        let order = (0..<H).filter { problem.hostState[$0] == .connected && run.state.residents[$0] > 0 }
-            .map { ($0, fill($0)) }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
-        let clock = ContinuousClock()
-        for h in order {
-            if clock.now >= deadline { break }
-            let here = primaries.lists[h].map { Int($0) }
-            let hereSecondaries = secondaries.lists[h].map { Int($0) }
-            if here.contains(where: { problem.vmPinned[$0] || problem.vmGroup[$0] >= 0 }) { continue }
-            closed[h] = true
-            run.index.close(h)
-            var moved: [(v: Int, secondary: Bool, to: Int)] = []
-            var seconds = 0.0
-            var ok = true
-            let normalizer = run.normalizer
-            func size(_ v: Int) -> Double {
-                var total = 0.0
-                for r in 0..<R { total += Double(problem.demand(v, r)) * normalizer[r] }
-                return total
-            }
-            let keyed: [(v: Int, size: Double)] = here.map { ($0, size($0)) }
-            let sized = keyed.sorted { $0.size != $1.size ? $0.size > $1.size : $0.v < $1.v }.map(\.v)
-            for v in sized {
-                run.state.unassign(v)
-                guard let t = openTarget(for: v, secondary: false, closed: closed) else {
-                    run.state.assign(v, to: h)
-                    ok = false
-                    break
-                }
-                run.state.assign(v, to: t)
-                run.touch(t)
-                moved.append((v, false, t))
-                if Int(problem.vmInitialHost[v]) == h { seconds += problem.vmMigration[v].seconds }
-            }
-            if ok {
-                for v in hereSecondaries {
-                    run.state.unassignSecondary(v)
-                    guard let t = openTarget(for: v, secondary: true, closed: closed) else {
-                        run.state.assignSecondary(v, to: h)
-                        ok = false
-                        break
-                    }
-                    run.state.assignSecondary(v, to: t)
-                    run.touch(t)
-                    moved.append((v, true, t))
-                    if Int(problem.vmInitialSecondary[v]) == h { seconds += problem.vmMigration[v].seconds }
-                }
-            }
-            let p = priority(benefit: 1, seconds: seconds)
-            if ok && p <= threshold {
-                for move in moved {
-                    if move.secondary {
-                        secondaries.move(move.v, from: h, to: move.to)
-                        if run.movePriority[move.v] == 0 { run.movePriority[move.v] = UInt8(p) }
-                    } else {
-                        primaries.move(move.v, from: h, to: move.to)
-                        record(move.v, to: move.to, priority: p)
-                    }
-                }
-                accepted += 1
-            } else {
-                for move in moved.reversed() {
-                    if move.secondary {
-                        run.state.unassignSecondary(move.v)
-                        run.state.assignSecondary(move.v, to: h)
-                    } else {
-                        run.state.unassign(move.v)
-                        run.state.assign(move.v, to: h)
-                    }
-                    run.touch(move.to)
-                }
-                closed[h] = false
-                run.touch(h)
-            }
-        }
-    }
-
-    /// The best-fit running host (not closed) that can take the unplaced `v` (or its
-    /// secondary) without adding soft violations; nil when none can.
-    func openTarget(for v: Int, secondary: Bool, closed: [Bool]) -> Int? {
-        let state = run.state
-        let demand = run.totalDemand([v])
-        func can(_ t: Int) -> Bool {
-            guard !closed[t], state.residents[t] > 0 else { return false }
-            return secondary ? state.canPlaceSecondary(v, on: t) : state.canPlace([v], on: t) && state.softDelta(v, on: t) <= 0
-        }
-        if let found = run.index.best(demand, scale: run.scale, bonus: run.bonus, coefficient: run.coefficients(demand), combine: .sum) {
-            if found.score <= ConstructiveRun.emptyPenalty / 2 { return nil }
-            if can(found.host) { return found.host }
-        } else {
-            return nil
-        }
-        return run.exactScan(demand: demand, soft: { _ in 0 }, can: can)
+        var emptying = HostEmptying(problem: problem, state: run.state, movePriority: run.movePriority,
+                                    seed: random.next(), deadline: deadline)
+        accepted += emptying.run()
+        run.state = emptying.state
+        run.movePriority = emptying.movePriority
+        for h in 0..<problem.hostCount { run.touch(h) }
     }
 }
