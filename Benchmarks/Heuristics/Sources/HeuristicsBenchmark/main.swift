@@ -167,10 +167,11 @@ if only == nil || only == "kernels" {
     let R = 4
     let L = 100_000 / ResidualKernel.width * ResidualKernel.width
     let residual = (0..<(R * L)).map { _ in random.below(10) == 0 ? ResidualKernel.closed : Int64(random.below(100_000_000)) }
-    let scale = (0..<(R * L)).map { _ in 1e-8 * Double(1 + random.below(4)) }
-    let bonus = (0..<L).map { _ in random.below(4) == 0 ? -1e9 : 0 }
+    let mirror = residual.map { Float($0) }
+    let scale = (0..<(R * L)).map { _ in Float(1e-8 * Double(1 + random.below(4))) }
+    let bonus = (0..<L).map { _ in random.below(4) == 0 ? Float(-1e9) : 0 }
     let demands = (0..<64).map { _ in (0..<R).map { _ in Int64(random.below(60_000_000)) } }
-    let coefficients = demands.map { d in d.map { -Double($0) * 1e-8 } }
+    let coefficients = demands.map { d in d.map { Float(-Double($0) * 1e-8) } }
     var checksum = 0
     let fitSIMD = (0..<runs).map { _ in seconds { for d in demands { checksum &+= ResidualKernel.countFitting(residual, laneCount: L, demand: d) } } }
     let fitScalar = (0..<runs).map { _ in seconds { for d in demands { checksum &-= ResidualKernel.countFittingScalar(residual, laneCount: L, demand: d) } } }
@@ -178,7 +179,7 @@ if only == nil || only == "kernels" {
     var lanes = 0
     let bestSIMD = (0..<runs).map { _ in seconds {
         for (i, d) in demands.enumerated() {
-            lanes &+= ResidualKernel.bestLane(residual, scale: scale, bonus: bonus, laneCount: L, demand: d, coefficient: coefficients[i], combine: .sum)?.lane ?? 0
+            lanes &+= ResidualKernel.bestLane(residual, mirror: mirror, scale: scale, bonus: bonus, laneCount: L, demand: d, coefficient: coefficients[i], combine: .sum)?.lane ?? 0
         }
     } }
     let bestScalar = (0..<runs).map { _ in seconds {
