@@ -209,7 +209,8 @@ public enum ResidualKernel {
     /// the same Float operations in the same order for the score.
     public static func bestLaneScalar(_ residual: [Int64], scale: [Float], bonus: [Float], laneCount: Int,
                                       demand: [Int64], coefficient: [Float], combine: Combine) -> (lane: Int, score: Double)? {
-        var best: (lane: Int, bonus: Float, score: Float)?
+        var bestLane = -1
+        var bestBonus = -Float.infinity, bestScore = -Float.infinity
         for p in 0..<laneCount {
             var fits = true
             var combined: Float = 0
@@ -219,12 +220,12 @@ public enum ResidualKernel {
                 let term = coefficient[r] * (scale[r * laneCount + p] * (Float(available) - Float(demand[r])))
                 if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
             }
-            guard fits else { continue }
-            if best == nil || bonus[p] > best!.bonus || (bonus[p] == best!.bonus && combined > best!.score) {
-                best = (p, bonus[p], combined)
+            if fits && (bonus[p] > bestBonus || (bonus[p] == bestBonus && combined > bestScore)) {
+                bestLane = p
+                bestBonus = bonus[p]
+                bestScore = combined
             }
         }
-        guard let best else { return nil }
-        return (best.lane, Double(best.bonus) + Double(best.score))
+        return bestLane < 0 ? nil : (bestLane, Double(bestBonus) + Double(bestScore))
     }
 }
