@@ -20,8 +20,11 @@ public enum ResidualKernel {
     /// -2^50: below any residual, and exactly a Float.
     public static let closed: Int64 = -(1 << 50)
 
+    /// One block of residuals (milli-units).
     public typealias Lanes = SIMD8<Int64>
+    /// One block of the Float mirror, scales, bonuses or scores.
     public typealias ScoreLanes = SIMD8<Float>
+    /// One block of lane positions (the scored scan needs laneCount <= Int32.max).
     public typealias Positions = SIMD8<Int32>
 
     /// How `bestLane` combines the per-resource terms t_r = coefficient[r] x (scale[r][p] x
@@ -132,7 +135,7 @@ public enum ResidualKernel {
                                 laneCount: Int, blocks: Range<Int>, demand: UnsafeBufferPointer<Int64>,
                                 coefficient: UnsafeBufferPointer<Float>, combine: Combine) -> (lane: Int, score: Double)? {
         let R = demand.count
-        assert(blocks.upperBound * width <= laneCount && R * laneCount <= residual.count && R * laneCount <= mirror.count
+        assert(laneCount <= Int(Int32.max) && blocks.upperBound * width <= laneCount && R * laneCount <= residual.count && R * laneCount <= mirror.count
                && R * laneCount <= scale.count && laneCount <= bonus.count && R <= coefficient.count)
         let rawMirror = UnsafeRawPointer(mirror.baseAddress!)
         let rawScale = UnsafeRawPointer(scale.baseAddress!)
