@@ -58,9 +58,9 @@ struct ConstructiveRun {
     var pendingSecondaries: [Int]
     var index: ResidualIndex
     /// Per lane (resource-major, like the residuals): the factor of each score term.
-    var scale: [Double]
-    /// Per lane: added to the score (keeps empty and standby hosts for last).
-    var bonus: [Double]
+    var scale: [Float]
+    /// Per lane: compared before the score (keeps empty and standby hosts for last).
+    var bonus: [Float]
     /// Per resource: 1 / average limit of receiving hosts (0 when that average is 0).
     let normalizer: [Double]
 
@@ -92,26 +92,27 @@ struct ConstructiveRun {
                               residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
                               open: { problem.hostReceives[$0] })
         let L = index.laneCount
-        scale = [Double](repeating: 0, count: R * L)
-        bonus = [Double](repeating: 0, count: L)
+        scale = [Float](repeating: 0, count: R * L)
+        bonus = [Float](repeating: 0, count: L)
         for h in 0..<H {
             let p = Int(index.hostPosition[h])
             for r in 0..<R {
                 if rule == .leastLoaded {
                     let capacity = problem.hostCapacity[r * H + h]
-                    scale[r * L + p] = capacity > 0 ? 1 / (capacity * Units.scale) : 0
+                    scale[r * L + p] = capacity > 0 ? Float(1 / (capacity * Units.scale)) : 0
                 } else {
-                    scale[r * L + p] = normalizer[r]
+                    scale[r * L + p] = Float(normalizer[r])
                 }
             }
             bonus[p] = bonusValue(h)
         }
     }
 
-    func bonusValue(_ h: Int) -> Double {
+    /// Bonus of host `h`: 0, or a penalty that ranks it after every host with a larger one.
+    func bonusValue(_ h: Int) -> Float {
         guard state.residents[h] == 0 else { return 0 }
-        if problem.hostState[h] == .standby { return Self.standbyPenalty }
-        return problem.goal == .consolidate ? Self.emptyPenalty : 0
+        if problem.hostState[h] == .standby { return Float(Self.standbyPenalty) }
+        return problem.goal == .consolidate ? Float(Self.emptyPenalty) : 0
     }
 
     /// Brings the lanes, tree and bonus of host `h` up to date with `state`. O(R log H).
@@ -130,24 +131,25 @@ struct ConstructiveRun {
         return demand
     }
 
-    /// The score coefficients for a demand (see `ResidualKernel.bestInBlock`).
-    func coefficients(_ demand: [Int64]) -> [Double] {
-        if rule == .leastLoaded { return [Double](repeating: 1, count: demand.count) }
+    /// The score coefficients for a demand (see `ResidualKernel.bestLane`).
+    func coefficients(_ demand: [Int64]) -> [Float] {
+        if rule == .leastLoaded { return [Float](repeating: 1, count: demand.count) }
         let sign: Double = problem.goal == .consolidate ? -1 : 1
-        return demand.indices.map { sign * Double(demand[$0]) * normalizer[$0] }
+        return demand.indices.map { Float(sign * Double(demand[$0]) * normalizer[$0]) }
     }
 
     var combine: ResidualKernel.Combine { rule == .leastLoaded ? .minimum : .sum }
 
-    /// Scalar score of host `h` for `demand` (the formula of the kernels, for the exact scan).
-    func score(_ h: Int, _ demand: [Int64], _ coefficient: [Double]) -> Double {
+    /// Bonus and score of host `h` for `demand` (the formula of `ResidualKernel.bestLane`, for
+    /// the exact scan).
+    func score(_ h: Int, _ demand: [Int64], _ coefficient: [Float]) -> (bonus: Float, score: Float) {
         let L = index.laneCount, p = Int(index.hostPosition[h])
-        var combined = 0.0
+        var combined: Float = 0
         for r in 0..<demand.count {
-            let term = coefficient[r] * (scale[r * L + p] * Double(index.residual[r * L + p] &- demand[r]))
+            let term = coefficient[r] * (scale[r * L + p] * (Float(index.residual[r * L + p]) - Float(demand[r])))
             if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
         }
-        return bonus[p] + combined
+        return (bonus[p], combined)
     }
 
     /// Size of an item under the rule, from its normalised demand; `average` is the mean
@@ -259,14 +261,16 @@ struct ConstructiveRun {
     /// (lane order for first fit, the score otherwise). O(H x (R + rules)).
     func exactScan(demand: [Int64], soft: (Int) -> Int, can: (Int) -> Bool) -> Int? {
         let coefficient = coefficients(demand)
-        var best: (soft: Int, score: Double, host: Int)?
+        var best: (soft: Int, bonus: Float, score: Float, host: Int)?
         for p in 0..<index.laneCount {
             let h = Int(index.positionHost[p])
             guard h >= 0, can(h) else { continue }
             let violations = soft(h)
-            let value = rule.isFirstFit ? -Double(p) : score(h, demand, coefficient)
-            if best == nil || violations < best!.soft || (violations == best!.soft && value > best!.score) {
-                best = (violations, value, h)
+            // First fit: every host ranks the same, so the first in lane order wins.
+            let value: (bonus: Float, score: Float) = rule.isFirstFit ? (0, 0) : score(h, demand, coefficient)
+            if best == nil || violations < best!.soft
+                || (violations == best!.soft && (value.bonus > best!.bonus || (value.bonus == best!.bonus && value.score > best!.score))) {
+                best = (violations, value.bonus, value.score, h)
             }
         }
         return best?.host

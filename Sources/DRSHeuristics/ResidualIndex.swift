@@ -28,6 +28,8 @@ struct ResidualIndex {
     let hostPosition: [Int32]
     /// `residual[r * laneCount + p]`, milli-units; `ResidualKernel.closed` where nothing fits.
     var residual: [Int64]
+    /// Float(residual), lane by lane: what the scored scan reads (see `ResidualKernel.bestLane`).
+    var mirror: [Float]
     /// `nodeMax[node * resourceCount + r]`.
     var nodeMax: [Int64]
     /// Per node: the largest m(h) below it (see the type's summary); -infinity when closed.
@@ -70,6 +72,7 @@ struct ResidualIndex {
             for r in 0..<R { residual[r * laneCount + position] = residualOf(h, r) }
         }
         self.residual = residual
+        mirror = residual.map { Float($0) }
         nodeMax = [Int64](repeating: ResidualKernel.closed, count: 2 * leaves * R)
         nodeSure = [Double](repeating: -.infinity, count: 2 * leaves)
         for block in 0..<blockCount { refreshLeaf(block) }
@@ -101,7 +104,9 @@ struct ResidualIndex {
     /// Sets the residual of host `h` in resource `r` without refreshing the tree (call `refresh`).
     @inline(__always)
     mutating func setResidual(_ h: Int, _ r: Int, _ value: Int64) {
-        residual[r * laneCount + Int(hostPosition[h])] = value
+        let i = r * laneCount + Int(hostPosition[h])
+        residual[i] = value
+        mirror[i] = Float(value)
     }
 
     /// Refreshes the tree above host `h`. O(R log H).
@@ -191,12 +196,13 @@ struct ResidualIndex {
         }
     }
 
-    /// The fitting host with the largest score (see `ResidualKernel.bestInBlock`), first in lane
-    /// order among equals. One vector pass over every block: O(H / width x R).
-    func best(_ demand: [Int64], scale: [Double], bonus: [Double], coefficient: [Double],
+    /// The fitting host with the largest bonus, then the largest score (see
+    /// `ResidualKernel.bestLane`), first in lane order among equals. One vector pass over every
+    /// block: O(H / width x R).
+    func best(_ demand: [Int64], scale: [Float], bonus: [Float], coefficient: [Float],
               combine: ResidualKernel.Combine) -> (host: Int, score: Double)? {
-        guard let found = ResidualKernel.bestLane(residual, scale: scale, bonus: bonus, laneCount: laneCount, demand: demand,
-                                                  coefficient: coefficient, combine: combine) else { return nil }
+        guard let found = ResidualKernel.bestLane(residual, mirror: mirror, scale: scale, bonus: bonus, laneCount: laneCount,
+                                                  demand: demand, coefficient: coefficient, combine: combine) else { return nil }
         return (Int(positionHost[found.lane]), found.score)
     }
 }

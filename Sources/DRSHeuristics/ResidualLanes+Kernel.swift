@@ -4,12 +4,12 @@
 /// capacity, in milli-units, of the host at lane position `p` in resource `r`; `laneCount` is a
 /// multiple of `ResidualKernel.width`, and padding lanes hold `ResidualKernel.closed` so they
 /// never fit. A block is `width` consecutive lanes. Each SIMD kernel has a plain scalar twin
-/// with the same contract and the same result, bit for bit (scores use the same Double
+/// with the same contract and the same result, bit for bit (scores use the same Float
 /// operations in the same order; the tests hold the two equal on random data).
 ///
 /// Residuals and demands must lie below 2^50 milli-units (1.1 x 10^12 snapshot units) and
-/// residuals above `closed`: then residual - demand is exact as a Double (see `exactDouble`),
-/// which the scored scan uses for both its fit test and its score.
+/// residuals at or above `closed`. Fit tests are exact (Int64, or Float where the order is
+/// certain, see `bestLane`); scores are Float.
 ///
 /// Unsafe code stays in this file: pointers exist only inside `withUnsafeBufferPointer`
 /// closures, and every block access is checked by `assert` against the buffer bounds.
@@ -17,15 +17,18 @@ public enum ResidualKernel {
     /// Lanes per block (hosts scanned at once).
     public static let width = 8
     /// Residual of a lane that can take nothing (padding, or a host that receives no VMs).
-    /// -2^50: below any residual and, minus any demand below 2^50, still inside the exact
-    /// range of `exactDouble`.
+    /// -2^50: below any residual, and exactly a Float.
     public static let closed: Int64 = -(1 << 50)
 
+    /// One block of residuals (milli-units).
     public typealias Lanes = SIMD8<Int64>
-    public typealias ScoreLanes = SIMD8<Double>
+    /// One block of the Float mirror, scales, bonuses or scores.
+    public typealias ScoreLanes = SIMD8<Float>
+    /// One block of lane positions (the scored scan needs laneCount <= Int32.max).
+    public typealias Positions = SIMD8<Int32>
 
-    /// How `score` combines the per-resource terms t_r = coefficient[r] x (scale[r][p] x
-    /// Double(residual[r][p] - demand[r])): their sum (a dot product) or their minimum.
+    /// How `bestLane` combines the per-resource terms t_r = coefficient[r] x (scale[r][p] x
+    /// (Float(residual[r][p]) - Float(demand[r]))): their sum (a dot product) or their minimum.
     public enum Combine: Sendable { case sum, minimum }
 
     // MARK: Fit mask
@@ -85,75 +88,6 @@ public enum ResidualKernel {
         return best
     }
 
-    // MARK: Scored scan
-
-    /// Int64 lanes to Double, exactly for values in -2^51 ..< 2^51 (any residual or demand a
-    /// snapshot can hold: 2^51 milli-units is 2.2 x 10^12 units); other lanes get unspecified
-    /// values. Adds 2^52 + 2^51 as an integer, reinterprets the bits and subtracts it again,
-    /// which vectorises where a direct conversion does not (no 64-bit integer to double
-    /// instruction below AVX-512).
-    @inlinable
-    static func exactDouble(_ lanes: Lanes) -> ScoreLanes {
-        let magic: Int64 = 0x4338_0000_0000_0000
-        return unsafeBitCast(lanes &+ Lanes(repeating: magic), to: ScoreLanes.self) - ScoreLanes(repeating: 6_755_399_441_055_744)
-    }
-
-    /// The best fitting lane of `block` by score (largest; the first lane among equals) and its
-    /// score, or nil when no lane fits. Score of lane p: bonus[p] + combine over r of
-    /// coefficient[r] x (scale[r * laneCount + p] x Double(residual[r * laneCount + p] - demand[r])).
-    @inlinable
-    public static func bestInBlock(_ residual: UnsafeBufferPointer<Int64>, scale: UnsafeBufferPointer<Double>,
-                                   bonus: UnsafeBufferPointer<Double>, laneCount: Int, block: Int,
-                                   demand: UnsafeBufferPointer<Int64>, coefficient: UnsafeBufferPointer<Double>,
-                                   combine: Combine) -> (lane: Int, score: Double)? {
-        let base = block * width
-        let R = demand.count
-        assert(base + width <= laneCount && R * laneCount <= residual.count && R * laneCount <= scale.count)
-        let raw = UnsafeRawPointer(residual.baseAddress!)
-        let rawScale = UnsafeRawPointer(scale.baseAddress!)
-        var fits = SIMDMask<Lanes>(repeating: true)
-        var combined = ScoreLanes(repeating: 0)
-        for r in 0..<R {
-            let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
-            let d = Lanes(repeating: demand[r])
-            fits = fits .& (lanes .>= d)
-            let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
-            let term = ScoreLanes(repeating: coefficient[r]) * (factor * exactDouble(lanes &- d))
-            if r == 0 {
-                combined = term
-            } else {
-                combined = combine == .sum ? combined + term : combined.replacing(with: term, where: term .< combined)
-            }
-        }
-        if !any(fits) { return nil }
-        let bonusLanes = UnsafeRawPointer(bonus.baseAddress!).loadUnaligned(fromByteOffset: base * 8, as: ScoreLanes.self)
-        let score = (bonusLanes + combined).replacing(with: -.infinity, where: .!fits)
-        let best = score.max()
-        for i in 0..<width where fits[i] && score[i] == best { return (i, best) }
-        return nil
-    }
-
-    /// Scalar twin of `bestInBlock`.
-    public static func bestInBlockScalar(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int, block: Int,
-                                         demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
-        var best: (lane: Int, score: Double)?
-        for i in 0..<width {
-            let p = block * width + i
-            var fits = true
-            var combined = 0.0
-            for r in 0..<demand.count {
-                let available = residual[r * laneCount + p]
-                if available < demand[r] { fits = false }
-                let term = coefficient[r] * (scale[r * laneCount + p] * Double(available &- demand[r]))
-                if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
-            }
-            guard fits else { continue }
-            let score = bonus[p] + combined
-            if best == nil || score > best!.score { best = (i, score) }
-        }
-        return best
-    }
-
     // MARK: Whole scans (used by tests and the benchmark to compare the twins)
 
     /// Lanes that fit `demand`, over all blocks, with the SIMD kernel. O(laneCount x R / width).
@@ -178,64 +112,95 @@ public enum ResidualKernel {
         return count
     }
 
-    /// The best fitting lane by score over `blocks` (first lane among equals), with the SIMD
-    /// kernel: each vector lane keeps its own running best (score and position), so no
-    /// horizontal reduction happens until the end. O(|blocks| x R) vector operations.
+    // MARK: Scored scan
+
+    /// The best fitting lane by score over `blocks`, with the SIMD kernel; nil when no lane fits.
+    ///
+    /// Score of lane p, all in Float and in this order: the terms
+    /// t_r = coefficient[r] x (scale[r * laneCount + p] x (Float(residual) - Float(demand[r])))
+    /// combined over r = 0, 1, ... by `combine`. Lanes compare by `bonus[p]` first, then by the
+    /// combined score (larger wins), then by position (first wins); the result's score is
+    /// Double(bonus[p]) + Double(combined). The fit test is exact: `mirror` holds Float(residual)
+    /// of every lane (round to nearest), and since rounding is monotone a lane whose Float
+    /// differences are all positive surely fits and one with a negative difference surely
+    /// does not; a block with a lane whose smallest difference is 0 takes the exact Int64 test
+    /// (`fitMask`). Scores and bonuses must be finite.
+    ///
+    /// Each vector lane keeps its own running best (bonus, score, position), so no horizontal
+    /// reduction happens until the end. 32-bit lanes put four hosts in an SSE or NEON register.
+    /// O(|blocks| x R) vector operations.
     @inlinable
-    public static func bestLane(_ residual: UnsafeBufferPointer<Int64>, scale: UnsafeBufferPointer<Double>,
-                                bonus: UnsafeBufferPointer<Double>, laneCount: Int, blocks: Range<Int>,
-                                demand: UnsafeBufferPointer<Int64>, coefficient: UnsafeBufferPointer<Double>,
-                                combine: Combine) -> (lane: Int, score: Double)? {
+    public static func bestLane(_ residual: UnsafeBufferPointer<Int64>, mirror: UnsafeBufferPointer<Float>,
+                                scale: UnsafeBufferPointer<Float>, bonus: UnsafeBufferPointer<Float>,
+                                laneCount: Int, blocks: Range<Int>, demand: UnsafeBufferPointer<Int64>,
+                                coefficient: UnsafeBufferPointer<Float>, combine: Combine) -> (lane: Int, score: Double)? {
         let R = demand.count
-        assert(blocks.upperBound * width <= laneCount && R * laneCount <= residual.count && R * laneCount <= scale.count)
-        let raw = UnsafeRawPointer(residual.baseAddress!)
+        assert(laneCount <= Int(Int32.max) && blocks.upperBound * width <= laneCount && R * laneCount <= residual.count && R * laneCount <= mirror.count
+               && R * laneCount <= scale.count && laneCount <= bonus.count && R <= coefficient.count)
+        let rawMirror = UnsafeRawPointer(mirror.baseAddress!)
         let rawScale = UnsafeRawPointer(scale.baseAddress!)
         let rawBonus = UnsafeRawPointer(bonus.baseAddress!)
+        var bestBonus = ScoreLanes(repeating: -.infinity)
         var bestScore = ScoreLanes(repeating: -.infinity)
-        var bestPosition = Lanes(repeating: -1)
-        var position = Lanes(0, 1, 2, 3, 4, 5, 6, 7) &+ Lanes(repeating: Int64(blocks.lowerBound * width))
-        let step = Lanes(repeating: Int64(width))
+        var bestPosition = Positions(repeating: -1)
+        var position = Positions(0, 1, 2, 3, 4, 5, 6, 7) &+ Positions(repeating: Int32(blocks.lowerBound * width))
+        let step = Positions(repeating: Int32(width))
         for block in blocks {
             let base = block * width
-            var fits = SIMDMask<Lanes>(repeating: true)
+            var slack = ScoreLanes(repeating: .infinity)
             var combined = ScoreLanes(repeating: 0)
             for r in 0..<R {
-                let lanes = raw.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: Lanes.self)
-                let d = Lanes(repeating: demand[r])
-                // Fit tested on the exact Double difference: one packed compare on every x86-64.
-                let difference = exactDouble(lanes &- d)
-                fits = fits .& (difference .>= 0)
-                let factor = rawScale.loadUnaligned(fromByteOffset: (r * laneCount + base) * 8, as: ScoreLanes.self)
+                let offset = (r * laneCount + base) * 4
+                let difference = rawMirror.loadUnaligned(fromByteOffset: offset, as: ScoreLanes.self)
+                    - ScoreLanes(repeating: Float(demand[r]))
+                slack.replace(with: difference, where: difference .< slack)
+                let factor = rawScale.loadUnaligned(fromByteOffset: offset, as: ScoreLanes.self)
                 let term = ScoreLanes(repeating: coefficient[r]) * (factor * difference)
                 if r == 0 {
                     combined = term
+                } else if combine == .sum {
+                    combined = combined + term
                 } else {
-                    combined = combine == .sum ? combined + term : combined.replacing(with: term, where: term .< combined)
+                    combined.replace(with: term, where: term .< combined)
                 }
             }
-            let score = rawBonus.loadUnaligned(fromByteOffset: base * 8, as: ScoreLanes.self) + combined
-            let better = fits .& (score .> bestScore)
-            bestScore.replace(with: score, where: better)
+            var fits = slack .>= 0
+            if any(slack .== 0) {
+                // A Float difference of 0 leaves the exact order open: settle the block on Int64 lanes.
+                let exact = Positions(repeating: Int32(fitMask(residual, laneCount: laneCount, block: block, demand: demand)))
+                fits = fits .& ((exact & Positions(1, 2, 4, 8, 16, 32, 64, 128)) .!= 0)
+            }
+            let tier = rawBonus.loadUnaligned(fromByteOffset: base * 4, as: ScoreLanes.self)
+            let better = fits .& ((tier .> bestBonus) .| ((tier .== bestBonus) .& (combined .> bestScore)))
+            bestBonus.replace(with: tier, where: better)
+            bestScore.replace(with: combined, where: better)
             bestPosition.replace(with: position, where: better)
             position &+= step
         }
-        let top = bestScore.max()
-        guard top > -.infinity else { return nil }
-        var lane = Int.max
-        for i in 0..<width where bestPosition[i] >= 0 && bestScore[i] == top { lane = min(lane, Int(bestPosition[i])) }
-        return (lane, top)
+        var found = -1
+        for i in 0..<width where bestPosition[i] >= 0 {
+            if found < 0 || bestBonus[i] > bestBonus[found]
+                || (bestBonus[i] == bestBonus[found] && (bestScore[i] > bestScore[found]
+                    || (bestScore[i] == bestScore[found] && bestPosition[i] < bestPosition[found]))) {
+                found = i
+            }
+        }
+        guard found >= 0 else { return nil }
+        return (Int(bestPosition[found]), Double(bestBonus[found]) + Double(bestScore[found]))
     }
 
-    /// `bestLane` over all blocks of array-held lanes.
-    public static func bestLane(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int,
-                                demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
+    /// `bestLane` over all blocks of array-held lanes; `mirror` holds Float(residual) lane by lane.
+    public static func bestLane(_ residual: [Int64], mirror: [Float], scale: [Float], bonus: [Float], laneCount: Int,
+                                demand: [Int64], coefficient: [Float], combine: Combine) -> (lane: Int, score: Double)? {
         residual.withUnsafeBufferPointer { lanes in
-            scale.withUnsafeBufferPointer { s in
-                bonus.withUnsafeBufferPointer { b in
-                    demand.withUnsafeBufferPointer { d in
-                        coefficient.withUnsafeBufferPointer { c in
-                            bestLane(lanes, scale: s, bonus: b, laneCount: laneCount, blocks: 0..<(laneCount / width),
-                                     demand: d, coefficient: c, combine: combine)
+            mirror.withUnsafeBufferPointer { m in
+                scale.withUnsafeBufferPointer { s in
+                    bonus.withUnsafeBufferPointer { b in
+                        demand.withUnsafeBufferPointer { d in
+                            coefficient.withUnsafeBufferPointer { c in
+                                bestLane(lanes, mirror: m, scale: s, bonus: b, laneCount: laneCount,
+                                         blocks: 0..<(laneCount / width), demand: d, coefficient: c, combine: combine)
+                            }
                         }
                     }
                 }
@@ -243,17 +208,27 @@ public enum ResidualKernel {
         }
     }
 
-    /// Scalar twin of `bestLane`.
-    public static func bestLaneScalar(_ residual: [Int64], scale: [Double], bonus: [Double], laneCount: Int,
-                                      demand: [Int64], coefficient: [Double], combine: Combine) -> (lane: Int, score: Double)? {
-        var best: (lane: Int, score: Double)?
-        for block in 0..<(laneCount / width) {
-            if let found = bestInBlockScalar(residual, scale: scale, bonus: bonus, laneCount: laneCount, block: block,
-                                             demand: demand, coefficient: coefficient, combine: combine),
-               best == nil || found.score > best!.score {
-                best = (block * width + found.lane, found.score)
+    /// Scalar twin of `bestLane`: one host at a time, the exact fit test on the Int64 residuals,
+    /// the same Float operations in the same order for the score.
+    public static func bestLaneScalar(_ residual: [Int64], scale: [Float], bonus: [Float], laneCount: Int,
+                                      demand: [Int64], coefficient: [Float], combine: Combine) -> (lane: Int, score: Double)? {
+        var bestLane = -1
+        var bestBonus = -Float.infinity, bestScore = -Float.infinity
+        for p in 0..<laneCount {
+            var fits = true
+            var combined: Float = 0
+            for r in 0..<demand.count {
+                let available = residual[r * laneCount + p]
+                if available < demand[r] { fits = false }
+                let term = coefficient[r] * (scale[r * laneCount + p] * (Float(available) - Float(demand[r])))
+                if r == 0 { combined = term } else if combine == .sum { combined = combined + term } else if term < combined { combined = term }
+            }
+            if fits && (bonus[p] > bestBonus || (bonus[p] == bestBonus && combined > bestScore)) {
+                bestLane = p
+                bestBonus = bonus[p]
+                bestScore = combined
             }
         }
-        return best
+        return bestLane < 0 ? nil : (bestLane, Double(bestBonus) + Double(bestScore))
     }
 }

@@ -198,9 +198,9 @@ struct HeuristicTests {
             let L = ResidualKernel.width * (1 + random.below(20))
             let residual = Self.randomLanes(&random, resources: R, laneCount: L)
             let demand = (0..<R).map { _ in Int64(random.below(1_200_000)) }
-            let scale = (0..<(R * L)).map { _ in Double(random.below(1000)) * 1e-9 }
-            let bonus = (0..<L).map { _ in random.below(5) == 0 ? -1e9 : Double(random.below(3)) }
-            let coefficient = (0..<R).map { _ in Double(random.below(2001)) / 1000 - 1 }
+            let scale = (0..<(R * L)).map { _ in Float(random.below(1000)) * 1e-9 }
+            let bonus = (0..<L).map { _ in random.below(5) == 0 ? Float(-1e9) : Float(random.below(3)) }
+            let coefficient = (0..<R).map { _ in Float(random.below(2001)) / 1000 - 1 }
             for block in 0..<(L / ResidualKernel.width) {
                 let simd = residual.withUnsafeBufferPointer { lanes in
                     demand.withUnsafeBufferPointer { ResidualKernel.fitMask(lanes, laneCount: L, block: block, demand: $0) }
@@ -213,10 +213,89 @@ struct HeuristicTests {
             }
             #expect(ResidualKernel.countFitting(residual, laneCount: L, demand: demand)
                     == ResidualKernel.countFittingScalar(residual, laneCount: L, demand: demand))
+            Self.expectScansAgree(residual, scale: scale, bonus: bonus, laneCount: L, demand: demand, coefficient: coefficient,
+                                  "trial \(trial)")
+        }
+    }
+
+    /// The SIMD scored scan equals its scalar twin (lane and score bits) for both combines, and
+    /// its lane really fits and ranks first by (bonus, score) among all fitting lanes.
+    static func expectScansAgree(_ residual: [Int64], scale: [Float], bonus: [Float], laneCount L: Int, demand: [Int64],
+                                 coefficient: [Float], _ label: String) {
+        let mirror = residual.map { Float($0) }
+        for combine in [ResidualKernel.Combine.sum, .minimum] {
+            let a = ResidualKernel.bestLane(residual, mirror: mirror, scale: scale, bonus: bonus, laneCount: L, demand: demand,
+                                            coefficient: coefficient, combine: combine)
+            let b = ResidualKernel.bestLaneScalar(residual, scale: scale, bonus: bonus, laneCount: L, demand: demand,
+                                                  coefficient: coefficient, combine: combine)
+            #expect(a?.lane == b?.lane && a?.score.bitPattern == b?.score.bitPattern, "\(label) \(combine)")
+            let fitting = (0..<L).filter { p in (0..<demand.count).allSatisfy { residual[$0 * L + p] >= demand[$0] } }
+            #expect((a == nil) == fitting.isEmpty, "\(label) \(combine)")
+            if let lane = a?.lane {
+                #expect(fitting.contains(lane), "\(label) \(combine)")
+                #expect(fitting.allSatisfy { bonus[$0] <= bonus[lane] }, "\(label) \(combine)")
+            }
+        }
+    }
+
+    @Test("scored scan: exact fit where Float rounding ties, nothing fits, ties, padding lanes")
+    func scoredScanEdgeCases() {
+        let width = ResidualKernel.width
+        var random = SeededGenerator(seed: 7)
+        for trial in 0..<200 {
+            let R = 1 + random.below(4)
+            let L = width * (1 + random.below(6))
+            // Residuals within a few milli-units of the demand, above 2^24 where Float rounds to
+            // multiples of 2 or more: many lanes whose Float difference is 0 but whose exact one is not.
+            let demand = (0..<R).map { _ in Int64(1 << (25 + random.below(20))) + Int64(random.below(9)) }
+            var residual = [Int64](repeating: 0, count: R * L)
+            for r in 0..<R { for p in 0..<L { residual[r * L + p] = demand[r] + Int64(random.below(9)) - 4 } }
+            // The last hosts are padding.
+            let padding = random.below(width)
+            for r in 0..<R { for p in (L - padding)..<L { residual[r * L + p] = ResidualKernel.closed } }
+            let scale = (0..<(R * L)).map { _ in Float(1 + random.below(3)) * 1e-6 }
+            // Padding lanes carry the best bonus: a scan that let them fit would pick them.
+            let bonus = (0..<L).map { p in p >= L - padding ? Float(5) : Float(random.below(2)) }
+            let coefficient = (0..<R).map { _ in Float(random.below(5)) - 2 }
+            Self.expectScansAgree(residual, scale: scale, bonus: bonus, laneCount: L, demand: demand, coefficient: coefficient,
+                                  "rounding trial \(trial)")
+        }
+
+        // One exact lane among lanes one milli-unit short, all with the same Float image.
+        let big: Int64 = (1 << 40) + 3
+        let L = 2 * width
+        var residual = [Int64](repeating: big - 1, count: L)
+        residual[11] = big
+        #expect(Float(big - 1) == Float(big))
+        let mirror = residual.map { Float($0) }
+        let flat = [Float](repeating: 1, count: L)
+        for combine in [ResidualKernel.Combine.sum, .minimum] {
+            let found = ResidualKernel.bestLane(residual, mirror: mirror, scale: flat, bonus: flat, laneCount: L, demand: [big],
+                                                coefficient: [1], combine: combine)
+            #expect(found?.lane == 11)
+            #expect(ResidualKernel.bestLaneScalar(residual, scale: flat, bonus: flat, laneCount: L, demand: [big],
+                                                  coefficient: [1], combine: combine)?.lane == 11)
+            // Nothing fits.
+            #expect(ResidualKernel.bestLane(residual, mirror: mirror, scale: flat, bonus: flat, laneCount: L, demand: [big + 1],
+                                            coefficient: [1], combine: combine) == nil)
+            #expect(ResidualKernel.bestLaneScalar(residual, scale: flat, bonus: flat, laneCount: L, demand: [big + 1],
+                                                  coefficient: [1], combine: combine) == nil)
+        }
+
+        // Ties: equal hosts in every block; the first fitting lane wins, wherever it sits in its block.
+        for first in 0..<(3 * width) {
+            let L = 4 * width
+            var residual = [Int64](repeating: 100, count: 2 * L)
+            for p in 0..<first { residual[L + p] = 10 }  // resource 1 too small before `first`
+            let mirror = residual.map { Float($0) }
+            let scale = [Float](repeating: 0.5, count: 2 * L)
+            let bonus = [Float](repeating: 0, count: L)
             for combine in [ResidualKernel.Combine.sum, .minimum] {
-                let a = ResidualKernel.bestLane(residual, scale: scale, bonus: bonus, laneCount: L, demand: demand, coefficient: coefficient, combine: combine)
-                let b = ResidualKernel.bestLaneScalar(residual, scale: scale, bonus: bonus, laneCount: L, demand: demand, coefficient: coefficient, combine: combine)
-                #expect(a?.lane == b?.lane && a?.score.bitPattern == b?.score.bitPattern, "trial \(trial) \(combine)")
+                let found = ResidualKernel.bestLane(residual, mirror: mirror, scale: scale, bonus: bonus, laneCount: L,
+                                                    demand: [40, 50], coefficient: [1, -1], combine: combine)
+                #expect(found?.lane == first, "first \(first) \(combine)")
+                Self.expectScansAgree(residual, scale: scale, bonus: bonus, laneCount: L, demand: [40, 50],
+                                      coefficient: [1, -1], "ties \(first)")
             }
         }
     }

@@ -167,36 +167,55 @@ if only == nil || only == "kernels" {
     let R = 4
     let L = 100_000 / ResidualKernel.width * ResidualKernel.width
     let residual = (0..<(R * L)).map { _ in random.below(10) == 0 ? ResidualKernel.closed : Int64(random.below(100_000_000)) }
-    let scale = (0..<(R * L)).map { _ in 1e-8 * Double(1 + random.below(4)) }
-    let bonus = (0..<L).map { _ in random.below(4) == 0 ? -1e9 : 0 }
+    let mirror = residual.map { Float($0) }
+    let scale = (0..<(R * L)).map { _ in Float(1e-8 * Double(1 + random.below(4))) }
+    let bonus = (0..<L).map { _ in random.below(4) == 0 ? Float(-1e9) : 0 }
     let demands = (0..<64).map { _ in (0..<R).map { _ in Int64(random.below(60_000_000)) } }
-    let coefficients = demands.map { d in d.map { -Double($0) * 1e-8 } }
+    let coefficients = demands.map { d in d.map { Float(-Double($0) * 1e-8) } }
+    /// Times `simd` and `scalar` alternately, one run each in turn, so both see the same
+    /// machine load; returns per-run seconds of each.
+    func pairs(_ simd: () -> Void, _ scalar: () -> Void) -> (simd: [Double], scalar: [Double]) {
+        var a: [Double] = [], b: [Double] = []
+        for _ in 0..<runs {
+            a.append(seconds(simd))
+            b.append(seconds(scalar))
+        }
+        return (a, b)
+    }
+    func ratios(_ pair: (simd: [Double], scalar: [Double])) -> String {
+        let perRun = zip(pair.scalar, pair.simd).map { $0 / $1 }
+        return "ratio scalar/SIMD of medians \(format3(median(pair.scalar) / median(pair.simd))), median of per-run ratios \(format3(median(perRun))) (min \(format3(perRun.min()!)))"
+    }
     var checksum = 0
-    let fitSIMD = (0..<runs).map { _ in seconds { for d in demands { checksum &+= ResidualKernel.countFitting(residual, laneCount: L, demand: d) } } }
-    let fitScalar = (0..<runs).map { _ in seconds { for d in demands { checksum &-= ResidualKernel.countFittingScalar(residual, laneCount: L, demand: d) } } }
+    let fit = pairs({ for d in demands { checksum &+= ResidualKernel.countFitting(residual, laneCount: L, demand: d) } },
+                    { for d in demands { checksum &-= ResidualKernel.countFittingScalar(residual, laneCount: L, demand: d) } })
     precondition(checksum == 0, "fit kernels disagree")
     var lanes = 0
-    let bestSIMD = (0..<runs).map { _ in seconds {
-        for (i, d) in demands.enumerated() {
-            lanes &+= ResidualKernel.bestLane(residual, scale: scale, bonus: bonus, laneCount: L, demand: d, coefficient: coefficients[i], combine: .sum)?.lane ?? 0
-        }
-    } }
-    let bestScalar = (0..<runs).map { _ in seconds {
-        for (i, d) in demands.enumerated() {
-            lanes &-= ResidualKernel.bestLaneScalar(residual, scale: scale, bonus: bonus, laneCount: L, demand: d, coefficient: coefficients[i], combine: .sum)?.lane ?? 0
-        }
-    } }
+    var best: [ResidualKernel.Combine: (simd: [Double], scalar: [Double])] = [:]
+    for combine in [ResidualKernel.Combine.sum, .minimum] {
+        best[combine] = pairs({
+            for (i, d) in demands.enumerated() {
+                lanes &+= ResidualKernel.bestLane(residual, mirror: mirror, scale: scale, bonus: bonus, laneCount: L, demand: d,
+                                                  coefficient: coefficients[i], combine: combine)?.lane ?? 0
+            }
+        }, {
+            for (i, d) in demands.enumerated() {
+                lanes &-= ResidualKernel.bestLaneScalar(residual, scale: scale, bonus: bonus, laneCount: L, demand: d,
+                                                        coefficient: coefficients[i], combine: combine)?.lane ?? 0
+            }
+        })
+    }
     precondition(lanes == 0, "scored kernels disagree")
     print("")
     print("| kernel (times in µs) | runs | median | min | max | notes |")
     print("| --- | --- | --- | --- | --- | --- |")
     let perScan = Double(demands.count) / 1e6  // microseconds per scan
-    record("fit-mask scan, SIMD: µs per scan of 100k hosts x 4", fitSIMD.map { $0 / perScan },
-           extra: "ratio scalar/SIMD \(format3(median(fitScalar) / median(fitSIMD)))")
-    record("fit-mask scan, scalar twin: µs per scan", fitScalar.map { $0 / perScan }, extra: "")
-    record("best-fit dot-product scan, SIMD: µs per scan", bestSIMD.map { $0 / perScan },
-           extra: "ratio scalar/SIMD \(format3(median(bestScalar) / median(bestSIMD)))")
-    record("best-fit dot-product scan, scalar twin: µs per scan", bestScalar.map { $0 / perScan }, extra: "")
+    record("fit-mask scan, SIMD: µs per scan of 100k hosts x 4", fit.simd.map { $0 / perScan }, extra: ratios(fit))
+    record("fit-mask scan, scalar twin: µs per scan", fit.scalar.map { $0 / perScan }, extra: "")
+    for (combine, name) in [(ResidualKernel.Combine.sum, "best-fit dot-product scan"), (.minimum, "scored scan, minimum combine")] {
+        record("\(name), SIMD: µs per scan", best[combine]!.simd.map { $0 / perScan }, extra: ratios(best[combine]!))
+        record("\(name), scalar twin: µs per scan", best[combine]!.scalar.map { $0 / perScan }, extra: "")
+    }
 }
 print("")
 print("peak RSS: \(Int(peakMegabytes())) MiB")

@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
         let name = combine == .sum ? "sum" : "minimum"
         Benchmark("Kernel.bestLane-\(name)-1024x4.simd", configuration: kernel) { benchmark, lanes in
             for i in benchmark.scaledIterations {
-                blackHole(ResidualKernel.bestLane(lanes.residual, scale: lanes.scale, bonus: lanes.bonus, laneCount: laneCount,
+                blackHole(ResidualKernel.bestLane(lanes.residual, mirror: lanes.mirror, scale: lanes.scale, bonus: lanes.bonus, laneCount: laneCount,
                                                   demand: lanes.demands[i % LaneFixture.demandCount],
                                                   coefficient: lanes.coefficient, combine: combine))
             }
