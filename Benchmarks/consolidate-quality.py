@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 
+from migration import migration_seconds
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOLVERS = "ffd-l2,ffd-sum,ffd-max,dot-product,bin-centric,greedy,local-search,portfolio,auto"
 
@@ -119,17 +121,6 @@ def lower_bound(snapshot):
                 k += 1
             best = max(best, k)
     return best
-
-
-def migration_seconds(memory, dirty, bandwidth):
-    """The pre-copy estimate of SPEC section 2 (DRSModel's MigrationModel), seconds."""
-    ratio = dirty / bandwidth
-    sent, left, rounds = memory, memory * ratio, 1
-    while left / bandwidth > 0.3 and rounds < 30 and sent < 3 * memory:
-        sent += left
-        left *= ratio
-        rounds += 1
-    return (sent + left) / bandwidth + 1
 
 
 def costly_hosts(snapshot):

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+from migration import migration_seconds
+
 SCALE = 100_000
 
 
@@ -42,17 +44,6 @@ def load_peers():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def migration_seconds(memory, dirty_rate, bandwidth):
-    """SPEC section 2's iterative pre-copy estimate (same constants as MigrationModel)."""
-    ratio = dirty_rate / bandwidth
-    sent, left, rounds = memory, memory * ratio, 1
-    while left / bandwidth > 0.3 and rounds < 30 and sent < 3 * memory:
-        sent += left
-        left *= ratio
-        rounds += 1
-    return (sent + left) / bandwidth + 1.0
 
 
 def lam(goal, threshold):

@@ -18,7 +18,10 @@ static void on_glpk_error(void *info) {
 
 unsigned long opendrs_glpk_generation(void) { return failures; }
 
-int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *failed) {
+/* One GLPK call under the hook: `call` runs `solve` on `problem` with `parameters`. */
+typedef int (*glpk_call)(glp_prob *problem, const void *parameters);
+
+static int guarded(glpk_call call, glp_prob *problem, const void *parameters, int *failed) {
     jmp_buf jump;
     jmp_buf *outer = active_jump;
     volatile int code = 0;
@@ -26,7 +29,7 @@ int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *
     active_jump = &jump;
     if (setjmp(jump) == 0) {
         glp_error_hook(on_glpk_error, NULL);
-        code = glp_simplex(problem, parameters);
+        code = call(problem, parameters);
         glp_error_hook(NULL, NULL);
     } else {
         *failed = 1;
@@ -36,22 +39,20 @@ int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *
     return code;
 }
 
+static int call_simplex(glp_prob *problem, const void *parameters) {
+    return glp_simplex(problem, (const glp_smcp *)parameters);
+}
+
+static int call_intopt(glp_prob *problem, const void *parameters) {
+    return glp_intopt(problem, (const glp_iocp *)parameters);
+}
+
+int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *failed) {
+    return guarded(call_simplex, problem, parameters, failed);
+}
+
 int opendrs_guarded_intopt(glp_prob *problem, const glp_iocp *parameters, int *failed) {
-    jmp_buf jump;
-    jmp_buf *outer = active_jump;
-    volatile int code = 0;
-    *failed = 0;
-    active_jump = &jump;
-    if (setjmp(jump) == 0) {
-        glp_error_hook(on_glpk_error, NULL);
-        code = glp_intopt(problem, parameters);
-        glp_error_hook(NULL, NULL);
-    } else {
-        *failed = 1;
-        code = -1;
-    }
-    active_jump = outer;
-    return code;
+    return guarded(call_intopt, problem, parameters, failed);
 }
 
 int opendrs_glpk_provoke_failure(void) {

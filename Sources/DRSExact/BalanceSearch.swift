@@ -17,11 +17,7 @@ import DRSModel
 /// rule), every connected host receiving VMs with the same limits and capacities, no standby
 /// host, and the incumbent placing everything.
 struct BalanceSearch {
-    struct Item {
-        var vms: [Int32]
-        /// Demand in milli-units per resource.
-        var demand: [Int64]
-    }
+    typealias Item = FreeItems.Item
 
     let problem: Problem
     let items: [Item]
@@ -47,11 +43,8 @@ struct BalanceSearch {
     init?(_ problem: Problem, incumbentPlacesEverything: Bool) {
         guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
               !problem.hostState.contains(.standby) else { return nil }
-        let V = problem.vmCount, R = problem.resourceCount, H = problem.hostCount
-        for v in 0..<V where problem.vmActive[v] {
-            if problem.vmInitialHost[v] >= 0 || problem.vmInitialSecondary[v] >= 0 || problem.vmIsFT[v]
-                || problem.vmPinned[v] || problem.vmAllowedSet[v] >= 0 { return nil }
-        }
+        let R = problem.resourceCount, H = problem.hostCount
+        guard let free = FreeItems(problem) else { return nil }
         let connected = (0..<H).filter { problem.hostState[$0] == .connected }
         guard let first = connected.first, connected.allSatisfy({ problem.hostReceives[$0] }),
               (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }
@@ -59,24 +52,7 @@ struct BalanceSearch {
             for r in 0..<R where problem.limit(h, r) != problem.limit(first, r)
                 || problem.hostCapacity[r * H + h] != problem.hostCapacity[r * H + first] { return nil }
         }
-        var items: [Item] = []
-        var itemOf = [Int](repeating: -1, count: V)
-        for v in 0..<V where problem.vmActive[v] && itemOf[v] < 0 {
-            let members = problem.vmGroup[v] >= 0 ? problem.groups[Int(problem.vmGroup[v])] : [Int32(v)]
-            var demand = [Int64](repeating: 0, count: R)
-            for member in members {
-                itemOf[Int(member)] = items.count
-                for r in 0..<R { demand[r] += problem.demand(Int(member), r) }
-            }
-            items.append(Item(vms: members, demand: demand))
-        }
-        guard !items.isEmpty else { return nil }
-        var conflicts = [Set<Int>](repeating: [], count: items.count)
-        for rule in problem.antiAffinity {
-            let members = Set(rule.map { itemOf[Int($0)] })
-            guard members.count == rule.count else { return nil }
-            for a in members { conflicts[a].formUnion(members.subtracting([a])) }
-        }
+        let items = free.items, conflicts = free.conflicts
         self.problem = problem
         self.items = items
         self.hosts = connected

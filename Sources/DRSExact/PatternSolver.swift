@@ -25,10 +25,7 @@ import DRSModel
 /// hosts that receive VMs have the same limits, and the greedy plan placed everything (so the
 /// only term left is the number of active hosts).
 struct PatternSolver {
-    struct Item {
-        var vms: [Int32]
-        var demand: [Int64]
-    }
+    typealias Item = FreeItems.Item
 
     struct Outcome {
         /// Host of every VM (-1 for inactive ones), when a packing with fewer hosts than the
@@ -60,35 +57,15 @@ struct PatternSolver {
     /// The pattern model of `problem`, or nil when it is not the whole score (see the type).
     init?(_ problem: Problem, greedyPlacedEverything: Bool) {
         guard problem.goal == .consolidate, greedyPlacedEverything, problem.softRules.isEmpty else { return nil }
-        let V = problem.vmCount, R = problem.resourceCount
-        for v in 0..<V where problem.vmActive[v] {
-            if problem.vmInitialHost[v] >= 0 || problem.vmInitialSecondary[v] >= 0 || problem.vmIsFT[v]
-                || problem.vmPinned[v] || problem.vmAllowedSet[v] >= 0 { return nil }
-        }
+        let R = problem.resourceCount
+        guard let free = FreeItems(problem) else { return nil }
         let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
         guard let first = receiving.first else { return nil }
         let capacity = (0..<R).map { problem.limit(first, $0) }
         guard receiving.allSatisfy({ h in (0..<R).allSatisfy { problem.limit(h, $0) == capacity[$0] } }) else { return nil }
 
-        var items: [Item] = []
-        var itemOf = [Int](repeating: -1, count: V)
-        for v in 0..<V where problem.vmActive[v] && itemOf[v] < 0 {
-            let members = problem.vmGroup[v] >= 0 ? problem.groups[Int(problem.vmGroup[v])] : [Int32(v)]
-            var demand = [Int64](repeating: 0, count: R)
-            for member in members {
-                itemOf[Int(member)] = items.count
-                for r in 0..<R { demand[r] += problem.demand(Int(member), r) }
-            }
-            guard (0..<R).allSatisfy({ demand[$0] <= capacity[$0] }) else { return nil }
-            items.append(Item(vms: members, demand: demand))
-        }
-        guard !items.isEmpty else { return nil }
-        var conflicts = [Set<Int>](repeating: [], count: items.count)
-        for rule in problem.antiAffinity {
-            let members = Set(rule.map { itemOf[Int($0)] })
-            guard members.count == rule.count else { return nil }  // two members in one group
-            for a in members { conflicts[a].formUnion(members.subtracting([a])) }
-        }
+        let items = free.items, conflicts = free.conflicts
+        guard items.allSatisfy({ item in (0..<R).allSatisfy { item.demand[$0] <= capacity[$0] } }) else { return nil }
         self.problem = problem
         self.items = items
         self.capacity = capacity
