@@ -318,6 +318,9 @@ struct MoveChoice: Sendable {
                 guard target != source, state.fits(target, adding: v), problem.allows(v, target),
                       secondary != Int32(target) else { continue }
                 let newSum = base - ledger.deviation[target] + ledger.deviation(target, in: state, add: v)
+                // A sum that does not fall gives benefit <= 0 (division and square root are
+                // monotone), so the square root is taken only for moves that may pass.
+                guard newSum < ledger.sum else { continue }
                 let benefit = before - (max(0, newSum) / ledger.terms).squareRoot()
                 guard benefit > 1e-12 else { continue }
                 let seconds = LocalSearch.secondsDelta(problem, v, from: source, to: target)
