@@ -4,10 +4,13 @@ public struct SolveOptions: Sendable {
     public var timeLimit: Double = 10
     /// Seed for any randomised choice; equal seeds give equal results.
     public var seed: UInt64 = 1
+    /// Threads a solver may use for work it splits without changing its result (1: one core).
+    public var threads: Int = 1
 
-    public init(timeLimit: Double = 10, seed: UInt64 = 1) {
+    public init(timeLimit: Double = 10, seed: UInt64 = 1, threads: Int = 1) {
         self.timeLimit = timeLimit
         self.seed = seed
+        self.threads = threads
     }
 }
 

@@ -80,9 +80,15 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: "Seed for randomised solvers.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: "Threads local search may use to evaluate moves (the plan is the same for any number).")
+    var threads: Int = 1
+
     func validate() throws {
         guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
+
+    var solveOptions: SolveOptions { SolveOptions(timeLimit: timeLimit, seed: seed, threads: threads) }
 }
 
 /// Plans, checks, prints; exit 3 when infeasible.
@@ -90,7 +96,7 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: String?, in
     let solver = try SolverCatalog.solver(named: options.solver, for: snapshot)
     let plan: Plan
     do {
-        plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+        plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
     } catch let PlanningError.infeasible(message, partial) {
         if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
@@ -261,7 +267,7 @@ struct EvacuateCommand: ParsableCommand {
             let plan: Plan
             do {
                 plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
-                                                  options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+                                                  options: options.solveOptions)
             } catch let PlanningError.infeasible(message, partial) {
                 if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
@@ -280,7 +286,7 @@ struct EvacuateCommand: ParsableCommand {
 enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
         let solver = try SolverCatalog.solver(named: options.solver == "auto" ? "greedy" : options.solver, for: snapshot)
-        let reports = FailoverSweep.run(snapshot, solver: solver, options: SolveOptions(timeLimit: options.timeLimit, seed: options.seed))
+        let reports = FailoverSweep.run(snapshot, solver: solver, options: options.solveOptions)
         var anyLost = false
         for report in reports {
             if let error = report.error {
