@@ -177,7 +177,7 @@ def environment():
     return {"revision": capture(["git", "rev-parse", "--short", "HEAD"]),
             "machine": f"{u.system} {u.release} {u.machine}, {os.cpu_count()} cpus, {cpu}",
             "swift": capture(["swift", "--version"]).splitlines()[0] if capture(["swift", "--version"]) != "unknown" else "unknown",
-            "glpk": capture(["sh", "-c", "grep -m1 GLP_MINOR_VERSION /usr/include/glpk.h"]) }
+            "glpk": capture(["sh", "-c", "awk '/define GLP_MAJOR_VERSION/ {a=$3} /define GLP_MINOR_VERSION/ {b=$3} END {print a \".\" b}' /usr/include/glpk.h"]) }
 
 
 def median(values):
