@@ -30,6 +30,10 @@ struct BalanceSearch {
     let conflicts: [[Int]]
     let hasConflicts: Bool
 
+    /// Items beyond which the search is not tried: it could not finish, and it recurses once
+    /// per item.
+    static let itemLimit = 400
+
     private var order: [Int] = []
     private var load: [Int64] = []
     private var assignment: [Int] = []
@@ -44,7 +48,7 @@ struct BalanceSearch {
         guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
               !problem.hostState.contains(.standby) else { return nil }
         let R = problem.resourceCount, H = problem.hostCount
-        guard let free = FreeItems(problem) else { return nil }
+        guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
         let connected = (0..<H).filter { problem.hostState[$0] == .connected }
         guard let first = connected.first, connected.allSatisfy({ problem.hostReceives[$0] }),
               (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }

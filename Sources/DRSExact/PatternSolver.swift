@@ -54,11 +54,15 @@ struct PatternSolver {
     private var known: Set<[Int]> = []
     private(set) var iterations = 0
 
+    /// Items beyond which the pattern model is not tried (its master has a row per item, and
+    /// the pricing search recurses once per item).
+    static let itemLimit = 1000
+
     /// The pattern model of `problem`, or nil when it is not the whole score (see the type).
     init?(_ problem: Problem, greedyPlacedEverything: Bool) {
         guard problem.goal == .consolidate, greedyPlacedEverything, problem.softRules.isEmpty else { return nil }
         let R = problem.resourceCount
-        guard let free = FreeItems(problem) else { return nil }
+        guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
         let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
         guard let first = receiving.first else { return nil }
         let capacity = (0..<R).map { problem.limit(first, $0) }

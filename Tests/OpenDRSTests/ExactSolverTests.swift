@@ -523,3 +523,19 @@ struct BalanceSearchTests {
         #expect(ExactSolver.withinLimits(problem, result.placement, result.secondaries))
     }
 }
+
+@Suite("Exact search limits")
+struct ExactSearchLimitTests {
+    @Test("the balance search and the pattern model stay out of problems too large for them")
+    func limits() {
+        func problem(vms: Int, goal: Goal) -> Problem {
+            let hosts = (0..<8).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 100_000, "memory": 100_000]) }
+            let machines = (0..<vms).map { VirtualMachine(id: "v\($0)", host: nil, demand: ["cpu": 10, "memory": 10]) }
+            return Problem(Snapshot(resources: ["cpu", "memory"], cluster: Cluster(goal: goal), hosts: hosts, vms: machines, rules: []))
+        }
+        #expect(BalanceSearch(problem(vms: BalanceSearch.itemLimit, goal: .balance), incumbentPlacesEverything: true) != nil)
+        #expect(BalanceSearch(problem(vms: BalanceSearch.itemLimit + 1, goal: .balance), incumbentPlacesEverything: true) == nil)
+        #expect(PatternSolver(problem(vms: PatternSolver.itemLimit, goal: .consolidate), greedyPlacedEverything: true) != nil)
+        #expect(PatternSolver(problem(vms: PatternSolver.itemLimit + 1, goal: .consolidate), greedyPlacedEverything: true) == nil)
+    }
+}
