@@ -239,13 +239,18 @@ def readme(records, args):
               "Each names its own command, revision and machine:", "",
               "- `planner.md`: waves for 100,000 moves, `drs failover --all` on 1,000 hosts, `drs plan` end to end "
               "at 100,000 VMs (`Benchmarks/Planner`, `Benchmarks/end-to-end.sh`).",
+              "- `end-to-end.md`: `drs plan` end to end at 100,000 VMs against the issue's 2 s target, before and "
+              "after the local-search rework side by side, and local search with `--threads 2` "
+              "(`Benchmarks/end-to-end.sh`, `Benchmarks/end-to-end-compare.sh`).",
               "- `heuristics.md` with `heuristics-raw-*.csv`: initial placement of 10^5 and 10^6 VMs, SIMD kernels "
               "against their scalar twins (`Benchmarks/Heuristics`).",
               "- `micro-benchmarks.md`: hot kernels with committed thresholds (`Benchmarks/Micro`).",
               "- `consolidate-quality.md`: active hosts above the best proven bound on `consolidate` snapshots, "
               "per heuristic, before and after host emptying (`Benchmarks/consolidate-quality.py`).",
               "- `exact-vs-cpsat.md`, when present: the exact solver against OR-Tools CP-SAT on the small suite "
-              "(`Benchmarks/exact-vs-cpsat.py`)."]
+              "(`Benchmarks/exact-vs-cpsat.py`).",
+              "- `exact-formulations.md`: the pattern model against the assignment MIP on consolidate snapshots "
+              "(`Benchmarks/formulations.sh`)."]
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

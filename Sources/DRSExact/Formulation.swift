@@ -58,6 +58,8 @@ struct PlacementFormulation {
     var usableHosts: [Bool]
     /// Classes of interchangeable empty hosts (ascending), ordered by the symmetry rows.
     var symmetryClasses: [[Int]] = []
+    /// Largest items^2 x hosts of a class that gets the full ordering rows (64 items x 16 hosts).
+    static let symmetryBudget = 64 * 64 * 16
 
     /// Whether the item may be left unplaced.
     func mayUnplace(_ members: [Int]) -> Bool {
@@ -247,6 +249,14 @@ struct PlacementFormulation {
                 }
                 let members = items.indices.filter { itemHosts[$0].contains(hosts[0]) }
                 func column(_ i: Int, _ h: Int) -> Int { itemColumns[i][itemHosts[i].firstIndex(of: h)!] }
+                // The j-th item can only be on one of the first j + 1 hosts (implied by the order).
+                for (j, i) in members.enumerated() where j + 1 < hosts.count {
+                    for k in (j + 1)..<hosts.count { model.setUpper(column(i, hosts[k]), 0) }
+                }
+                // The rows themselves grow with items^2 x hosts nonzeros; past a budget only the
+                // fixing above stays (dense rows slow GLPK down between its callbacks, so much
+                // that it overran the deadline by seconds at 128 items x 32 hosts).
+                guard members.count * members.count * hosts.count <= Self.symmetryBudget else { continue }
                 for k in 1..<hosts.count {
                     var earlier: [(Int, Double)] = []
                     for i in members {

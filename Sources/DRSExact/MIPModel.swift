@@ -65,6 +65,10 @@ struct MIPModel: Sendable {
     }
 
     mutating func setCost(_ column: Int, _ cost: Double) { columns[column].cost = cost }
+    /// Lowers a column's upper bound (never below its lower bound).
+    mutating func setUpper(_ column: Int, _ upper: Double) {
+        columns[column].upper = max(columns[column].lower, min(columns[column].upper, upper))
+    }
     mutating func addCost(_ column: Int, _ cost: Double) { columns[column].cost += cost }
     mutating func clearCosts() {
         for j in columns.indices { columns[j].cost = 0 }
