@@ -80,7 +80,7 @@ struct BenchCommand: ParsableCommand {
                         FileHandle.standardError.write(Data("\r\u{1B}[K[\(done + 1)/\(total)] \(name) \(solver)".utf8))
                     }
                     let size = snapshot.vms.filter { $0.powerState == .on }.count * snapshot.hosts.count
-                    if ["exact", "exact-glpk"].contains(solver) && size > exactLimit {
+                    if ["exact", "exact-glpk", "exact-assignment"].contains(solver) && size > exactLimit {
                         var record = Bench.skipped(snapshot: snapshot, file: name, entry: entry, solver: solver, timeLimit: timeLimit,
                                                    environment: environment)
                         record.message = "skipped: \(size) VM-host pairs exceed --exact-limit \(exactLimit)"
