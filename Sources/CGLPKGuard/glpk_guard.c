@@ -30,7 +30,8 @@ static int guarded(glpk_call call, glp_prob *problem, const void *parameters, in
     if (setjmp(jump) == 0) {
         glp_error_hook(on_glpk_error, NULL);
         code = call(problem, parameters);
-        glp_error_hook(NULL, NULL);
+        /* An enclosing guarded call keeps its hook. */
+        glp_error_hook(outer != NULL ? on_glpk_error : NULL, NULL);
     } else {
         *failed = 1;
         code = -1;

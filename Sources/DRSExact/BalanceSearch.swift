@@ -62,6 +62,8 @@ struct BalanceSearch {
         self.hosts = connected
         self.limit = (0..<R).map { problem.limit(first, $0) }
         let capacity = (0..<R).map { problem.hostCapacity[$0 * H + first] * Units.scale }
+        // The score skips a resource without capacity; the search would divide by it.
+        guard capacity.allSatisfy({ $0 > 0 }) else { return nil }
         self.weight = capacity.map { 1 / (Double(connected.count * R) * $0 * $0) }
         self.target = (0..<R).map { r in Double(items.reduce(Int64(0)) { $0 + $1.demand[r] }) / Double(connected.count) }
         self.conflicts = conflicts.map { $0.sorted() }
@@ -145,7 +147,7 @@ struct BalanceSearch {
         }
         if stopped { return }
         nodes += 1
-        if nodes & 4095 == 0 && ContinuousClock.now >= deadline {
+        if nodes & 63 == 0 && ContinuousClock.now >= deadline {
             stopped = true
             return
         }

@@ -226,15 +226,13 @@ public struct ExactSolver: PlacementSolver {
         let outcome = GLPKBackend.solve(model, timeLimit: remaining(), incumbent: incumbent,
                                         relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
         nodes += outcome.nodes
-        guard let values = outcome.values,
-              Self.withinLimits(problem, formulation.placement(from: values).placement, formulation.placement(from: values).secondaries)
-        else {
+        let foundPlacement = outcome.values.map { formulation.placement(from: $0) }
+        guard let found = foundPlacement, Self.withinLimits(problem, found.placement, found.secondaries) else {
             if let alternativePlacement {
                 return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
             }
             return greedyResult(bound: goalBound)
         }
-        let found = formulation.placement(from: values)
         let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
 
         // The model is exactly the SPEC score when it is `consolidate`, or `balance` with u* and
@@ -299,23 +297,26 @@ public struct ExactSolver: PlacementSolver {
         var hosts = forced.contains(true) ? 1 : 0
         var seconds = 0.0
         for r in 0..<R {
-            var total: Int64 = 0
             var largest: Int64 = 0
             for h in 0..<H where problem.hostReceives[h] { largest = max(largest, problem.limit(h, r)) }
+            var sizes: [Int64] = []
+            var pinnedLoad: [Int: Int64] = [:]
             for v in 0..<V where forced[v] {
-                total += problem.demand(v, r)
-                if everything && problem.vmIsFT[v] { total += problem.demand(v, r) }
-                if problem.vmPinned[v] { largest = max(largest, problem.limit(Int(problem.vmInitialHost[v]), r)) }
-            }
-            if largest > 0 {
-                hosts = max(hosts, Int((total + largest - 1) / largest))
-                var sizes: [Int64] = []
-                for v in 0..<V where forced[v] {
+                if problem.vmPinned[v] {
+                    let h = Int(problem.vmInitialHost[v])
+                    largest = max(largest, problem.limit(h, r))
+                    pinnedLoad[h, default: 0] += problem.demand(v, r)
+                } else {
                     sizes.append(problem.demand(v, r))
-                    if everything && problem.vmIsFT[v] { sizes.append(problem.demand(v, r)) }
                 }
-                hosts = max(hosts, Self.martelloTothL2(sizes, capacity: largest))
+                if everything && problem.vmIsFT[v] { sizes.append(problem.demand(v, r)) }
             }
+            guard largest > 0 else { continue }
+            // The pinned VMs of a host are one item, of at most a host's worth: they may overload
+            // their host, which then holds no more of this resource.
+            for h in pinnedLoad.keys.sorted() { sizes.append(min(pinnedLoad[h]!, largest)) }
+            let total = sizes.reduce(0, +)
+            hosts = max(hosts, Int((total + largest - 1) / largest), Self.martelloTothL2(sizes, capacity: largest))
         }
         for rule in problem.antiAffinity where rule.allSatisfy({ forced[Int($0)] }) { hosts = max(hosts, rule.count) }
         if everything && problem.vmIsFT.contains(true) { hosts = max(hosts, 2) }
@@ -332,31 +333,36 @@ public struct ExactSolver: PlacementSolver {
     /// Martello and Toth's L2 lower bound on the bins of capacity `capacity` that hold `sizes`
     /// (each at most `capacity`): for every threshold a <= capacity / 2, the items above
     /// capacity - a each need their own bin, so do those above capacity / 2, and the items of
-    /// size a ... capacity / 2 need whatever the latter bins leave over. O(n log n).
+    /// size a ... capacity / 2 need whatever the latter bins leave over. O(n log n): sorted
+    /// sizes, prefix sums and a binary search per threshold.
     static func martelloTothL2(_ sizes: [Int64], capacity: Int64) -> Int {
         guard capacity > 0, !sizes.isEmpty else { return 0 }
         let sorted = sizes.sorted()
-        let half = capacity / 2  // size <= half  <=>  2 x size <= capacity (integers)
-        var thresholds = Set(sorted.filter { $0 <= half })
-        thresholds.insert(0)
+        let n = sorted.count
+        var prefix = [Int64](repeating: 0, count: n + 1)
+        for (i, size) in sorted.enumerated() { prefix[i + 1] = prefix[i] + size }
+        /// The first index whose size is above `value` (or at least `value` when `inclusive`).
+        func boundary(_ value: Int64, inclusive: Bool = false) -> Int {
+            var low = 0, high = n
+            while low < high {
+                let middle = (low + high) / 2
+                if inclusive ? sorted[middle] < value : sorted[middle] <= value { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        let half = capacity / 2  // size > half  <=>  2 x size > capacity (integers)
+        let aboveHalf = boundary(half)
+        var thresholds: [Int64] = [0]
+        for i in 0..<aboveHalf where sorted[i] > 0 && sorted[i] != thresholds.last! { thresholds.append(sorted[i]) }
         var best = 0
         for a in thresholds {
-            var big = 0, medium = 0
-            var mediumTotal: Int64 = 0, smallTotal: Int64 = 0
-            for size in sorted {
-                if size > capacity - a {
-                    big += 1
-                } else if 2 * size > capacity {
-                    medium += 1
-                    mediumTotal += size
-                } else if size >= a {
-                    smallTotal += size
-                }
-            }
-            let spare = Int64(medium) * capacity - mediumTotal
+            let bigStart = boundary(capacity - a)  // above capacity - a: a host each
+            let medium = bigStart - aboveHalf      // above half, at most capacity - a
+            let spare = Int64(medium) * capacity - (prefix[bigStart] - prefix[aboveHalf])
+            let smallTotal = prefix[aboveHalf] - prefix[boundary(a, inclusive: true)]  // a ... half
             let overflow = smallTotal - spare
             let extra = overflow > 0 ? Int((overflow + capacity - 1) / capacity) : 0
-            best = max(best, big + medium + extra)
+            best = max(best, (n - bigStart) + medium + extra)
         }
         return best
     }

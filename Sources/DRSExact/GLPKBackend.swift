@@ -63,11 +63,11 @@ final class GLPKProblem {
 
     /// Loads the model: bounds, kinds, rows, objective (minimisation).
     ///
-    /// Each row is divided by its largest absolute coefficient, and columns are left unscaled:
-    /// GLPK's own scaling divides columns too, and with capacity rows in milli-units (10^8 and
-    /// more) that shrinks objective coefficients below the simplex's optimality tolerance, so
-    /// that a non-optimal basis passes as optimal (a 7-item knapsack at cost -0.5 per item was
-    /// declared optimal at 0). Row scaling alone leaves the costs untouched.
+    /// Each row is divided by its largest absolute coefficient. GLPK's own scaling, on rows in
+    /// milli-units (10^8 and more), divided columns so much that objective coefficients fell
+    /// below the simplex's optimality tolerance and a non-optimal basis passed as optimal (a
+    /// 7-item knapsack at cost -0.5 per item was declared optimal at 0); on rows whose largest
+    /// coefficient is 1 its scaling stays mild (`solve` still applies it, `solveLP` does not).
     func load(_ model: MIPModel) {
         let n = model.columns.count, m = model.rows.count
         precondition(n > 0, "a model without columns")

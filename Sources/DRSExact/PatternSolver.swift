@@ -63,7 +63,9 @@ struct PatternSolver {
         guard problem.goal == .consolidate, greedyPlacedEverything, problem.softRules.isEmpty else { return nil }
         let R = problem.resourceCount
         guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
+        // Connected hosts first, so that a packing powers on no standby host it can avoid.
         let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+            .sorted { (problem.hostState[$0] == .standby ? 1 : 0, $0) < (problem.hostState[$1] == .standby ? 1 : 0, $1) }
         guard let first = receiving.first else { return nil }
         let capacity = (0..<R).map { problem.limit(first, $0) }
         guard receiving.allSatisfy({ h in (0..<R).allSatisfy { problem.limit(h, $0) == capacity[$0] } }) else { return nil }
@@ -224,22 +226,32 @@ struct PatternSolver {
             }
         }
         var bound = 0
+        // The last master solution, with the number of columns it was solved over: what is
+        // returned when time runs out (with the bound proven so far).
+        var last: (value: Double, x: [Double], count: Int)?
+        func stopped() -> (bound: Int, value: Double, x: [Double], columns: [[Int]])? {
+            guard bound > 0, let last else { return nil }
+            return (bound, last.value, last.x, Array(columns.prefix(last.count)))
+        }
         while true {
             let left = (deadline - ContinuousClock.now).seconds
-            guard left > 0.01, let lp = master(remaining, columns: columns, timeLimit: left) else { return nil }
+            guard left > 0.01, let lp = master(remaining, columns: columns, timeLimit: left) else { return stopped() }
             iterations += 1
+            last = (lp.value, lp.x, columns.count)
+            // Duals clamped at 0 (the rows are >= 1, so only rounding makes one negative): every
+            // bound below holds for them whether or not the LP was solved exactly.
+            let duals = lp.duals.map { max(0, $0) }
             // A greedy pattern of total dual above 1 enters without the exact pricing (which is
             // needed only to prove the bound and convergence).
-            if let quick = greedyPattern(remaining, duals: lp.duals, fill: fill), seen.insert(quick).inserted {
+            if let quick = greedyPattern(remaining, duals: duals, fill: fill), seen.insert(quick).inserted {
                 add(quick)
                 columns.append(quick)
                 continue
             }
-            guard let priced = price(remaining, duals: lp.duals, fill: fill, deadline: deadline) else {
-                return bound > 0 ? (bound, lp.value, lp.x, columns) : nil
-            }
-            // Farley: every cover costs at least z_LP / (largest dual total of a pattern).
-            let farley = lp.value / max(1, priced.upper)
+            guard let priced = price(remaining, duals: duals, fill: fill, deadline: deadline) else { return stopped() }
+            // Farley: the duals divided by the largest dual total of a pattern are feasible for
+            // the dual of the covering problem, so every cover costs at least their sum over it.
+            let farley = duals.reduce(0, +) / max(1, priced.upper)
             bound = max(bound, Int((farley - 1e-6).rounded(.up)))
             let converged = priced.value <= 1 + 1e-9
             if converged || bound >= Int((lp.value - 1e-6).rounded(.up)) || bound >= stopAt {

@@ -539,3 +539,21 @@ struct ExactSearchLimitTests {
         #expect(PatternSolver(problem(vms: PatternSolver.itemLimit + 1, goal: .consolidate), greedyPlacedEverything: true) == nil)
     }
 }
+
+@Suite("Bound with overloaded pinned hosts")
+struct PinnedBoundTests {
+    @Test("pinned VMs that overload their host count as one host's worth, so the bound stays below the optimum")
+    func overloadedPinnedHost() throws {
+        let hosts = ["A", "B", "C"].map { ClusterHost(id: $0, capacity: ["cpu": 100, "memory": 100]) }
+        var vms = (1...2).map { VirtualMachine(id: "p\($0)", host: "A", demand: ["cpu": 60, "memory": 10]) }
+        for k in vms.indices { vms[k].automation = .disabled }
+        vms += (1...2).map { VirtualMachine(id: "n\($0)", host: nil, demand: ["cpu": 50, "memory": 10]) }
+        let problem = Problem(Snapshot(resources: ["cpu", "memory"], cluster: Cluster(goal: .consolidate), hosts: hosts, vms: vms, rules: []))
+        // Optimum: A (overloaded by its pinned VMs) and one host with both new VMs.
+        #expect(ExactSolver.activeHostBound(problem, everything: true).hosts <= 2)
+        let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 10))
+        let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        #expect(objective.activeHosts == 2 && objective.unplaced == 0)
+        #expect((result.bound ?? 0) <= 2)
+    }
+}
