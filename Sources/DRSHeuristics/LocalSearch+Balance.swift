@@ -379,27 +379,4 @@ extension PlacementState {
         for rule in problem.vmAntiAffinity[v] where (antiCount[Int(rule)][Int32(h)] ?? 0) > 0 { return false }
         return fits(h, adding: v)
     }
-
-    /// `softDelta(v, on: h)` as if the VM `v`, placed on `source` now, were unplaced.
-    func softDelta(_ v: Int, on h: Int, leaving source: Int) -> Int {
-        let from = Int32(source), to = Int32(h)
-        var delta = 0
-        for ruleIndex in problem.vmSoftRules[v] {
-            let rule = problem.softRules[Int(ruleIndex)]
-            let counts = softCount[Int(ruleIndex)]
-            let here = Int(counts[to] ?? 0) - (to == from ? 1 : 0)
-            switch rule.kind {
-            case .affinity:
-                let placedElsewhere = counts.contains { $0.key != to && $0.value - ($0.key == from ? 1 : 0) > 0 }
-                if here == 0 && placedElsewhere { delta += 1 }
-            case .antiAffinity:
-                delta += here > 0 ? 1 : 0
-            case .should:
-                delta += rule.hosts!.contains(h) ? 0 : 1
-            case .shouldNot:
-                delta += rule.hosts!.contains(h) ? 1 : 0
-            }
-        }
-        return delta
-    }
 }

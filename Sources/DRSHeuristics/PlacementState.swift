@@ -110,15 +110,18 @@ public struct PlacementState: Sendable {
         problem.hostReceives[h] && placement[v] != Int32(h) && fits([v], on: h)
     }
 
-    /// Soft-rule violations added by putting the unplaced `v` on `h`.
-    public func softDelta(_ v: Int, on h: Int) -> Int {
+    /// Soft-rule violations added by putting the unplaced `v` on `h`; with `source`, as if `v`,
+    /// placed on `source` now, were unplaced first (its own count there left out).
+    public func softDelta(_ v: Int, on h: Int, leaving source: Int = -1) -> Int {
+        let from = Int32(source), to = Int32(h)
         var delta = 0
         for ruleIndex in problem.vmSoftRules[v] {
             let rule = problem.softRules[Int(ruleIndex)]
-            let here = Int(softCount[Int(ruleIndex)][Int32(h)] ?? 0)
+            let counts = softCount[Int(ruleIndex)]
+            let here = Int(counts[to] ?? 0) - (to == from ? 1 : 0)
             switch rule.kind {
             case .affinity:
-                let placedElsewhere = softCount[Int(ruleIndex)].contains { $0.key != Int32(h) && $0.value > 0 }
+                let placedElsewhere = counts.contains { $0.key != to && $0.value - ($0.key == from ? 1 : 0) > 0 }
                 if here == 0 && placedElsewhere { delta += 1 }
             case .antiAffinity:
                 delta += here > 0 ? 1 : 0
