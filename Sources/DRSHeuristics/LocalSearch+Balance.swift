@@ -69,7 +69,7 @@ extension LocalSearch {
             return MoveChoice.best(candidates, positions: 0..<hosts, state: state, ledger: ledger,
                                    before: before, threshold: threshold)
         }
-        let slots = ChoiceSlots(count: slices)
+        let slots = ConcurrentSlots<MoveChoice>(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
             let positions = hosts * slice / slices..<hosts * (slice + 1) / slices
             slots.store(MoveChoice.best(candidates, positions: positions, state: state, ledger: ledger,
@@ -334,30 +334,6 @@ struct MoveChoice: Sendable {
         }
         return best
     }
-}
-
-/// One result slot per slice. Each iteration of `concurrentPerform` writes only its own slot,
-/// and `concurrentPerform` returns after every iteration ends, so reads after it see them all.
-private final class ChoiceSlots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<MoveChoice?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    func store(_ choice: MoveChoice?, at i: Int) {
-        assert(i >= 0 && i < buffer.count)
-        buffer[i] = choice
-    }
-
-    /// The choices found, in slice order.
-    func values() -> [MoveChoice] { buffer.compactMap { $0 } }
 }
 
 extension PlacementState {

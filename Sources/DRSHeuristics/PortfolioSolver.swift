@@ -42,7 +42,7 @@ public struct PortfolioSolver: PlacementSolver {
         let clock = ContinuousClock()
         let start = clock.now
         let members = Self.members(for: problem)
-        let slots = Slots(count: members.count)
+        let slots = ConcurrentSlots<Result<(SolverResult, Objective), any Error>>(count: members.count)
         DispatchQueue.concurrentPerform(iterations: members.count) { i in
             let member = members[i]
             let outcome = Result { try member.solve(problem, options: Self.options(for: member, options)) }
@@ -66,27 +66,4 @@ public struct PortfolioSolver: PlacementSolver {
         result.seconds = (clock.now - start).seconds
         return result
     }
-}
-
-/// One result slot per member. Each iteration of `concurrentPerform` writes only its own slot,
-/// and `concurrentPerform` returns after every iteration ends, so reads after it see them all.
-private final class Slots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Result<(SolverResult, Objective), any Error>?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    func store(_ outcome: Result<(SolverResult, Objective), any Error>, at i: Int) {
-        assert(i >= 0 && i < buffer.count)
-        buffer[i] = outcome
-    }
-
-    func values() -> [Result<(SolverResult, Objective), any Error>] { buffer.compactMap { $0 } }
 }

@@ -1,4 +1,5 @@
 import DRSModel
+import DRSHeuristics
 import Dispatch
 import Foundation
 
@@ -29,12 +30,12 @@ public enum FailoverSweep {
         let problem = Problem(base)
         let context = PlanChecker.Context(base)
         let candidates = snapshot.hosts.indices.filter { snapshot.hosts[$0].state == .connected }
-        let box = ReportBox(count: candidates.count)
+        let slots = ConcurrentSlots<HostReport>(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { position in
-            box.set(position, report(problem.failing(candidates[position]), failing: candidates[position], solver: solver,
-                                     options: options, context: context))
+            slots.store(report(problem.failing(candidates[position]), failing: candidates[position], solver: solver,
+                                     options: options, context: context), at: position)
         }
-        return box.reports()
+        return slots.values()
     }
 
     /// The HA response to one host failure, from the problem with that host failed.
@@ -52,25 +53,5 @@ public enum FailoverSweep {
             report.error = "\(error)"
         }
         return report
-    }
-}
-
-/// Slots for reports written by concurrent workers, each slot by exactly one.
-private final class ReportBox: @unchecked Sendable {
-    private var slots: [FailoverSweep.HostReport?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = [FailoverSweep.HostReport?](repeating: nil, count: count) }
-
-    func set(_ index: Int, _ report: FailoverSweep.HostReport) {
-        lock.lock()
-        slots[index] = report
-        lock.unlock()
-    }
-
-    func reports() -> [FailoverSweep.HostReport] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
     }
 }
