@@ -73,17 +73,7 @@ def run_cpsat(peers, snapshot, limit):
     hosts = snapshot["hosts"]
     H = len(hosts)
     model, vms, x, s = peers.build(snapshot)
-    m = cp_model.CpModel()
-    var = []
-    for i, name in enumerate(model.names):
-        fixed = model.fixed.get(i)
-        var.append(m.NewIntVar(0 if fixed is None else fixed, 1 if fixed is None else fixed, name))
-    for coefficients, lo, hi in model.rows:
-        expression = sum(c * var[i] for i, c in coefficients.items())
-        if lo is not None:
-            m.Add(expression >= lo)
-        if hi is not None:
-            m.Add(expression <= hi)
+    m, var = peers.cpsat_model(model)
 
     lam_value = lam(goal, cluster.get("migrationThreshold", 3))
     bandwidth = cluster.get("migration", {}).get("bandwidth", 1250)

@@ -194,7 +194,8 @@ def terms(snapshot, placement, secondaries):
             "migrations": migrations, "cost": active, "goalTerm": active}
 
 
-def solve_cpsat(model, time_limit):
+def cpsat_model(model):
+    """The rows of `model` as a CP-SAT model over 0/1 variables: (CpModel, variables)."""
     from ortools.sat.python import cp_model
     m = cp_model.CpModel()
     variables = []
@@ -207,6 +208,12 @@ def solve_cpsat(model, time_limit):
             m.Add(expression >= lo)
         if hi is not None:
             m.Add(expression <= hi)
+    return m, variables
+
+
+def solve_cpsat(model, time_limit):
+    from ortools.sat.python import cp_model
+    m, variables = cpsat_model(model)
     m.Minimize(sum(c * variables[i] for i, c in model.objective.items()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
