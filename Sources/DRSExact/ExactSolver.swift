@@ -138,6 +138,11 @@ public struct ExactSolver: PlacementSolver {
         // assignment model misses). It gets most of the time; what it finds seeds stage 2.
         // (`alternativePlacement`: the best plan of the pattern model or the balance search.)
         var alternativePlacement: [Int32]?
+        /// The best plan found before the MIP, for when the MIP cannot run or finds nothing.
+        func bestBeforeMIP() -> SolverResult {
+            guard let alternativePlacement else { return greedyResult(bound: goalBound) }
+            return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
+        }
         if usesPatterns, noPenalty, let bound = goalBound,
            var patterns = PatternSolver(problem, greedyPlacedEverything: everythingPlaced) {
             let outcome = patterns.solve(incumbent: greedy.placement, incumbentHosts: greedyScore.activeHosts,
@@ -175,15 +180,12 @@ public struct ExactSolver: PlacementSolver {
         // machine: about 1e7 row-column products per second of wall time.
         let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
         if work > Self.workPerSecond * remaining() {
-            if let alternativePlacement {
-                return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
-            }
-            return greedyResult(bound: goalBound)
+            return bestBeforeMIP()
         }
 
         // Stage 1: penalties (without the balance cone: the imbalance plays no part here).
         var weights = formulation.levelWeights()
-        guard (weights.max() ?? 0) < 0x1p52 else { return greedyResult(bound: goalBound) }
+        guard (weights.max() ?? 0) < 0x1p52 else { return bestBeforeMIP() }
         var penaltyCap = 0.0
         var stageOneProven = true
         var stageOnePlacement: (placement: [Int32], secondaries: [Int32])?
@@ -194,7 +196,7 @@ public struct ExactSolver: PlacementSolver {
             for (column, weight) in formulation.penaltyTerms(weights) { model.addCost(column, weight) }
             let outcome = GLPKBackend.solve(model, timeLimit: remaining() / 2, incumbent: greedyValues)
             nodes += outcome.nodes
-            guard let values = outcome.values, let objective = outcome.objective else { return greedyResult(bound: goalBound) }
+            guard let values = outcome.values, let objective = outcome.objective else { return bestBeforeMIP() }
             penaltyCap = objective.rounded()
             stageOneProven = outcome.status == .optimal
             stageOnePlacement = formulation.placement(from: values)
@@ -205,7 +207,7 @@ public struct ExactSolver: PlacementSolver {
             formulation = PlacementFormulation(problem: problem, incumbent: stageOne)
             targetIsExact = score.unplaced == 0 && score.unprotectedByPriority.allSatisfy { $0 == 0 }
             weights = formulation.levelWeights()
-            guard (weights.max() ?? 0) < 0x1p52 else { return greedyResult(bound: goalBound) }
+            guard (weights.max() ?? 0) < 0x1p52 else { return bestBeforeMIP() }
         }
 
         // Stage 2: level-3 cost with the penalty held.
@@ -228,10 +230,7 @@ public struct ExactSolver: PlacementSolver {
         nodes += outcome.nodes
         let foundPlacement = outcome.values.map { formulation.placement(from: $0) }
         guard let found = foundPlacement, Self.withinLimits(problem, found.placement, found.secondaries) else {
-            if let alternativePlacement {
-                return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
-            }
-            return greedyResult(bound: goalBound)
+            return bestBeforeMIP()
         }
         let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
 
