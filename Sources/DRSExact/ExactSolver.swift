@@ -157,13 +157,29 @@ public struct ExactSolver: PlacementSolver {
 
         // Balance of new VMs on identical hosts: the assignment search first (see `BalanceSearch`);
         // when it completes, its best plan is optimal.
-        if problem.goal == .balance, noPenalty, var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
-            let imbalance = greedyScore.imbalance
-            let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.5)))
-            alternativePlacement = outcome.placement
-            if outcome.complete {
-                return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal,
-                              bound: max(0, outcome.imbalance - MIPModel.coneTolerance), fromGreedy: outcome.placement == nil)
+        // When it does not, set partitioning over host patterns (see `BalancePatterns`) bounds the
+        // problem from its LP and solves the IP over the patterns that bound leaves in play.
+        if problem.goal == .balance, noPenalty {
+            var incumbent = greedy.placement
+            if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
+                let imbalance = greedyScore.imbalance
+                let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.1)))
+                alternativePlacement = outcome.placement
+                if outcome.complete {
+                    return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal,
+                                  bound: max(0, outcome.imbalance - MIPModel.coneTolerance), fromGreedy: outcome.placement == nil)
+                }
+                incumbent = outcome.placement ?? incumbent
+            }
+            if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
+                let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.8)))
+                if let better = partition.placement { alternativePlacement = better }
+                debugLog("patterns: iterations \(partition.iterations) columns \(partition.columns) enumerated \(partition.enumerated) value \(partition.value) bound \(partition.bound) proven \(partition.proven) t \((clock.now - start).seconds)")
+                goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance)
+                if partition.proven {
+                    return finish(alternativePlacement ?? greedy.placement, greedy.secondaries, status: .optimal,
+                                  bound: goalBound, fromGreedy: alternativePlacement == nil)
+                }
             }
         }
 
@@ -247,7 +263,7 @@ public struct ExactSolver: PlacementSolver {
             if problem.goal == .consolidate {
                 goalBound = max(goalBound ?? 0, (stageTwoBound - 1e-6).rounded(.up))
             } else {
-                goalBound = max(0, stageTwoBound - MIPModel.coneTolerance)
+                goalBound = max(goalBound ?? 0, stageTwoBound - MIPModel.coneTolerance)
             }
         }
         if greedyIsValid && greedyScore.isBetter(than: score) {
@@ -390,3 +406,6 @@ public struct ExactSolver: PlacementSolver {
     }
 }
 
+
+import Foundation
+func debugLog(_ s: String) { if ProcessInfo.processInfo.environment["DRS_DEBUG"] != nil { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) } }

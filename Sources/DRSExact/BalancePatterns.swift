@@ -1,0 +1,576 @@
+import DRSModel
+
+/// `balance` for new VMs on identical hosts as set partitioning over host patterns: the proof
+/// for the problems `BalanceSearch` cannot finish.
+///
+/// A plan is a partition of the items into H patterns, one per host (the empty pattern
+/// allowed), and its imbalance squared is the sum of its patterns' costs
+/// c(S) = sum over r of weight(r) x (L(S,r) - T(r))^2 (notation of `BalanceSearch`). The LP
+///
+///     min sum c(p) x(p)   s.t.   every item covered once,  sum x(p) = H,  x >= 0
+///
+/// is solved by column generation. Its bound is far above the assignment model's, whose
+/// fractional plans balance perfectly. For any duals (pi, mu) and the least reduced cost
+/// rc* = min over patterns of c(p) - pi(p) - mu, every partition costs at least
+/// sum pi + H mu + H rc* (a Lagrangian bound, valid at every iteration and equal to the LP
+/// optimum at convergence). A partition costing at most the incumbent's value U uses only
+/// patterns of reduced cost at most U - sum pi - H mu - (H - 1) rc*, so once the LP has
+/// converged those patterns are enumerated and GLPK solves the set-partitioning IP over them:
+/// its optimum is the optimum of the whole problem.
+///
+/// Pricing and enumeration are one depth-first search over subsets (items largest first, each
+/// subset reached once), cut by convexity: adding items T to a pattern with loads L costs at
+/// least c(L) + sum over i in T of (grad c(L) . w(i) + sum_r weight(r) w(i,r)^2 - pi(i)).
+/// `balance` for new VMs as set partitioning over host patterns: the proof for the problems
+/// `BalanceSearch` cannot finish, and for clusters of several host types.
+///
+/// Hosts fall into types (same capacities and limits). A plan is a partition of the items into
+/// patterns, H(t) of them (the empty pattern allowed) for the hosts of each type t, and its
+/// imbalance squared is the sum of its patterns' costs
+/// c(t,S) = sum over r of weight(t,r) x (L(S,r) - T(t,r))^2, with weight(t,r) =
+/// 1 / (H x R x C(t,r)^2) and T(t,r) = u*(r) x C(t,r) (capacities C in milli-units). The LP
+///
+///     min sum c(p) x(p)   s.t.   every item covered once,  sum over p of type t of x(p) = H(t),  x >= 0
+///
+/// is solved by column generation. Its bound is far above the assignment model's, whose
+/// fractional plans balance perfectly. For any duals (pi, mu) and the least reduced cost
+/// rc*(t) = min over patterns p of type t of c(p) - pi(p) - mu(t), every partition costs at least
+/// LB = sum pi + sum over t of H(t) (mu(t) + rc*(t)) (a Lagrangian bound, valid at every iteration
+/// and equal to the LP optimum at convergence). A partition costing at most the incumbent's value
+/// U uses only patterns of type t whose reduced cost is at most U - LB + rc*(t), so once the LP
+/// has converged those patterns are enumerated and GLPK solves the set-partitioning IP over them:
+/// its optimum is the optimum of the whole problem.
+///
+/// Pricing and enumeration are one depth-first search over subsets (items largest first, each
+/// subset reached once), cut by two bounds that hold for every pattern of a subtree: convexity at
+/// the node (adding items T to loads L costs at least
+/// c(L) + sum over i in T of (grad c(L) . w(i) + sum_r weight(r) w(i,r)^2 - pi(i))) and a tangent
+/// plane fitted to the duals (`prepareTangent`).
+struct BalancePatterns {
+    struct Outcome {
+        /// A plan better than the incumbent, when one was found.
+        var placement: [Int32]?
+        /// Imbalance squared of the best plan (the incumbent's when `placement` is nil).
+        var value: Double
+        /// Proven lower bound on the imbalance squared (0 when nothing was proven).
+        var bound: Double
+        /// Whether `value` is proven optimal (within `tolerance` x value).
+        var proven: Bool
+        var iterations = 0
+        var columns = 0
+        /// Patterns enumerated for the final IP (0 when it was not reached).
+        var enumerated = 0
+    }
+
+    /// A pattern: the items on one host of a type.
+    struct Pattern: Hashable {
+        var type: Int
+        var items: [Int]
+    }
+
+    /// Hosts with the same capacities and limits.
+    struct HostType {
+        var hosts: [Int]
+        var limit: [Int64]
+        /// 1 / (H x R x capacity(r)^2), capacities in milli-units.
+        var weight: [Double]
+        /// u*(r) x capacity(r): the load of a perfectly balanced host of this type.
+        var target: [Double]
+    }
+
+    /// Relative tolerance on the imbalance squared within which the incumbent counts as proven
+    /// by the bound (well inside the exact solver's `balanceGap`).
+    static let tolerance = 1e-9
+    /// Patterns beyond which the enumeration gives up (the IP would not be solved in time).
+    static let enumerationLimit = 200_000
+    /// Items beyond which the search is not tried (its scratch space grows with the square).
+    static let itemLimit = 256
+
+    private let problem: Problem
+    private let types: [HostType]
+    private let itemVMs: [[Int32]]
+    private let n: Int
+    private let R: Int
+    /// Demand, item-major (R per item).
+    private let demand: [Int64]
+    private let conflicts: [[Int]]
+    /// Items largest first: the search's order.
+    private let order: [Int]
+    /// Per type and item: sum over r of weight(t,r) x demand(r)^2 (the least a pattern's cost
+    /// rises by beyond the gradient when the item joins).
+    private let square: [[Double]]
+
+    private var patterns: [Pattern] = []
+    private var seen: Set<Pattern> = []
+
+    // Search state (for the host type `current`).
+    private var current = 0
+    private var pi: [Double] = []
+    private var mu: [Double] = []
+    private var chosen: [Int] = []
+    private var inPattern: [Bool] = []
+    private var load: [Int64] = []
+    private var gradient: [Double] = []
+    private var slope: [Double] = []
+    private var suffix: [Double] = []
+    private var enumerating = false
+    private var cut = 0.0
+    private var best = 0.0
+    private var bestPattern: [Int] = []
+    private var found: [[Int]] = []
+    private var extraLimit = 0
+    private var nodes = 0
+    private var stopped = false
+    private var deadline = ContinuousClock.now
+
+    /// Nil unless the goal is `balance`, the incumbent places everything, there is no soft rule
+    /// and no standby host, every active VM is new and free (`FreeItems`), and every connected
+    /// host receives VMs and has capacity in every resource.
+    init?(_ problem: Problem, incumbentPlacesEverything: Bool) {
+        guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
+              !problem.hostState.contains(.standby) else { return nil }
+        let R = problem.resourceCount, H = problem.hostCount
+        guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
+        let connected = (0..<H).filter { problem.hostState[$0] == .connected }
+        guard !connected.isEmpty, connected.allSatisfy({ problem.hostReceives[$0] }),
+              (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }
+        let capacity = { (h: Int, r: Int) in problem.hostCapacity[r * H + h] * Units.scale }
+        guard connected.allSatisfy({ h in (0..<R).allSatisfy { capacity(h, $0) > 0 } }) else { return nil }
+        let total = (0..<R).map { r in Double(free.items.reduce(Int64(0)) { $0 + $1.demand[r] }) }
+        let totalCapacity = (0..<R).map { r in connected.reduce(0.0) { $0 + capacity($1, r) } }
+        var types: [HostType] = []
+        var key: [[Double]] = []
+        for h in connected {
+            let signature = (0..<R).map { capacity(h, $0) } + (0..<R).map { Double(problem.limit(h, $0)) }
+            if let t = key.firstIndex(of: signature) {
+                types[t].hosts.append(h)
+                continue
+            }
+            key.append(signature)
+            types.append(HostType(hosts: [h], limit: (0..<R).map { problem.limit(h, $0) },
+                                  weight: (0..<R).map { 1 / (Double(connected.count * R) * capacity(h, $0) * capacity(h, $0)) },
+                                  target: (0..<R).map { total[$0] / totalCapacity[$0] * capacity(h, $0) }))
+        }
+        self.problem = problem
+        self.types = types
+        itemVMs = free.items.map(\.vms)
+        n = free.items.count
+        self.R = R
+        let demand = free.items.flatMap(\.demand)
+        self.demand = demand
+        conflicts = free.conflicts.map { $0.sorted() }
+        let square = types.map { type in
+            (0..<free.items.count).map { i in
+                (0..<R).reduce(0.0) { $0 + type.weight[$1] * Double(demand[i * R + $1]) * Double(demand[i * R + $1]) }
+            }
+        }
+        self.square = square
+        order = square[0].indices.sorted { square[0][$0] != square[0][$1] ? square[0][$0] > square[0][$1] : $0 < $1 }
+    }
+
+    /// Cost of a pattern: its host's share of the imbalance squared.
+    func cost(_ pattern: Pattern) -> Double {
+        let type = types[pattern.type]
+        var total = 0.0
+        for r in 0..<R {
+            let d = Double(pattern.items.reduce(Int64(0)) { $0 + demand[$1 * R + r] }) - type.target[r]
+            total += type.weight[r] * d * d
+        }
+        return total
+    }
+
+    private mutating func add(_ pattern: Pattern) -> Bool {
+        let sorted = Pattern(type: pattern.type, items: pattern.items.sorted())
+        guard seen.insert(sorted).inserted else { return false }
+        patterns.append(sorted)
+        return true
+    }
+
+    /// The incumbent as a partition (one pattern per host, empty ones included), or nil when it
+    /// leaves an item off the hosts of the search.
+    private func partition(_ placement: [Int32]) -> [Pattern]? {
+        var position = [Int: Int]()
+        var parts: [Pattern] = []
+        for (t, type) in types.enumerated() {
+            for h in type.hosts {
+                position[h] = parts.count
+                parts.append(Pattern(type: t, items: []))
+            }
+        }
+        for i in 0..<n {
+            guard let k = position[Int(placement[Int(itemVMs[i][0])])] else { return nil }
+            parts[k].items.append(i)
+        }
+        return parts
+    }
+
+    /// Rows of the master and of the IP: one per item (= 1), one per host type (= its hosts).
+    private func partitionModel(_ columns: [Pattern], scale: Double, integer: Bool) -> MIPModel {
+        var model = MIPModel()
+        var rows = [[(Int, Double)]](repeating: [], count: n)
+        var count = [[(Int, Double)]](repeating: [], count: types.count)
+        for pattern in columns {
+            let hosts = Double(types[pattern.type].hosts.count)
+            let column = model.addColumn(upper: pattern.items.isEmpty ? hosts : 1, integer: integer, cost: scale * cost(pattern))
+            for i in pattern.items { rows[i].append((column, 1)) }
+            count[pattern.type].append((column, 1))
+        }
+        for row in rows { model.addRow(row, lower: 1, upper: 1) }
+        for (t, row) in count.enumerated() {
+            model.addRow(row, lower: Double(types[t].hosts.count), upper: Double(types[t].hosts.count))
+        }
+        return model
+    }
+
+    // MARK: Master
+
+    /// The LP over `patterns`, costs scaled by `scale`: the item duals and the host-type duals
+    /// (unscaled).
+    private func master(scale: Double, timeLimit: Double) -> (pi: [Double], mu: [Double])? {
+        let model = partitionModel(patterns, scale: scale, integer: false)
+        guard let solution = GLPKBackend.solveLP(model, timeLimit: timeLimit) else { return nil }
+        return (solution.duals.prefix(n).map { $0 / scale }, solution.duals.suffix(types.count).map { $0 / scale })
+    }
+
+    // MARK: Subset search
+
+    /// The host type the search works on, with its dual and its per-item squares.
+    private mutating func select(_ type: Int) {
+        current = type
+        weight = types[type].weight
+        target = types[type].target
+        limit = types[type].limit
+        typeDual = mu[type]
+        itemSquare = square[type]
+    }
+    private var weight: [Double] = []
+    private var target: [Double] = []
+    private var limit: [Int64] = []
+    private var typeDual = 0.0
+    private var itemSquare: [Double] = []
+
+    /// Least reduced cost over all patterns (of the selected type) under `pi`, `mu`, with up to `extra` more patterns
+    /// of negative reduced cost met on the way; nil when the deadline stopped the search.
+    private mutating func price(type: Int, extra: Int) -> (value: Double, pattern: [Int], more: [[Int]])? {
+        select(type)
+        enumerating = false
+        best = .infinity
+        bestPattern = []
+        found = []
+        cut = .infinity
+        extraLimit = extra
+        prepareTangent()
+        explore(from: 0, piSum: 0, depth: 0)
+        if stopped { return nil }
+        return (best, bestPattern, found)
+    }
+
+    /// Every pattern whose reduced cost is at most `threshold`; nil when there are more than
+    /// `enumerationLimit` or the deadline stopped the search.
+    private mutating func enumerate(type: Int, threshold: Double) -> [[Int]]? {
+        select(type)
+        enumerating = true
+        found = []
+        cut = threshold
+        prepareTangent()
+        explore(from: 0, piSum: 0, depth: 0)
+        if stopped || found.count > Self.enumerationLimit { return nil }
+        return found
+    }
+
+    /// Chooses the tangent plane of the second bound. For any b, weight(r) x e^2 >=
+    /// weight(r) x (2 e b(r) - b(r)^2), so with a(r) = 2 weight(r) b(r) a pattern S costs at least
+    /// kappa + a . L(S), kappa = -sum_r weight(r) (2 T(r) b(r) + b(r)^2): linear in the items,
+    /// item i adding a . w(i) - pi(i) to the reduced cost, whatever else is in the pattern.
+    /// The best b makes those terms small: a is fitted to the duals by least squares
+    /// (pi(i) ~ a . w(i)), then scaled to the best bound on the empty pattern's subtree.
+    private mutating func prepareTangent() {
+        func bound(_ a: [Double]) -> (kappa: Double, terms: [Double], root: Double) {
+            var kappa = 0.0
+            for r in 0..<R {
+                let b = a[r] / (2 * weight[r])
+                kappa -= weight[r] * (2 * target[r] * b + b * b)
+            }
+            let terms = (0..<n).map { i in (0..<R).reduce(-pi[i]) { $0 + a[$1] * Double(demand[i * R + $1]) } }
+            return (kappa, terms, terms.reduce(kappa - typeDual) { $0 + min(0, $1) })
+        }
+        // Normal equations of the fit, solved by Gaussian elimination with partial pivoting.
+        var matrix = [Double](repeating: 0, count: R * (R + 1))
+        for i in 0..<n {
+            for r in 0..<R {
+                let w = Double(demand[i * R + r])
+                for q in 0..<R { matrix[r * (R + 1) + q] += w * Double(demand[i * R + q]) }
+                matrix[r * (R + 1) + R] += w * pi[i]
+            }
+        }
+        var fitted: [Double]? = [Double](repeating: 0, count: R)
+        for column in 0..<R {
+            let pivot = (column..<R).max { abs(matrix[$0 * (R + 1) + column]) < abs(matrix[$1 * (R + 1) + column]) }!
+            guard abs(matrix[pivot * (R + 1) + column]) > 1e-300 else { fitted = nil; break }
+            for q in 0...R { matrix.swapAt(column * (R + 1) + q, pivot * (R + 1) + q) }
+            for row in 0..<R where row != column {
+                let factor = matrix[row * (R + 1) + column] / matrix[column * (R + 1) + column]
+                for q in 0...R { matrix[row * (R + 1) + q] -= factor * matrix[column * (R + 1) + q] }
+            }
+        }
+        if fitted != nil { for r in 0..<R { fitted![r] = matrix[r * (R + 1) + R] / matrix[r * (R + 1) + r] } }
+        var chosen = bound([Double](repeating: 0, count: R))
+        chosen.root = chosen.root.isFinite ? chosen.root : -.infinity
+        var slope = [Double](repeating: 0, count: R)
+        if let fitted, fitted.allSatisfy(\.isFinite) {
+            for factor in [0.8, 0.9, 0.95, 1, 1.05, 1.1, 1.25] {
+                let a = fitted.map { $0 * factor }
+                let candidate = bound(a)
+                if candidate.root > chosen.root { (chosen, slope) = (candidate, a) }
+            }
+        }
+        tangentSlope = slope
+        tangentKappa = chosen.kappa
+        tangentSuffix = [Double](repeating: 0, count: n + 1)
+        tangentTerm = [Double](repeating: 0, count: n)
+        for p in stride(from: n - 1, through: 0, by: -1) {
+            tangentTerm[p] = chosen.terms[order[p]]
+            tangentSuffix[p] = tangentSuffix[p + 1] + min(0, tangentTerm[p])
+        }
+    }
+    private var tangentSlope: [Double] = []
+    private var tangentKappa = 0.0
+    /// Per position in `order`: the item's term, and the sum of the negative terms from there on.
+    private var tangentTerm: [Double] = []
+    private var tangentSuffix: [Double] = []
+
+    private mutating func explore(from k: Int, piSum: Double, depth: Int) {
+        if stopped { return }
+        nodes += 1
+        if nodes & 255 == 0 && ContinuousClock.now >= deadline {
+            stopped = true
+            return
+        }
+        var base = -piSum - typeDual
+        let slopeOffset = depth * R
+        for r in 0..<R {
+            let d = Double(load[r]) - target[r]
+            base += weight[r] * d * d
+            slope[slopeOffset + r] = 2 * weight[r] * d
+        }
+        if enumerating {
+            if base <= cut {
+                found.append(chosen.sorted())
+                if found.count > Self.enumerationLimit {
+                    stopped = true
+                    return
+                }
+            }
+        } else {
+            if base < best {
+                best = base
+                bestPattern = chosen
+            }
+            if base < -1e-12 && found.count < extraLimit { found.append(chosen.sorted()) }
+        }
+        // A subtree is cut when its bound exceeds the threshold (enumeration) or cannot beat the
+        // best pattern so far (pricing).
+        func cuts(_ bound: Double) -> Bool { enumerating ? bound > cut : bound >= best }
+        var plane = tangentKappa - piSum - typeDual
+        for r in 0..<R { plane += tangentSlope[r] * Double(load[r]) }
+        if cuts(plane + tangentSuffix[k]) { return }
+        // The convexity bound of every item that can still join, and its suffix sums over the
+        // order (only negative terms lower the bound).
+        let offset = depth * (n + 1)
+        var total = 0.0
+        suffix[offset + n] = 0
+        var p = n - 1
+        while p >= k {
+            let i = order[p]
+            var g = Double.infinity
+            if fits(i) {
+                g = itemSquare[i] - pi[i]
+                for r in 0..<R { g += slope[slopeOffset + r] * Double(demand[i * R + r]) }
+                total += min(0, g)
+            }
+            gradient[offset + p] = g
+            suffix[offset + p] = total
+            p -= 1
+        }
+        for p in k..<n {
+            // The suffix sums rise with p: no later item can do better either.
+            if cuts(base + suffix[offset + p]) || cuts(plane + tangentSuffix[p]) { break }
+            if cuts(base + gradient[offset + p] + suffix[offset + p + 1])
+                || cuts(plane + tangentTerm[p] + tangentSuffix[p + 1]) { continue }
+            let i = order[p]
+            for r in 0..<R { load[r] += demand[i * R + r] }
+            chosen.append(i)
+            inPattern[i] = true
+            explore(from: p + 1, piSum: piSum + pi[i], depth: depth + 1)
+            inPattern[i] = false
+            chosen.removeLast()
+            for r in 0..<R { load[r] -= demand[i * R + r] }
+            if stopped { return }
+        }
+    }
+
+    private func fits(_ i: Int) -> Bool {
+        for r in 0..<R where load[r] + demand[i * R + r] > limit[r] { return false }
+        for j in conflicts[i] where inPattern[j] { return false }
+        return true
+    }
+
+    // MARK: Solve
+
+    /// Column generation from the incumbent's patterns, then (after convergence) the IP over the
+    /// generated patterns for a better incumbent, and the IP over the enumerated patterns for the
+    /// proof, until `deadline`.
+    mutating func solve(incumbent placement: [Int32], deadline: ContinuousClock.Instant) -> Outcome {
+        self.deadline = deadline
+        guard let start = partition(placement) else { return Outcome(placement: nil, value: .infinity, bound: 0, proven: false) }
+        let upper = start.reduce(0.0) { $0 + cost($1) }
+        var outcome = Outcome(placement: nil, value: upper, bound: 0, proven: false)
+        guard upper > 0 else {
+            outcome.proven = true
+            return outcome
+        }
+        let H = Double(types.reduce(0) { $0 + $1.hosts.count })
+        // Scaled so that an average host costs 1: GLPK's tolerances are absolute.
+        let scale = H / upper
+        chosen = []
+        inPattern = [Bool](repeating: false, count: n)
+        load = [Int64](repeating: 0, count: R)
+        gradient = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        suffix = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        slope = [Double](repeating: 0, count: (n + 1) * R)
+        for t in types.indices {
+            _ = add(Pattern(type: t, items: []))
+            for i in 0..<n { _ = add(Pattern(type: t, items: [i])) }
+        }
+        for part in start { _ = add(part) }
+
+        // The duals of the best Lagrangian bound, with each type's least reduced cost under them.
+        var bestDuals: (pi: [Double], mu: [Double], least: [Double], value: Double)?
+        var converged = false
+        while ContinuousClock.now < deadline {
+            let left = (deadline - ContinuousClock.now).seconds
+            guard left > 0.01, let lp = master(scale: scale, timeLimit: left) else { break }
+            outcome.iterations += 1
+            pi = lp.pi
+            mu = lp.mu
+            var least: [Double] = []
+            var added = false
+            for t in types.indices {
+                guard let priced = price(type: t, extra: 30) else { break }
+                least.append(priced.value)
+                if add(Pattern(type: t, items: priced.pattern)) { added = true }
+                for pattern in priced.more where add(Pattern(type: t, items: pattern)) { added = true }
+            }
+            guard least.count == types.count else { break }
+            let lagrangian = pi.reduce(0, +) + types.indices.reduce(0.0) { $0 + Double(types[$1].hosts.count) * (mu[$1] + least[$1]) }
+            debugLog("it \(outcome.iterations) least \(least.min()!) lag \(lagrangian) upper \(upper)")
+            if lagrangian > bestDuals?.value ?? -.infinity {
+                outcome.bound = max(outcome.bound, lagrangian)
+                bestDuals = (pi, mu, least, lagrangian)
+            }
+            if outcome.bound >= upper * (1 - Self.tolerance) {
+                outcome.proven = true
+                break
+            }
+            // Converged within GLPK's reduced-cost tolerance (1e-7 of an average host's cost), or
+            // the least reduced costs belong to patterns already in the LP (the rest is GLPK's
+            // rounding). The bound and the enumeration below hold for any duals; only their
+            // strength depends on this.
+            if least.allSatisfy({ $0 >= -1e-7 * upper / H }) || !added {
+                converged = true
+                break
+            }
+        }
+        outcome.columns = patterns.count
+        guard !outcome.proven, converged, let duals = bestDuals else { return outcome }
+
+        // The IP over the patterns generated so far often finds a much better plan, and the
+        // smaller the gap it leaves, the fewer patterns the enumeration has to list.
+        var incumbent = start
+        func improve(_ parts: [Pattern]) {
+            let value = parts.reduce(0.0) { $0 + cost($1) }
+            if value < outcome.value {
+                outcome.value = value
+                outcome.placement = self.placement(parts)
+                incumbent = parts
+            }
+        }
+        let share = (deadline - ContinuousClock.now).seconds / 4
+        if share > 0.01, let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share) {
+            improve(restricted.parts)
+        }
+        debugLog("restricted IP: value \(outcome.value) bound \(outcome.bound)")
+        if outcome.bound >= outcome.value * (1 - Self.tolerance) {
+            outcome.proven = true
+            return outcome
+        }
+
+        // Every pattern of type t of a plan costing at most the incumbent's value has reduced
+        // cost at most value - LB + rc*(t).
+        pi = duals.pi
+        mu = duals.mu
+        var candidates: [Pattern] = []
+        for t in types.indices {
+            let threshold = outcome.value - duals.value + duals.least[t] + Self.tolerance * outcome.value
+            guard let listed = enumerate(type: t, threshold: threshold), candidates.count + listed.count <= Self.enumerationLimit else {
+                return outcome
+            }
+            candidates += listed.map { Pattern(type: t, items: $0) }
+        }
+        outcome.enumerated = candidates.count
+        debugLog("enumerated \(candidates.count) t \((deadline - ContinuousClock.now).seconds) left")
+        let left = (deadline - ContinuousClock.now).seconds
+        guard left > 0.01, let complete = partitionIP(candidates, incumbent: incumbent, timeLimit: left) else { return outcome }
+        improve(complete.parts)
+        if complete.optimal {
+            outcome.proven = true
+            outcome.bound = max(outcome.bound, min(outcome.value, complete.bound))
+        }
+        return outcome
+    }
+
+    /// The set-partitioning IP over `columns` and the patterns of `incumbent` (which it starts
+    /// from): its best partition, whether GLPK proved it optimal over those columns, and GLPK's
+    /// bound (imbalance squared); nil when GLPK returned nothing.
+    private func partitionIP(_ columns: [Pattern], incumbent: [Pattern], timeLimit: Double)
+        -> (parts: [Pattern], optimal: Bool, bound: Double)? {
+        let hostCount = Double(types.reduce(0) { $0 + $1.hosts.count })
+        let upper = incumbent.reduce(0.0) { $0 + cost($1) }
+        let scale = hostCount / max(upper, 1e-300)
+        var unique: [Pattern] = []
+        var index: [Pattern: Int] = [:]
+        for pattern in columns + incumbent {
+            let sorted = Pattern(type: pattern.type, items: pattern.items.sorted())
+            guard index[sorted] == nil else { continue }
+            index[sorted] = unique.count
+            unique.append(sorted)
+        }
+        let model = partitionModel(unique, scale: scale, integer: true)
+        var values = [Double](repeating: 0, count: unique.count)
+        for part in incumbent { values[index[Pattern(type: part.type, items: part.items.sorted())]!] += 1 }
+        let ip = GLPKBackend.solve(model, timeLimit: timeLimit, incumbent: values, relativeGap: Self.tolerance)
+        guard let chosen = ip.values else { return nil }
+        var parts: [Pattern] = []
+        for (j, pattern) in unique.enumerated() {
+            for _ in 0..<Int(chosen[j].rounded()) { parts.append(pattern) }
+        }
+        // GLPK's answer is checked: a partition of every item, one pattern per host of each type.
+        guard parts.flatMap(\.items).sorted() == Array(0..<n),
+              types.indices.allSatisfy({ t in parts.filter { $0.type == t }.count == types[t].hosts.count }) else { return nil }
+        return (parts, ip.status == .optimal, (ip.bound ?? 0) / scale)
+    }
+
+    /// The plan of a partition: the patterns of each type on that type's hosts.
+    private func placement(_ parts: [Pattern]) -> [Int32] {
+        var placement = [Int32](repeating: -1, count: problem.vmCount)
+        var next = [Int](repeating: 0, count: types.count)
+        for part in parts {
+            let host = types[part.type].hosts[next[part.type]]
+            next[part.type] += 1
+            for i in part.items {
+                for v in itemVMs[i] { placement[Int(v)] = Int32(host) }
+            }
+        }
+        return placement
+    }
+}
