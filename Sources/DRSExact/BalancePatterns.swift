@@ -60,6 +60,8 @@ struct BalancePatterns {
         var columns = 0
         /// Patterns enumerated for the final IP (0 when it was not reached).
         var enumerated = 0
+        /// The best Lagrangian bound of column generation (imbalance squared), before the IP.
+        var lagrangian = 0.0
     }
 
     /// A pattern: the items on one host of a type.
@@ -81,10 +83,15 @@ struct BalancePatterns {
     /// Relative tolerance on the imbalance squared within which the incumbent counts as proven
     /// by the bound (well inside the exact solver's `balanceGap`).
     static let tolerance = 1e-9
-    /// Patterns beyond which the enumeration gives up (the IP would not be solved in time).
-    static let enumerationLimit = 200_000
+    /// Patterns beyond which the enumeration gives up: GLPK would not solve the IP in time, and
+    /// its preprocessing of a larger one (not interruptible) overran a 10 s limit by 1 s.
+    static let enumerationLimit = 40_000
     /// Items beyond which the search is not tried (its scratch space grows with the square).
     static let itemLimit = 256
+
+    /// Whether the IP over the generated patterns runs before the enumeration (off only in
+    /// tests, so that the enumeration alone has to find the optimum).
+    var restrictedIP = true
 
     private let problem: Problem
     private let types: [HostType]
@@ -111,6 +118,14 @@ struct BalancePatterns {
     private var inPattern: [Bool] = []
     private var load: [Int64] = []
     private var gradient: [Double] = []
+    /// Per depth: the tangent b of the node on the path (index 0: the root's from
+    /// `prepareTangent`), the items' terms under it and their suffix sums; scratch for one node.
+    private var planeB: [Double] = []
+    private var nodeTerm: [Double] = []
+    private var nodeSuffix: [Double] = []
+    private var trialB: [Double] = []
+    private var trialSlope: [Double] = []
+    private var drift: [Double] = []
     private var slope: [Double] = []
     private var suffix: [Double] = []
     private var enumerating = false
@@ -211,7 +226,9 @@ struct BalancePatterns {
         var count = [[(Int, Double)]](repeating: [], count: types.count)
         for pattern in columns {
             let hosts = Double(types[pattern.type].hosts.count)
-            let column = model.addColumn(upper: pattern.items.isEmpty ? hosts : 1, integer: integer, cost: scale * cost(pattern))
+            // x <= 1 follows from the item rows; as a bound in the LP it would let a column sit
+            // at it with a negative reduced cost, and the duals would price nothing out.
+            let column = model.addColumn(upper: pattern.items.isEmpty || !integer ? hosts : 1, integer: integer, cost: scale * cost(pattern))
             for i in pattern.items { rows[i].append((column, 1)) }
             count[pattern.type].append((column, 1))
         }
@@ -251,11 +268,11 @@ struct BalancePatterns {
 
     /// Least reduced cost over all patterns (of the selected type) under `pi`, `mu`, with up to `extra` more patterns
     /// of negative reduced cost met on the way; nil when the deadline stopped the search.
-    private mutating func price(type: Int, extra: Int) -> (value: Double, pattern: [Int], more: [[Int]])? {
+    private mutating func price(type: Int, extra: Int, start: (value: Double, pattern: [Int])?) -> (value: Double, pattern: [Int], more: [[Int]])? {
         select(type)
         enumerating = false
-        best = .infinity
-        bestPattern = []
+        best = start?.value ?? .infinity
+        bestPattern = start?.pattern ?? []
         found = []
         cut = .infinity
         extraLimit = extra
@@ -263,6 +280,53 @@ struct BalancePatterns {
         explore(from: 0, piSum: 0, depth: 0)
         if stopped { return nil }
         return (best, bestPattern, found)
+    }
+
+    /// Greedy pricing (of the selected type): from the empty pattern and from each item alone,
+    /// add the item that lowers the reduced cost most until none does. Returns the distinct
+    /// patterns reached, least reduced cost first. Much cheaper than `price`, which is needed
+    /// only once these find nothing (to prove convergence and for the bound).
+    private func greedyPrice() -> [(value: Double, pattern: [Int])] {
+        var results: [(value: Double, pattern: [Int])] = []
+        var reached: Set<[Int]> = []
+        var load = [Int64](repeating: 0, count: R)
+        var member = [Bool](repeating: false, count: n)
+        func change(_ i: Int) -> Double {
+            var delta = -pi[i]
+            for r in 0..<R {
+                let before = Double(load[r]) - target[r], after = before + Double(demand[i * R + r])
+                delta += weight[r] * (after * after - before * before)
+            }
+            return delta
+        }
+        func fits(_ i: Int) -> Bool {
+            !member[i] && (0..<R).allSatisfy { load[$0] + demand[i * R + $0] <= limit[$0] } && !conflicts[i].contains { member[$0] }
+        }
+        for seed in -1..<n {
+            for r in 0..<R { load[r] = 0 }
+            for i in 0..<n { member[i] = false }
+            var pattern: [Int] = []
+            var value = -typeDual
+            for r in 0..<R { value += weight[r] * target[r] * target[r] }
+            func join(_ i: Int, _ delta: Double) {
+                member[i] = true
+                pattern.append(i)
+                for r in 0..<R { load[r] += demand[i * R + r] }
+                value += delta
+            }
+            if seed >= 0 { join(seed, change(seed)) }
+            while true {
+                var bestItem = -1, bestDelta = 0.0
+                for i in 0..<n where fits(i) {
+                    let delta = change(i)
+                    if delta < bestDelta { (bestItem, bestDelta) = (i, delta) }
+                }
+                guard bestItem >= 0 else { break }
+                join(bestItem, bestDelta)
+            }
+            if reached.insert(pattern.sorted()).inserted { results.append((value, pattern.sorted())) }
+        }
+        return results.sorted { $0.value < $1.value }
     }
 
     /// Every pattern whose reduced cost is at most `threshold`; nil when there are more than
@@ -325,6 +389,7 @@ struct BalancePatterns {
             }
         }
         tangentSlope = slope
+        for r in 0..<R { planeB[r] = slope[r] / (2 * weight[r]) }
         tangentKappa = chosen.kappa
         tangentSuffix = [Double](repeating: 0, count: n + 1)
         tangentTerm = [Double](repeating: 0, count: n)
@@ -392,11 +457,62 @@ struct BalancePatterns {
             suffix[offset + p] = total
             p -= 1
         }
+        // This node's tangent plane: from the parent's b, two damped steps towards the deviation
+        // the plane's attractive items would reach (where the bound is largest); any b gives a
+        // valid bound, and the best one is kept for the children.
+        let parentB = depth * R, ownB = (depth + 1) * R
+        var nodePlane = -Double.infinity
+        for r in 0..<R { trialB[r] = planeB[parentB + r] }
+        for _ in 0..<3 {
+            var value = -piSum - typeDual
+            for r in 0..<R {
+                value += weight[r] * (2 * (Double(load[r]) - target[r]) * trialB[r] - trialB[r] * trialB[r])
+                drift[r] = 0
+                trialSlope[r] = 2 * weight[r] * trialB[r]
+            }
+            for p in k..<n where gradient[offset + p] < .infinity {
+                let i = order[p]
+                var term = -pi[i]
+                for r in 0..<R { term += trialSlope[r] * Double(demand[i * R + r]) }
+                if term < 0 {
+                    value += term
+                    for r in 0..<R { drift[r] += Double(demand[i * R + r]) }
+                }
+            }
+            if value > nodePlane {
+                nodePlane = value
+                for r in 0..<R { planeB[ownB + r] = trialB[r] }
+            }
+            for r in 0..<R { trialB[r] = 0.5 * trialB[r] + 0.5 * (Double(load[r]) - target[r] + drift[r]) }
+        }
+        if cuts(nodePlane) { return }
+        var planeBase = -piSum - typeDual
+        for r in 0..<R {
+            let b = planeB[ownB + r]
+            planeBase += weight[r] * (2 * (Double(load[r]) - target[r]) * b - b * b)
+            trialSlope[r] = 2 * weight[r] * b
+        }
+        total = 0
+        nodeSuffix[offset + n] = 0
+        p = n - 1
+        while p >= k {
+            var term = Double.infinity
+            if gradient[offset + p] < .infinity {
+                let i = order[p]
+                term = -pi[i]
+                for r in 0..<R { term += trialSlope[r] * Double(demand[i * R + r]) }
+                total += min(0, term)
+            }
+            nodeTerm[offset + p] = term
+            nodeSuffix[offset + p] = total
+            p -= 1
+        }
         for p in k..<n {
             // The suffix sums rise with p: no later item can do better either.
-            if cuts(base + suffix[offset + p]) || cuts(plane + tangentSuffix[p]) { break }
+            if cuts(base + suffix[offset + p]) || cuts(plane + tangentSuffix[p]) || cuts(planeBase + nodeSuffix[offset + p]) { break }
             if cuts(base + gradient[offset + p] + suffix[offset + p + 1])
-                || cuts(plane + tangentTerm[p] + tangentSuffix[p + 1]) { continue }
+                || cuts(plane + tangentTerm[p] + tangentSuffix[p + 1])
+                || cuts(planeBase + nodeTerm[offset + p] + nodeSuffix[offset + p + 1]) { continue }
             let i = order[p]
             for r in 0..<R { load[r] += demand[i * R + r] }
             chosen.append(i)
@@ -438,6 +554,12 @@ struct BalancePatterns {
         gradient = [Double](repeating: 0, count: (n + 1) * (n + 1))
         suffix = [Double](repeating: 0, count: (n + 1) * (n + 1))
         slope = [Double](repeating: 0, count: (n + 1) * R)
+        planeB = [Double](repeating: 0, count: (n + 2) * R)
+        nodeTerm = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        nodeSuffix = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        trialB = [Double](repeating: 0, count: R)
+        trialSlope = [Double](repeating: 0, count: R)
+        drift = [Double](repeating: 0, count: R)
         for t in types.indices {
             _ = add(Pattern(type: t, items: []))
             for i in 0..<n { _ = add(Pattern(type: t, items: [i])) }
@@ -447,16 +569,33 @@ struct BalancePatterns {
         // The duals of the best Lagrangian bound, with each type's least reduced cost under them.
         var bestDuals: (pi: [Double], mu: [Double], least: [Double], value: Double)?
         var converged = false
-        while ContinuousClock.now < deadline {
-            let left = (deadline - ContinuousClock.now).seconds
+        // Column generation stops at half the time, so that the restricted IP below still turns
+        // its patterns into a plan.
+        let full = deadline
+        self.deadline = ContinuousClock.now.advanced(by: .seconds((full - ContinuousClock.now).seconds * 0.5))
+        while ContinuousClock.now < self.deadline {
+            let left = (self.deadline - ContinuousClock.now).seconds
             guard left > 0.01, let lp = master(scale: scale, timeLimit: left) else { break }
             outcome.iterations += 1
             pi = lp.pi
             mu = lp.mu
-            var least: [Double] = []
+            // Greedy patterns of negative reduced cost enter without the exact pricing.
+            let threshold = -1e-7 * upper / H
+            var quick: [[(value: Double, pattern: [Int])]] = []
             var added = false
             for t in types.indices {
-                guard let priced = price(type: t, extra: 30) else { break }
+                select(t)
+                quick.append(greedyPrice())
+                for column in quick[t].prefix(30) where column.value < threshold {
+                    if add(Pattern(type: t, items: column.pattern)) { added = true }
+                }
+            }
+            if added { continue }
+            var least: [Double] = []
+            for t in types.indices {
+                let (t0, n0) = (ContinuousClock.now, nodes)
+                guard let priced = price(type: t, extra: 30, start: quick[t].first) else { break }
+                debugLog("  type \(t) nodes \(nodes - n0) s \((ContinuousClock.now - t0).seconds) size \(priced.pattern.count) rc \(priced.value)")
                 least.append(priced.value)
                 if add(Pattern(type: t, items: priced.pattern)) { added = true }
                 for pattern in priced.more where add(Pattern(type: t, items: pattern)) { added = true }
@@ -466,6 +605,7 @@ struct BalancePatterns {
             debugLog("it \(outcome.iterations) least \(least.min()!) lag \(lagrangian) upper \(upper)")
             if lagrangian > bestDuals?.value ?? -.infinity {
                 outcome.bound = max(outcome.bound, lagrangian)
+                outcome.lagrangian = lagrangian
                 bestDuals = (pi, mu, least, lagrangian)
             }
             if outcome.bound >= upper * (1 - Self.tolerance) {
@@ -476,13 +616,15 @@ struct BalancePatterns {
             // the least reduced costs belong to patterns already in the LP (the rest is GLPK's
             // rounding). The bound and the enumeration below hold for any duals; only their
             // strength depends on this.
-            if least.allSatisfy({ $0 >= -1e-7 * upper / H }) || !added {
+            if least.allSatisfy({ $0 >= threshold }) || !added {
                 converged = true
                 break
             }
         }
         outcome.columns = patterns.count
-        guard !outcome.proven, converged, let duals = bestDuals else { return outcome }
+        stopped = false
+        self.deadline = full
+        guard !outcome.proven else { return outcome }
 
         // The IP over the patterns generated so far often finds a much better plan, and the
         // smaller the gap it leaves, the fewer patterns the enumeration has to list.
@@ -495,8 +637,9 @@ struct BalancePatterns {
                 incumbent = parts
             }
         }
-        let share = (deadline - ContinuousClock.now).seconds / 4
-        if share > 0.01, let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share) {
+        // Without convergence there is no proof to make: the restricted IP gets all the time.
+        let share = (deadline - ContinuousClock.now).seconds / (converged ? 3 : 1)
+        if restrictedIP, share > 0.01, let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share) {
             improve(restricted.parts)
         }
         debugLog("restricted IP: value \(outcome.value) bound \(outcome.bound)")
@@ -504,6 +647,7 @@ struct BalancePatterns {
             outcome.proven = true
             return outcome
         }
+        guard converged, let duals = bestDuals else { return outcome }
 
         // Every pattern of type t of a plan costing at most the incumbent's value has reduced
         // cost at most value - LB + rc*(t).
@@ -520,7 +664,9 @@ struct BalancePatterns {
         outcome.enumerated = candidates.count
         debugLog("enumerated \(candidates.count) t \((deadline - ContinuousClock.now).seconds) left")
         let left = (deadline - ContinuousClock.now).seconds
-        guard left > 0.01, let complete = partitionIP(candidates, incumbent: incumbent, timeLimit: left) else { return outcome }
+        let work = Double(candidates.count) * Double(n + types.count)
+        guard left > 0.01, work <= ExactSolver.workPerSecond * left,
+              let complete = partitionIP(candidates, incumbent: incumbent, timeLimit: left) else { return outcome }
         improve(complete.parts)
         if complete.optimal {
             outcome.proven = true
@@ -549,6 +695,7 @@ struct BalancePatterns {
         var values = [Double](repeating: 0, count: unique.count)
         for part in incumbent { values[index[Pattern(type: part.type, items: part.items.sorted())]!] += 1 }
         let ip = GLPKBackend.solve(model, timeLimit: timeLimit, incumbent: values, relativeGap: Self.tolerance)
+        debugLog("IP columns \(unique.count) status \(ip.status) objective \(ip.objective ?? -1) feasible incumbent \(model.isFeasible(values)) limit \(timeLimit)")
         guard let chosen = ip.values else { return nil }
         var parts: [Pattern] = []
         for (j, pattern) in unique.enumerated() {

@@ -172,7 +172,7 @@ public struct ExactSolver: PlacementSolver {
                 incumbent = outcome.placement ?? incumbent
             }
             if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
-                let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.8)))
+                let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.95)))
                 if let better = partition.placement { alternativePlacement = better }
                 debugLog("patterns: iterations \(partition.iterations) columns \(partition.columns) enumerated \(partition.enumerated) value \(partition.value) bound \(partition.bound) proven \(partition.proven) t \((clock.now - start).seconds)")
                 goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance)
