@@ -593,16 +593,13 @@ struct BalancePatterns {
             if added { continue }
             var least: [Double] = []
             for t in types.indices {
-                let (t0, n0) = (ContinuousClock.now, nodes)
                 guard let priced = price(type: t, extra: 30, start: quick[t].first) else { break }
-                debugLog("  type \(t) nodes \(nodes - n0) s \((ContinuousClock.now - t0).seconds) size \(priced.pattern.count) rc \(priced.value)")
                 least.append(priced.value)
                 if add(Pattern(type: t, items: priced.pattern)) { added = true }
                 for pattern in priced.more where add(Pattern(type: t, items: pattern)) { added = true }
             }
             guard least.count == types.count else { break }
             let lagrangian = pi.reduce(0, +) + types.indices.reduce(0.0) { $0 + Double(types[$1].hosts.count) * (mu[$1] + least[$1]) }
-            debugLog("it \(outcome.iterations) least \(least.min()!) lag \(lagrangian) upper \(upper)")
             if lagrangian > bestDuals?.value ?? -.infinity {
                 outcome.bound = max(outcome.bound, lagrangian)
                 outcome.lagrangian = lagrangian
@@ -642,7 +639,6 @@ struct BalancePatterns {
         if restrictedIP, share > 0.01, let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share) {
             improve(restricted.parts)
         }
-        debugLog("restricted IP: value \(outcome.value) bound \(outcome.bound)")
         if outcome.bound >= outcome.value * (1 - Self.tolerance) {
             outcome.proven = true
             return outcome
@@ -662,7 +658,6 @@ struct BalancePatterns {
             candidates += listed.map { Pattern(type: t, items: $0) }
         }
         outcome.enumerated = candidates.count
-        debugLog("enumerated \(candidates.count) t \((deadline - ContinuousClock.now).seconds) left")
         let left = (deadline - ContinuousClock.now).seconds
         let work = Double(candidates.count) * Double(n + types.count)
         guard left > 0.01, work <= ExactSolver.workPerSecond * left,
@@ -695,7 +690,6 @@ struct BalancePatterns {
         var values = [Double](repeating: 0, count: unique.count)
         for part in incumbent { values[index[Pattern(type: part.type, items: part.items.sorted())]!] += 1 }
         let ip = GLPKBackend.solve(model, timeLimit: timeLimit, incumbent: values, relativeGap: Self.tolerance)
-        debugLog("IP columns \(unique.count) status \(ip.status) objective \(ip.objective ?? -1) feasible incumbent \(model.isFeasible(values)) limit \(timeLimit)")
         guard let chosen = ip.values else { return nil }
         var parts: [Pattern] = []
         for (j, pattern) in unique.enumerated() {

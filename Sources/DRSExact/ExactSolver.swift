@@ -174,7 +174,6 @@ public struct ExactSolver: PlacementSolver {
             if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
                 let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.95)))
                 if let better = partition.placement { alternativePlacement = better }
-                debugLog("patterns: iterations \(partition.iterations) columns \(partition.columns) enumerated \(partition.enumerated) value \(partition.value) bound \(partition.bound) proven \(partition.proven) t \((clock.now - start).seconds)")
                 goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance)
                 if partition.proven {
                     return finish(alternativePlacement ?? greedy.placement, greedy.secondaries, status: .optimal,
@@ -407,5 +406,3 @@ public struct ExactSolver: PlacementSolver {
 }
 
 
-import Foundation
-func debugLog(_ s: String) { if ProcessInfo.processInfo.environment["DRS_DEBUG"] != nil { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) } }
