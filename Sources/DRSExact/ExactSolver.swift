@@ -13,11 +13,13 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 
 /// Exact MIP solver over GLPK for the SPEC section 2 score.
 ///
-/// Before the MIP, two exact searches take the cases where they are the whole score (and
+/// Before the MIP, exact searches take the cases where they are the whole score (and
 /// stronger): `PatternSolver` (set covering over host patterns by column generation) for
-/// `consolidate` of new VMs on identical hosts, and `BalanceSearch` (branch and bound over
-/// assignments) for `balance` of new VMs on identical hosts. A completed search is a proof; an
-/// incomplete one hands its best plan to the MIP as an incumbent candidate.
+/// `consolidate` of new VMs on identical hosts; for `balance` of new VMs, `BalanceSearch`
+/// (branch and bound over assignments, identical hosts, a tenth of the time) and then
+/// `BalancePatterns` (set partitioning over host patterns, one or several host types). A
+/// completed search is a proof; an incomplete one hands its best plan to the MIP as an incumbent
+/// candidate, and its bound stands.
 ///
 /// The lexicographic objective is solved in two stages (not one weighted sum, so that the
 /// migration-cost scale, up to lambda = 10^6 per second at threshold 1, never mixes with the
@@ -46,8 +48,9 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 ///
 /// `bound` is a proven lower bound on the goal term over all placements optimal at levels 1-2:
 /// for `consolidate` the larger of a combinatorial bound and the stage-2 MIP bound (the latter
-/// when no move has migration cost); for `balance` the stage-2 bound when the model is exact
-/// (as above) and no move has migration cost; otherwise nil.
+/// when no move has migration cost); for `balance` the larger of the set-partitioning bound
+/// (when `BalancePatterns` applies) and the stage-2 bound when the model is exact (as above) and
+/// no move has migration cost; otherwise nil.
 public struct ExactSolver: PlacementSolver {
     public let id = "exact-glpk"
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
@@ -404,5 +407,3 @@ public struct ExactSolver: PlacementSolver {
         return reasons
     }
 }
-
-
