@@ -69,8 +69,9 @@ public struct ExactSolver: PlacementSolver {
     /// Row x column products of a model GLPK gets through per second (see `solve`).
     static let workPerSecond = 4e6
 
-    /// Whether `consolidate` on identical hosts may use the pattern model (`PatternSolver`)
-    /// before the assignment model; off only to measure the assignment model alone.
+    /// Whether the searches over patterns and assignments (`PatternSolver` for `consolidate`,
+    /// `BalanceSearch` and `BalancePatterns` for `balance`) run before the assignment model; off
+    /// only to measure the assignment model alone.
     public var usesPatterns: Bool
 
     /// Heuristics run for the incumbent besides the greedy baseline (the portfolio's members and
@@ -162,7 +163,7 @@ public struct ExactSolver: PlacementSolver {
         // when it completes, its best plan is optimal.
         // When it does not, set partitioning over host patterns (see `BalancePatterns`) bounds the
         // problem from its LP and solves the IP over the patterns that bound leaves in play.
-        if problem.goal == .balance, noPenalty {
+        if usesPatterns, problem.goal == .balance, noPenalty {
             var incumbent = greedy.placement
             if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
                 let imbalance = greedyScore.imbalance

@@ -6,7 +6,8 @@ import DRSExact
 public enum SolverCatalog {
     /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
     public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
-    /// `exact-assignment` is the exact solver without the pattern model (to compare the two).
+    /// `exact-assignment` is the exact solver without the pattern models and searches that run
+    /// before its assignment MIP (to compare the formulations).
     public static let names = ["auto", "exact", "exact-assignment", "greedy"] + constructive + ["bin-centric", "local-search", "portfolio"]
 
     /// The solver for a name; `auto` picks exact for small snapshots (active VMs x hosts at most
