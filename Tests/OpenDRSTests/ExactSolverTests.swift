@@ -635,7 +635,7 @@ struct BalancePatternsTests {
             let reference = search.run(incumbent: start.imbalance * start.imbalance, deadline: ContinuousClock.now.advanced(by: .seconds(60)))
             try #require(reference.complete)
             var patterns = try #require(BalancePatterns(problem, incumbentPlacesEverything: true))
-            patterns.restrictedIP = false
+            patterns.improvesIncumbent = false
             let outcome = patterns.solve(incumbent: greedy.placement, deadline: ContinuousClock.now.advanced(by: .seconds(20)))
             #expect(outcome.proven, "seed \(seed)")
             #expect(abs(outcome.value.squareRoot() - reference.imbalance) <= 1e-9, "seed \(seed): \(outcome.value.squareRoot()) vs \(reference.imbalance)")
