@@ -54,7 +54,7 @@ struct BalancePatterns {
         var value: Double
         /// Proven lower bound on the imbalance squared (0 when nothing was proven).
         var bound: Double
-        /// Whether `value` is proven optimal (within `tolerance` x value).
+        /// Whether `value` is proven optimal (see `closes`).
         var proven: Bool
         var iterations = 0
         var columns = 0
@@ -62,6 +62,8 @@ struct BalancePatterns {
         var enumerated = 0
         /// The best Lagrangian bound of column generation (imbalance squared), before the IP.
         var lagrangian = 0.0
+        /// The best plan as patterns (one per host).
+        var partition: [Pattern] = []
     }
 
     /// A pattern: the items on one host of a type.
@@ -80,9 +82,16 @@ struct BalancePatterns {
         var target: [Double]
     }
 
-    /// Relative tolerance on the imbalance squared within which the incumbent counts as proven
-    /// by the bound (well inside the exact solver's `balanceGap`).
+    /// Relative tolerance on the imbalance squared of the IPs' gap and of the enumeration's
+    /// threshold (well inside the exact solver's `balanceGap`).
     static let tolerance = 1e-9
+
+    /// Whether a bound proves a value (both imbalance squared) optimal in the exact solver's
+    /// sense: within `tolerance` relatively, or within `MIPModel.coneTolerance` in the imbalance
+    /// itself.
+    static func closes(bound: Double, value: Double) -> Bool {
+        bound >= value * (1 - tolerance) || value.squareRoot() - max(0, bound).squareRoot() <= MIPModel.coneTolerance
+    }
     /// Patterns beyond which the enumeration gives up: GLPK would not solve the IP in time, and
     /// its preprocessing of a larger one (not interruptible) overran a 10 s limit by 1 s.
     static let enumerationLimit = 40_000
@@ -538,16 +547,33 @@ struct BalancePatterns {
     /// generated patterns for a better incumbent, and the IP over the enumerated patterns for the
     /// proof, until `deadline`.
     mutating func solve(incumbent placement: [Int32], deadline: ContinuousClock.Instant) -> Outcome {
+        var outcome = prove(incumbent: placement, deadline: deadline)
+        // Time left without a proof goes to the plan: kicks and local search.
+        if !outcome.proven, improvesIncumbent, !outcome.partition.isEmpty, ContinuousClock.now < deadline {
+            var parts = outcome.partition
+            perturb(&parts, until: deadline)
+            let value = parts.reduce(0.0) { $0 + cost($1) }
+            if value < outcome.value {
+                outcome.value = value
+                outcome.placement = self.placement(parts)
+                outcome.partition = parts
+            }
+        }
+        return outcome
+    }
+
+    private mutating func prove(incumbent placement: [Int32], deadline: ContinuousClock.Instant) -> Outcome {
         self.deadline = deadline
         guard let given = partition(placement) else { return Outcome(placement: nil, value: .infinity, bound: 0, proven: false) }
         var outcome = Outcome(placement: nil, value: given.reduce(0.0) { $0 + cost($1) }, bound: 0, proven: false)
-        var incumbent = given
+        outcome.partition = given
+        var incumbent: [Pattern] { outcome.partition }
         func improve(_ parts: [Pattern]) {
             let value = parts.reduce(0.0) { $0 + cost($1) }
             if value < outcome.value {
                 outcome.value = value
                 outcome.placement = self.placement(parts)
-                incumbent = parts
+                outcome.partition = parts
             }
         }
         // Local search first (a tenth of the time at most): the better the incumbent, the fewer
@@ -623,7 +649,7 @@ struct BalancePatterns {
                 outcome.lagrangian = lagrangian
                 bestDuals = (pi, mu, least, lagrangian)
             }
-            if outcome.bound >= upper * (1 - Self.tolerance) {
+            if Self.closes(bound: outcome.bound, value: upper) {
                 outcome.proven = true
                 break
             }
@@ -641,8 +667,16 @@ struct BalancePatterns {
         self.deadline = full
         guard !outcome.proven else { return outcome }
 
-        // The IP over the patterns generated so far often finds a much better plan, and the
-        // smaller the gap it leaves, the fewer patterns the enumeration has to list.
+        // Kicks and local search (a fifth of the time left at most, and 10 kicks per host
+        // without a better plan), then the IP over the patterns generated so far, which often
+        // finds a much better plan: the smaller the gap, the fewer patterns the enumeration has
+        // to list.
+        if improvesIncumbent {
+            var parts = incumbent
+            perturb(&parts, until: ContinuousClock.now.advanced(by: .seconds((deadline - ContinuousClock.now).seconds * 0.2)),
+                    stall: 10 * parts.count)
+            improve(parts)
+        }
         // Without convergence there is no proof to make: the restricted IP and the local search
         // after it get all the time.
         let share = (deadline - ContinuousClock.now).seconds / (converged ? 3 : 1)
@@ -652,7 +686,7 @@ struct BalancePatterns {
             polish(&parts, until: ContinuousClock.now.advanced(by: .seconds(share * 0.3)))
             improve(parts)
         }
-        if outcome.bound >= outcome.value * (1 - Self.tolerance) {
+        if Self.closes(bound: outcome.bound, value: outcome.value) {
             outcome.proven = true
             return outcome
         }
@@ -718,14 +752,16 @@ struct BalancePatterns {
 
     /// Local search over partitions: the items of two hosts re-split in the best way, over every
     /// pair of hosts until no pair improves, then the same for random triples, until `deadline`.
-    private func polish(_ parts: inout [Pattern], until deadline: ContinuousClock.Instant) {
+    /// With `focus`, only the pairs and triples that hold one of those hosts.
+    private func polish(_ parts: inout [Pattern], until deadline: ContinuousClock.Instant, focus: Set<Int>? = nil) {
         guard parts.count >= 2 else { return }
+        func inFocus(_ hosts: [Int]) -> Bool { focus.map { f in hosts.contains { f.contains($0) } } ?? true }
         var improved = true
         while improved {
             improved = false
             for a in parts.indices {
                 if ContinuousClock.now >= deadline { return }
-                for b in (a + 1)..<parts.count where resplit([a, b], &parts) { improved = true }
+                for b in (a + 1)..<parts.count where inFocus([a, b]) && resplit([a, b], &parts) { improved = true }
             }
         }
         guard parts.count >= 3 else { return }
@@ -733,7 +769,7 @@ struct BalancePatterns {
         var triples: [[Int]] = []
         for a in parts.indices {
             for b in (a + 1)..<parts.count {
-                for c in (b + 1)..<parts.count { triples.append([a, b, c]) }
+                for c in (b + 1)..<parts.count where inFocus([a, b, c]) { triples.append([a, b, c]) }
             }
         }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -751,15 +787,57 @@ struct BalancePatterns {
         }
     }
 
+    /// Iterated local search until `deadline` (or `stall` kicks in a row without a better plan):
+    /// move two random items to random other hosts where they fit, polish around the hosts
+    /// touched, and keep the result when it is better.
+    private func perturb(_ parts: inout [Pattern], until deadline: ContinuousClock.Instant, stall: Int = .max) {
+        guard parts.count >= 3 else { return }
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var value = parts.reduce(0.0) { $0 + cost($1) }
+        var failures = 0
+        while ContinuousClock.now < deadline && failures < stall {
+            failures += 1
+            var trial = parts
+            var touched: Set<Int> = []
+            for _ in 0..<2 {
+                let a = next(trial.count)
+                guard !trial[a].items.isEmpty else { continue }
+                var b = next(trial.count - 1)
+                if b >= a { b += 1 }
+                let k = next(trial[a].items.count)
+                let i = trial[a].items[k]
+                let limit = types[trial[b].type].limit
+                let fits = (0..<R).allSatisfy { r in
+                    trial[b].items.reduce(demand[i * R + r]) { $0 + demand[$1 * R + r] } <= limit[r]
+                }
+                guard fits, !trial[b].items.contains(where: { conflicts[i].contains($0) }) else { continue }
+                trial[a].items.remove(at: k)
+                trial[b].items = (trial[b].items + [i]).sorted()
+                touched.formUnion([a, b])
+            }
+            guard !touched.isEmpty else { continue }
+            polish(&trial, until: deadline, focus: touched)
+            let trialValue = trial.reduce(0.0) { $0 + cost($1) }
+            if trialValue < value {
+                (parts, value) = (trial, trialValue)
+                failures = 0
+            }
+        }
+    }
+
     /// Re-assigns the items of the patterns at `positions` among those hosts at least cost
     /// (every assignment that keeps limits and anti-affinity, cut when the overshoot above the
-    /// targets alone reaches the best); true when it improved. Skipped beyond 4 million leaves.
+    /// targets alone reaches the best); true when it improved. Skipped beyond 200,000 leaves.
     private func resplit(_ positions: [Int], _ parts: inout [Pattern]) -> Bool {
         let items = positions.flatMap { parts[$0].items }.sorted { square[0][$0] > square[0][$1] }
         let k = positions.count
         var leaves = 1.0
         for _ in items { leaves *= Double(k) }
-        guard leaves <= 4e6 else { return false }
+        guard leaves <= 2e5 else { return false }
         let hostType = positions.map { parts[$0].type }
         let before = positions.reduce(0.0) { $0 + cost(parts[$1]) }
         var best = before * (1 - 1e-12)
