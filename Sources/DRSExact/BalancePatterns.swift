@@ -1,26 +1,5 @@
 import DRSModel
 
-/// `balance` for new VMs on identical hosts as set partitioning over host patterns: the proof
-/// for the problems `BalanceSearch` cannot finish.
-///
-/// A plan is a partition of the items into H patterns, one per host (the empty pattern
-/// allowed), and its imbalance squared is the sum of its patterns' costs
-/// c(S) = sum over r of weight(r) x (L(S,r) - T(r))^2 (notation of `BalanceSearch`). The LP
-///
-///     min sum c(p) x(p)   s.t.   every item covered once,  sum x(p) = H,  x >= 0
-///
-/// is solved by column generation. Its bound is far above the assignment model's, whose
-/// fractional plans balance perfectly. For any duals (pi, mu) and the least reduced cost
-/// rc* = min over patterns of c(p) - pi(p) - mu, every partition costs at least
-/// sum pi + H mu + H rc* (a Lagrangian bound, valid at every iteration and equal to the LP
-/// optimum at convergence). A partition costing at most the incumbent's value U uses only
-/// patterns of reduced cost at most U - sum pi - H mu - (H - 1) rc*, so once the LP has
-/// converged those patterns are enumerated and GLPK solves the set-partitioning IP over them:
-/// its optimum is the optimum of the whole problem.
-///
-/// Pricing and enumeration are one depth-first search over subsets (items largest first, each
-/// subset reached once), cut by convexity: adding items T to a pattern with loads L costs at
-/// least c(L) + sum over i in T of (grad c(L) . w(i) + sum_r weight(r) w(i,r)^2 - pi(i)).
 /// `balance` for new VMs as set partitioning over host patterns: the proof for the problems
 /// `BalanceSearch` cannot finish, and for clusters of several host types.
 ///
@@ -97,6 +76,8 @@ struct BalancePatterns {
     static let enumerationLimit = 40_000
     /// Items beyond which the search is not tried (its scratch space grows with the square).
     static let itemLimit = 256
+    /// Hosts beyond which the local search re-splits pairs only (there are H^3 / 6 triples).
+    static let tripleHosts = 48
 
     /// Whether the incumbent is improved (local search over partitions, the IP over the
     /// generated patterns) before the enumeration; off only in tests, so that the enumeration
@@ -202,6 +183,14 @@ struct BalancePatterns {
             total += type.weight[r] * d * d
         }
         return total
+    }
+
+    /// Whether a pattern fits its host type's limits and breaks no anti-affinity rule.
+    func isPattern(_ pattern: Pattern) -> Bool {
+        let limit = types[pattern.type].limit
+        for r in 0..<R where pattern.items.reduce(Int64(0), { $0 + demand[$1 * R + r] }) > limit[r] { return false }
+        let members = Set(pattern.items)
+        return !pattern.items.contains { i in conflicts[i].contains { members.contains($0) } }
     }
 
     private mutating func add(_ pattern: Pattern) -> Bool {
@@ -313,6 +302,7 @@ struct BalancePatterns {
             !member[i] && (0..<R).allSatisfy { load[$0] + demand[i * R + $0] <= limit[$0] } && !conflicts[i].contains { member[$0] }
         }
         for seed in -1..<n {
+            if seed & 15 == 15 && ContinuousClock.now >= deadline { break }
             for r in 0..<R { load[r] = 0 }
             for i in 0..<n { member[i] = false }
             var pattern: [Int] = []
@@ -324,7 +314,10 @@ struct BalancePatterns {
                 for r in 0..<R { load[r] += demand[i * R + r] }
                 value += delta
             }
-            if seed >= 0 { join(seed, change(seed)) }
+            if seed >= 0 {
+                guard fits(seed) else { continue }
+                join(seed, change(seed))
+            }
             while true {
                 var bestItem = -1, bestDelta = 0.0
                 for i in 0..<n where fits(i) {
@@ -564,6 +557,7 @@ struct BalancePatterns {
 
     private mutating func prove(incumbent placement: [Int32], deadline: ContinuousClock.Instant) -> Outcome {
         self.deadline = deadline
+        stopped = false
         guard let given = partition(placement) else { return Outcome(placement: nil, value: .infinity, bound: 0, proven: false) }
         var outcome = Outcome(placement: nil, value: given.reduce(0.0) { $0 + cost($1) }, bound: 0, proven: false)
         outcome.partition = given
@@ -606,7 +600,7 @@ struct BalancePatterns {
         drift = [Double](repeating: 0, count: R)
         for t in types.indices {
             _ = add(Pattern(type: t, items: []))
-            for i in 0..<n { _ = add(Pattern(type: t, items: [i])) }
+            for i in 0..<n where isPattern(Pattern(type: t, items: [i])) { _ = add(Pattern(type: t, items: [i])) }
         }
         for part in start { _ = add(part) }
 
@@ -680,7 +674,9 @@ struct BalancePatterns {
         // Without convergence there is no proof to make: the restricted IP and the local search
         // after it get all the time.
         let share = (deadline - ContinuousClock.now).seconds / (converged ? 3 : 1)
-        if improvesIncumbent, share > 0.01, let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share * 0.7) {
+        let restrictedWork = Double(patterns.count) * Double(n + types.count)
+        if improvesIncumbent, share > 0.01, restrictedWork <= ExactSolver.workPerSecond * share,
+           let restricted = partitionIP(patterns, incumbent: incumbent, timeLimit: share * 0.7) {
             improve(restricted.parts)
             var parts = incumbent
             polish(&parts, until: ContinuousClock.now.advanced(by: .seconds(share * 0.3)))
@@ -742,8 +738,9 @@ struct BalancePatterns {
         for (j, pattern) in unique.enumerated() {
             for _ in 0..<Int(chosen[j].rounded()) { parts.append(pattern) }
         }
-        // GLPK's answer is checked: a partition of every item, one pattern per host of each type.
-        guard parts.flatMap(\.items).sorted() == Array(0..<n),
+        // GLPK's answer is checked: a partition of every item into patterns that fit, one per
+        // host of each type.
+        guard parts.allSatisfy(isPattern), parts.flatMap(\.items).sorted() == Array(0..<n),
               types.indices.allSatisfy({ t in parts.filter { $0.type == t }.count == types[t].hosts.count }) else { return nil }
         return (parts, ip.status == .optimal, (ip.bound ?? 0) / scale)
     }
@@ -764,8 +761,9 @@ struct BalancePatterns {
                 for b in (a + 1)..<parts.count where inFocus([a, b]) && resplit([a, b], &parts) { improved = true }
             }
         }
-        guard parts.count >= 3 else { return }
-        // Triples in a fixed shuffled order, pass after pass, until a pass improves nothing.
+        // Triples (up to `tripleHosts` hosts) in a fixed shuffled order, pass after pass, until a
+        // pass improves nothing.
+        guard parts.count >= 3, parts.count <= Self.tripleHosts else { return }
         var triples: [[Int]] = []
         for a in parts.indices {
             for b in (a + 1)..<parts.count {

@@ -159,10 +159,10 @@ public struct ExactSolver: PlacementSolver {
             }
         }
 
-        // Balance of new VMs on identical hosts: the assignment search first (see `BalanceSearch`);
-        // when it completes, its best plan is optimal.
-        // When it does not, set partitioning over host patterns (see `BalancePatterns`) bounds the
-        // problem from its LP and solves the IP over the patterns that bound leaves in play.
+        // Balance of new VMs: on identical hosts the assignment search first (see `BalanceSearch`);
+        // when it completes, its best plan is optimal. Otherwise (and on several host types) set
+        // partitioning over host patterns (see `BalancePatterns`) bounds the problem from its LP
+        // and solves the IP over the patterns that bound leaves in play.
         if usesPatterns, problem.goal == .balance, noPenalty {
             var incumbent = greedy.placement
             if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
@@ -177,9 +177,12 @@ public struct ExactSolver: PlacementSolver {
             }
             if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
                 let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.95)))
-                if let better = partition.placement { alternativePlacement = better }
-                goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance)
-                if partition.proven {
+                // The plan is checked in integers like every other; one that failed would make the
+                // search's value and proof suspect, and the MIP decides instead.
+                let valid = partition.placement.map { Self.withinLimits(problem, $0, greedy.secondaries) } ?? true
+                if valid, let better = partition.placement { alternativePlacement = better }
+                if valid { goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance) }
+                if valid && partition.proven {
                     return finish(alternativePlacement ?? greedy.placement, greedy.secondaries, status: .optimal,
                                   bound: goalBound, fromGreedy: alternativePlacement == nil)
                 }

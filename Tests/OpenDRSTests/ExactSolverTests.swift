@@ -646,6 +646,24 @@ struct BalancePatternsTests {
         #expect(gaps >= 2, "\(gaps) of 12 had a gap to close")
     }
 
+    @Test("a host type too small for any VM takes none, and the plan stays within limits")
+    func smallHostType() throws {
+        // Limits 80 and 8 (maxUtilization 0.8): every VM fits only on A, so all three go there.
+        let hosts = [ClusterHost(id: "A", capacity: ["cpu": 100]), ClusterHost(id: "B", capacity: ["cpu": 10])]
+        let vms = [50.0, 15, 12].enumerated().map { VirtualMachine(id: "v\($0.offset)", host: nil, demand: ["cpu": $0.element]) }
+        let problem = Problem(Snapshot(resources: ["cpu"], cluster: Cluster(goal: .balance, maxUtilization: ["cpu": 0.8]),
+                                       hosts: hosts, vms: vms, rules: []))
+        #expect(BalancePatterns(problem, incumbentPlacesEverything: true) != nil)
+        let result = try ExactSolver().solve(problem, options: SolveOptions(timeLimit: 10))
+        #expect(result.status == .optimal)
+        #expect(ExactSolver.withinLimits(problem, result.placement, result.secondaries))
+        #expect(result.placement.allSatisfy { $0 == 0 })
+        let optimum = try #require(bruteForceOptimum(problem))
+        let objective = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        #expect(abs(objective.imbalance - optimum.imbalance) <= MIPModel.coneTolerance)
+        #expect((result.bound ?? .infinity) <= optimum.imbalance + 1e-9)
+    }
+
     @Test("the bound stays below the optimum when the time runs out")
     func boundWhenStopped() throws {
         // 24 VMs on 4 hosts of two types: column generation does not finish in a millisecond.
