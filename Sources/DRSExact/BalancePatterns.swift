@@ -133,13 +133,9 @@ struct BalancePatterns {
     /// and no standby host, every active VM is new and free (`FreeItems`), and every connected
     /// host receives VMs and has capacity in every resource.
     init?(_ problem: Problem, incumbentPlacesEverything: Bool) {
-        guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
-              !problem.hostState.contains(.standby) else { return nil }
+        guard let (free, connected) = FreeItems.forBalance(problem, incumbentPlacesEverything: incumbentPlacesEverything,
+                                                           itemLimit: Self.itemLimit) else { return nil }
         let R = problem.resourceCount, H = problem.hostCount
-        guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
-        let connected = (0..<H).filter { problem.hostState[$0] == .connected }
-        guard !connected.isEmpty, connected.allSatisfy({ problem.hostReceives[$0] }),
-              (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }
         let capacity = { (h: Int, r: Int) in problem.hostCapacity[r * H + h] * Units.scale }
         guard connected.allSatisfy({ h in (0..<R).allSatisfy { capacity(h, $0) > 0 } }) else { return nil }
         let total = (0..<R).map { r in Double(free.items.reduce(Int64(0)) { $0 + $1.demand[r] }) }
@@ -845,24 +841,14 @@ struct BalancePatterns {
         var load = [Int64](repeating: 0, count: k * R)
         // Per item, the positions (in `items`) of the items it may not share a host with.
         let clash = items.map { i in items.indices.filter { conflicts[i].contains(items[$0]) } }
-        func overshoot() -> Double {
+        /// The hosts' cost, or (`above`) only the part above the targets, which loads only raise.
+        func value(above: Bool = false) -> Double {
             var total = 0.0
             for h in 0..<k {
                 let type = types[hostType[h]]
                 for r in 0..<R {
                     let d = Double(load[h * R + r]) - type.target[r]
-                    if d > 0 { total += type.weight[r] * d * d }
-                }
-            }
-            return total
-        }
-        func value() -> Double {
-            var total = 0.0
-            for h in 0..<k {
-                let type = types[hostType[h]]
-                for r in 0..<R {
-                    let d = Double(load[h * R + r]) - type.target[r]
-                    total += type.weight[r] * d * d
+                    if !above || d > 0 { total += type.weight[r] * d * d }
                 }
             }
             return total
@@ -873,7 +859,7 @@ struct BalancePatterns {
                 if v < best { (best, bestSide) = (v, side) }
                 return
             }
-            if overshoot() >= best { return }
+            if value(above: true) >= best { return }
             let i = items[m]
             var triedEmpty: Set<Int> = []
             for h in 0..<k {

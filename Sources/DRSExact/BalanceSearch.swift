@@ -45,13 +45,10 @@ struct BalanceSearch {
     private var deadline = ContinuousClock.now
 
     init?(_ problem: Problem, incumbentPlacesEverything: Bool) {
-        guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
-              !problem.hostState.contains(.standby) else { return nil }
+        guard let (free, connected) = FreeItems.forBalance(problem, incumbentPlacesEverything: incumbentPlacesEverything,
+                                                           itemLimit: Self.itemLimit),
+              let first = connected.first else { return nil }
         let R = problem.resourceCount, H = problem.hostCount
-        guard let free = FreeItems(problem), free.items.count <= Self.itemLimit else { return nil }
-        let connected = (0..<H).filter { problem.hostState[$0] == .connected }
-        guard let first = connected.first, connected.allSatisfy({ problem.hostReceives[$0] }),
-              (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }
         for h in connected {
             for r in 0..<R where problem.limit(h, r) != problem.limit(first, r)
                 || problem.hostCapacity[r * H + h] != problem.hostCapacity[r * H + first] { return nil }

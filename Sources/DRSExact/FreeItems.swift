@@ -15,6 +15,21 @@ struct FreeItems {
     /// `conflicts[i]`: items that may not share a host with item i.
     let conflicts: [Set<Int>]
 
+    /// What the exact `balance` searches need, or nil: goal `balance`, an incumbent placing
+    /// everything, no soft rule and no standby host, every active VM new and free (at most
+    /// `itemLimit` items), and every connected host receiving VMs (and only those). Returns the
+    /// items and the connected hosts.
+    static func forBalance(_ problem: Problem, incumbentPlacesEverything: Bool, itemLimit: Int) -> (free: FreeItems, connected: [Int])? {
+        guard problem.goal == .balance, incumbentPlacesEverything, problem.softRules.isEmpty,
+              !problem.hostState.contains(.standby) else { return nil }
+        let H = problem.hostCount
+        guard let free = FreeItems(problem), free.items.count <= itemLimit else { return nil }
+        let connected = (0..<H).filter { problem.hostState[$0] == .connected }
+        guard !connected.isEmpty, connected.allSatisfy({ problem.hostReceives[$0] }),
+              (0..<H).allSatisfy({ !problem.hostReceives[$0] || problem.hostState[$0] == .connected }) else { return nil }
+        return (free, connected)
+    }
+
     /// Nil when some active VM is not new and free, when there is none, or when an anti-affinity
     /// rule holds two members of one group (no placement exists then).
     init?(_ problem: Problem) {

@@ -496,9 +496,15 @@ struct LowerBoundTests {
 struct BalanceSearchTests {
     /// Identical hosts, new VMs, sometimes an anti-affinity pair or an affinity pair.
     static func instance(seed: UInt64) -> Snapshot {
+        newVMsInstance(seed: seed) { _ in ["cpu": 100, "memory": 80] }
+    }
+
+    /// 2 to 4 hosts with `capacity(h)`, 4 to 7 new VMs, sometimes an anti-affinity pair or an
+    /// affinity pair, goal `balance`.
+    static func newVMsInstance(seed: UInt64, capacity: (Int) -> [String: Double]) -> Snapshot {
         var random = ExactInstanceRandom(seed: seed)
         let hostCount = 2 + random.below(3)
-        let hosts = (0..<hostCount).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 100, "memory": 80]) }
+        let hosts = (0..<hostCount).map { ClusterHost(id: "h\($0)", capacity: capacity($0)) }
         let vms = (0..<(4 + random.below(4))).map { v in
             VirtualMachine(id: "v\(v)", host: nil, demand: ["cpu": Double(3 + random.below(30)), "memory": Double(2 + random.below(25))])
         }
@@ -563,18 +569,7 @@ struct BalancePatternsTests {
     /// Two host types (one CPU-heavy, one memory-heavy), new VMs, sometimes an anti-affinity pair
     /// or an affinity pair.
     static func instance(seed: UInt64) -> Snapshot {
-        var random = ExactInstanceRandom(seed: seed)
-        let hostCount = 2 + random.below(3)
-        let hosts = (0..<hostCount).map { h in
-            ClusterHost(id: "h\(h)", capacity: h % 2 == 0 ? ["cpu": 100, "memory": 80] : ["cpu": 60, "memory": 120])
-        }
-        let vms = (0..<(4 + random.below(4))).map { v in
-            VirtualMachine(id: "v\(v)", host: nil, demand: ["cpu": Double(3 + random.below(30)), "memory": Double(2 + random.below(25))])
-        }
-        var rules: [Rule] = []
-        if random.chance(40) { rules.append(Rule(id: "anti", kind: .antiAffinity, vms: ["v0", "v1"], required: true)) }
-        if random.chance(30) { rules.append(Rule(id: "aff", kind: .affinity, vms: ["v2", "v3"], required: true)) }
-        return Snapshot(resources: ["cpu", "memory"], cluster: Cluster(goal: .balance), hosts: hosts, vms: vms, rules: rules)
+        BalanceSearchTests.newVMsInstance(seed: seed) { $0 % 2 == 0 ? ["cpu": 100, "memory": 80] : ["cpu": 60, "memory": 120] }
     }
 
     @Test("the exact solver proves the brute-force optimum on two host types", arguments: Array(UInt64(1)...25))
