@@ -165,7 +165,8 @@ public struct ExactSolver: PlacementSolver {
         // and solves the IP over the patterns that bound leaves in play.
         if usesPatterns, problem.goal == .balance, noPenalty {
             var incumbent = greedy.placement
-            if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced) {
+            // The assignment search finishes up to about 16 items; beyond 24 it only takes time.
+            if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced), search.items.count <= 24 {
                 let imbalance = greedyScore.imbalance
                 let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.1)))
                 alternativePlacement = outcome.placement
