@@ -79,7 +79,7 @@ struct BalancePatterns {
     /// Hosts beyond which the local search re-splits pairs only (there are H^3 / 6 triples).
     static let tripleHosts = 48
 
-    /// Whether the incumbent is improved (local search over partitions, the IP over the
+    /// Whether the incumbent is improved (local search over partitions, the cover search over the
     /// generated patterns) before the enumeration; off only in tests, so that the enumeration
     /// alone has to find the optimum.
     var improvesIncumbent = true
@@ -532,8 +532,8 @@ struct BalancePatterns {
 
     // MARK: Solve
 
-    /// Column generation from the incumbent's patterns, then (after convergence) the IP over the
-    /// generated patterns for a better incumbent, and the IP over the enumerated patterns for the
+    /// Column generation from the incumbent's patterns, then (after convergence) the cover search
+    /// over the generated patterns for a better incumbent, and over the enumerated patterns for the
     /// proof, until `deadline`.
     mutating func solve(incumbent placement: [Int32], deadline: ContinuousClock.Instant) -> Outcome {
         var outcome = prove(incumbent: placement, deadline: deadline)
@@ -603,7 +603,7 @@ struct BalancePatterns {
         // The duals of the best Lagrangian bound, with each type's least reduced cost under them.
         var bestDuals: (pi: [Double], mu: [Double], least: [Double], value: Double)?
         var converged = false
-        // Column generation stops at half the time, so that the restricted IP below still turns
+        // Column generation stops at half the time, so that the restricted search below still turns
         // its patterns into a plan.
         let full = deadline
         self.deadline = ContinuousClock.now.advanced(by: .seconds((full - ContinuousClock.now).seconds * 0.5))

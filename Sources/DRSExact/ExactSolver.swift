@@ -16,8 +16,8 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// Before the MIP, exact searches take the cases where they are the whole score (and
 /// stronger): `PatternSolver` (set covering over host patterns by column generation) for
 /// `consolidate` of new VMs on identical hosts; for `balance` of new VMs, `BalanceSearch`
-/// (branch and bound over assignments, identical hosts, a tenth of the time) and then
-/// `BalancePatterns` (set partitioning over host patterns, one or several host types). A
+/// (branch and bound over assignments, identical hosts, up to 24 items, a tenth of the time) and
+/// then `BalancePatterns` (set partitioning over host patterns, one or several host types). A
 /// completed search is a proof; an incomplete one hands its best plan to the MIP as an incumbent
 /// candidate, and its bound stands.
 ///
@@ -162,7 +162,7 @@ public struct ExactSolver: PlacementSolver {
         // Balance of new VMs: on identical hosts the assignment search first (see `BalanceSearch`);
         // when it completes, its best plan is optimal. Otherwise (and on several host types) set
         // partitioning over host patterns (see `BalancePatterns`) bounds the problem from its LP
-        // and solves the IP over the patterns that bound leaves in play.
+        // and searches every partition of the patterns that bound leaves in play.
         if usesPatterns, problem.goal == .balance, noPenalty {
             var incumbent = greedy.placement
             // The assignment search finishes up to about 16 items; beyond 24 it only takes time.
