@@ -56,7 +56,7 @@ public struct ExactSolver: PlacementSolver {
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
     /// 2 cores, 10 s limit, random clusters with 3/4 running VMs, an anti-affinity and a soft
     /// rule): `consolidate` proves optimality in 0.01-0.35 s at 16 x 10 and 0.06-3.6 s at
-    /// 20 x 12, and no longer within 10 s at 24 x 12. `balance` proves 13 of the 16 balance
+    /// 20 x 12, and no longer within 10 s at 24 x 12. `balance` proves 15 of the 16 balance
     /// snapshots of Datasets/suite-small (up to 16 hosts x 64 VMs) within 10 s
     /// (results/exact-vs-cpsat.md); when it cannot prove optimality it returns its best plan at
     /// the time limit, never worse than the greedy's.
