@@ -35,11 +35,9 @@ struct BalancePatterns {
         var bound: Double
         /// Whether `value` is proven optimal (see `closes`).
         var proven: Bool
-        var iterations = 0
-        var columns = 0
-        /// Patterns enumerated for the final IP (0 when it was not reached).
+        /// Patterns enumerated for the final cover search (0 when it was not reached).
         var enumerated = 0
-        /// The best Lagrangian bound of column generation (imbalance squared), before the IP.
+        /// The best Lagrangian bound of column generation (imbalance squared), before the search.
         var lagrangian = 0.0
         /// The best plan as patterns (one per host).
         var partition: [Pattern] = []
@@ -101,8 +99,7 @@ struct BalancePatterns {
     private var patterns: [Pattern] = []
     private var seen: Set<Pattern> = []
 
-    // Search state (for the host type `current`).
-    private var current = 0
+    // Search state (for the host type chosen by `select`).
     private var pi: [Double] = []
     private var mu: [Double] = []
     private var chosen: [Int] = []
@@ -248,7 +245,6 @@ struct BalancePatterns {
 
     /// The host type the search works on, with its dual and its per-item squares.
     private mutating func select(_ type: Int) {
-        current = type
         weight = types[type].weight
         target = types[type].target
         limit = types[type].limit
@@ -610,7 +606,6 @@ struct BalancePatterns {
         while ContinuousClock.now < self.deadline {
             let left = (self.deadline - ContinuousClock.now).seconds
             guard left > 0.01, let lp = master(scale: scale, timeLimit: left) else { break }
-            outcome.iterations += 1
             pi = lp.pi
             mu = lp.mu
             // Greedy patterns of negative reduced cost enter without the exact pricing.
@@ -652,7 +647,6 @@ struct BalancePatterns {
                 break
             }
         }
-        outcome.columns = patterns.count
         stopped = false
         self.deadline = full
         guard !outcome.proven else { return outcome }
@@ -808,7 +802,7 @@ struct BalancePatterns {
             let count = parts.filter { $0.type == t }.count
             parts += Array(repeating: Pattern(type: t, items: []), count: types[t].hosts.count - count)
         }
-        // Checked like GLPK's answers: a partition of every item into patterns that fit.
+        // Checked before it counts: a partition of every item into patterns that fit.
         guard parts.allSatisfy(isPattern), parts.flatMap(\.items).sorted() == Array(0..<n) else { return (nil, false) }
         return (parts, !stopped)
     }
