@@ -92,7 +92,7 @@ struct PlanOptions: ParsableArguments {
 }
 
 /// Plans, checks, prints; exit 3 when infeasible.
-func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: String?, inputPath: String?) throws {
+func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget?) throws {
     let solver = try SolverCatalog.solver(named: options.solver, for: snapshot)
     let plan: Plan
     do {
@@ -102,7 +102,7 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: String?, in
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
     }
     if let apply {
-        try writeApplied(snapshot, plan: plan, to: apply, inputPath: inputPath)
+        try writeApplied(snapshot, plan: plan, to: apply)
     }
     switch options.format {
     case .json: print(JSONWriter.write(plan.json), terminator: "")
@@ -110,25 +110,10 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: String?, in
     }
 }
 
-func writeApplied(_ snapshot: Snapshot, plan: Plan, to path: String, inputPath: String?) throws {
-    let target = URL(fileURLWithPath: path).standardizedFileURL
-    if let inputPath, inputPath != "-", URL(fileURLWithPath: inputPath).standardizedFileURL.resolvingSymlinksInPath() == target.resolvingSymlinksInPath() {
-        throw ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(path) is the input snapshot; write the result to a new file, the input is never overwritten")
-    }
+/// Writes the snapshot after the plan's applied steps to a target resolved before solving.
+func writeApplied(_ snapshot: Snapshot, plan: Plan, to target: ApplyTarget) throws {
     let next = try Planner.applied(snapshot, plan: plan)
-    let text = JSONWriter.write(next.json)
-    let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-        try Data(text.utf8).write(to: temporary)
-        if FileManager.default.fileExists(atPath: target.path) {
-            _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: target)
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw ExitFailure(code: 1, message: "--apply: cannot write \(path): \(error.localizedDescription)")
-    }
+    try target.write(Array(JSONWriter.write(next.json).utf8))
 }
 
 struct Drs: ParsableCommand {
@@ -153,8 +138,10 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
+            // The target is resolved and judged before anything is read or solved.
+            let target = try apply.map { try ApplyTarget($0, input: snapshot) }
             let input = try loadSnapshot(snapshot)
-            try planAndPrint(input, options: options, apply: apply, inputPath: snapshot)
+            try planAndPrint(input, options: options, apply: target)
         }
     }
 }
@@ -237,7 +224,7 @@ struct FailoverCommand: ParsableCommand {
                 }
                 input.hosts[index].state = .failed
             }
-            try planAndPrint(input, options: options, apply: nil, inputPath: nil)
+            try planAndPrint(input, options: options, apply: nil)
         }
     }
 }
@@ -304,4 +291,22 @@ enum FailoverSweepCommand {
     }
 }
 
-Drs.main()
+/// Parses and runs a command. Usage errors (unknown options, bad values, missing arguments)
+/// exit 2 like any other bad input (SPEC section 5), not ArgumentParser's 64; help exits 0.
+func runCommandLine() -> Never {
+    do {
+        var command = try Drs.parseAsRoot()
+        try command.run()
+        exit(0)
+    } catch {
+        let code = Drs.exitCode(for: error)
+        if code == .validationFailure {
+            let message = Drs.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(ExitStatus.invalidInput)
+        }
+        Drs.exit(withError: error)
+    }
+}
+
+runCommandLine()

@@ -1,0 +1,149 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where `--apply` writes, decided before anything is solved, and the one way it writes.
+///
+/// Guarantees (README, "--apply"):
+/// - the target is never a directory, and never the input snapshot, however it is reached
+///   (symlinks, `..`, hard links: files are compared by device and inode after resolving);
+/// - a target that is a symlink is followed: the file it points to is replaced, the link stays;
+/// - the new snapshot goes to a temporary file created exclusively (`mkstemp`, mode 0600, never
+///   following a link) in the target's own directory, is written in full and fsynced, takes the
+///   old file's permission bits (0644 for a new file), and is renamed over the target in one
+///   step, then the directory is fsynced: a reader sees the old file or the new one, never a mix;
+/// - nothing but that temporary file is ever removed, and it only when writing failed.
+struct ApplyTarget {
+    /// The resolved path the snapshot replaces (or creates).
+    let path: String
+    /// Permission bits the written file takes.
+    let mode: mode_t
+
+    /// Resolves `path` and refuses a directory, a missing directory, or the input itself.
+    /// - Throws: `ExitFailure` with exit code 2 naming the problem.
+    init(_ given: String, input: String?) throws {
+        func refuse(_ message: String) -> ExitFailure {
+            ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(Escape.visible(given)): \(message)")
+        }
+        if given.isEmpty { throw refuse("empty path") }
+        if given.hasSuffix("/") { throw refuse("is a directory; give a file name") }
+        var resolved = given
+        var info = stat()
+        if lstat(given, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+            // Follow the link (to any depth) to the file it names; a dangling link resolves to
+            // the path it points at.
+            guard let real = ApplyTarget.resolveLink(given) else { throw refuse("cannot resolve the symbolic link") }
+            resolved = real
+        }
+        var mode: mode_t = 0o644
+        if stat(resolved, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw refuse("is a directory; give a file name") }
+            if (info.st_mode & S_IFMT) != S_IFREG { throw refuse("is not a regular file") }
+            mode = info.st_mode & 0o777
+            if let input, input != "-" {
+                var inputInfo = stat()
+                if stat(input, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {
+                    throw refuse("is the input snapshot; write the result to a new file, the input is never overwritten")
+                }
+            }
+        }
+        let directory = ApplyTarget.directory(of: resolved)
+        var directoryInfo = stat()
+        guard stat(directory, &directoryInfo) == 0, (directoryInfo.st_mode & S_IFMT) == S_IFDIR else {
+            throw refuse("the folder \(Escape.visible(directory)) does not exist")
+        }
+        self.path = resolved
+        self.mode = mode
+    }
+
+    /// Writes `bytes` to a fresh temporary file beside the target and renames it over the target.
+    /// - Throws: `ExitFailure` (exit 1) when the file system refuses; the target is then untouched.
+    func write(_ bytes: [UInt8]) throws {
+        let directory = ApplyTarget.directory(of: path)
+        let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "snapshot"
+        var template = Array(((directory == "/" ? "/" : directory + "/") + "." + base + ".XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory): \(ApplyTarget.errorText())") }
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var renamed = false
+        defer {
+            if !renamed { unlink(temporary) }
+        }
+        do {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("cannot write: \(ApplyTarget.errorText())")
+                }
+                offset += written
+            }
+            guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else { throw failure("cannot write: \(ApplyTarget.errorText())") }
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        guard close(descriptor) == 0 else { throw failure("cannot write: \(ApplyTarget.errorText())") }
+        guard rename(temporary, path) == 0 else { throw failure("cannot replace the file: \(ApplyTarget.errorText())") }
+        renamed = true
+        let directoryDescriptor = open(directory, O_RDONLY)
+        if directoryDescriptor >= 0 {
+            _ = fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
+    private func failure(_ message: String) -> ExitFailure {
+        ExitFailure(code: 1, message: "--apply: \(Escape.visible(path)): \(message)")
+    }
+
+    private static func errorText() -> String { String(cString: strerror(errno)) }
+
+    /// The folder part of a path ("." for a bare name).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    /// Follows a chain of symbolic links (at most 40) to the path at its end.
+    private static func resolveLink(_ start: String) -> String? {
+        var current = start
+        for _ in 0..<40 {
+            var info = stat()
+            guard lstat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return nil }
+            let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = target.hasPrefix("/") ? target : directory(of: current) + "/" + target
+        }
+        return nil
+    }
+}
+
+/// Printable forms of user strings: control characters and invalid text never reach a terminal raw.
+enum Escape {
+    /// `text` with control characters written as `\u{XX}` escapes, and cut to 200 characters.
+    static func visible(_ text: String) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == 200 { result += "…"; break }
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return result
+    }
+}
