@@ -42,24 +42,45 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// A syntax error with its 1-based line and column.
+/// A syntax error with its 1-based line and column, its 0-based byte offset and, when the
+/// parser was inside a value, the JSON path of that value (`vms[3].id`).
 public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
+    /// Bytes before the error, from the start of the input.
+    public var offset: Int
+    /// The JSON path being read (empty at the top level).
+    public var path: String
     public var message: String
-    public var description: String { "line \(line), column \(column): \(message)" }
+    /// Line, column and byte offset, then the message.
+    public var location: String { "line \(line), column \(column), byte offset \(offset): \(message)" }
+    public var description: String {
+        path.isEmpty ? location : "line \(line), column \(column), byte offset \(offset) (in \(path)): \(message)"
+    }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes. Complexity O(input size); nesting depth is
-/// limited to 512 so hostile input cannot exhaust the stack.
+/// limited to 512 so hostile input cannot exhaust the stack. Strings must be valid UTF-8
+/// (RFC 8259 section 8.1): ill-formed bytes are refused with their offset, never replaced,
+/// so two distinct byte strings can never become one id. A number literal beyond the range
+/// of a Double parses as an infinite `.number`, which readers report as out of range.
 public struct JSONParser {
+    private enum PathPart { case key(String), index(Int) }
+
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Where the parser is, for error messages only.
+    private var pathParts: [PathPart] = []
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
+        if parser.index == bytes.count {
+            throw JSONSyntaxError(line: 1, column: 1, offset: 0, path: "",
+                                  message: bytes.isEmpty ? "empty input (0 bytes); expected a JSON object"
+                                                         : "empty input (only whitespace); expected a JSON object")
+        }
         let value = try parser.parseValue()
         parser.skipWhitespace()
         if parser.index < parser.bytes.count {
@@ -83,7 +104,14 @@ public struct JSONParser {
             }
             position += 1
         }
-        return JSONSyntaxError(line: line, column: column, message: message)
+        var path = ""
+        for part in pathParts {
+            switch part {
+            case let .key(key): path += path.isEmpty ? DisplayText.pathKey(key) : "." + DisplayText.pathKey(key)
+            case let .index(position): path += "[\(position)]"
+            }
+        }
+        return JSONSyntaxError(line: line, column: column, offset: min(index, bytes.count), path: path, message: message)
     }
 
     private mutating func skipWhitespace() {
@@ -106,7 +134,7 @@ public struct JSONParser {
         case UInt8(ascii: "n"): try expectWord("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default:
-            throw error("unexpected character '\(String(decoding: [bytes[index]], as: UTF8.self))', expected a value")
+            throw error("unexpected \(describeByte(at: index)), expected a value")
         }
     }
 
@@ -140,11 +168,13 @@ public struct JSONParser {
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw error("expected ':' after the field name \"\(key)\"")
+                throw error("expected ':' after the field name \(DisplayText.quoted(key))")
             }
             index += 1
             skipWhitespace()
+            pathParts.append(.key(key))
             let value = try parseValue()
+            pathParts.removeLast()
             members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -173,7 +203,9 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
+            pathParts.append(.index(elements.count))
             elements.append(try parseValue())
+            pathParts.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an array") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -200,6 +232,10 @@ public struct JSONParser {
                 return text
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 {
+                index += try utf8SequenceLength(at: index)
+                continue
+            }
             index += 1
         }
         var scalars: [UInt8] = Array(bytes[start..<index])
@@ -209,7 +245,13 @@ public struct JSONParser {
                 index += 1
                 return String(decoding: scalars, as: UTF8.self)
             }
-            if byte < 0x20 { throw error("control character inside a string") }
+            if byte < 0x20 { throw error("control character (byte 0x\(hex(byte))) inside a string; write it as an escape such as \\u00\(hex(byte))") }
+            if byte >= 0x80 {
+                let length = try utf8SequenceLength(at: index)
+                scalars.append(contentsOf: bytes[index..<index + length])
+                index += length
+                continue
+            }
             if byte != UInt8(ascii: "\\") {
                 scalars.append(byte)
                 index += 1
@@ -246,6 +288,52 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The length of the well-formed UTF-8 sequence starting at `start` (Unicode table 3-7:
+    /// no overlong forms, no surrogates, nothing above U+10FFFF); throws at the first bad byte.
+    private func utf8SequenceLength(at start: Int) throws(JSONSyntaxError) -> Int {
+        let lead = bytes[start]
+        let length: Int
+        var low: UInt8 = 0x80, high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: throw invalidUTF8(at: start)
+        }
+        for k in 1..<length {
+            let position = start + k
+            guard position < bytes.count else { throw invalidUTF8(at: position) }
+            let byte = bytes[position]
+            let (lower, upper) = k == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+            guard byte >= lower && byte <= upper else { throw invalidUTF8(at: position) }
+        }
+        return length
+    }
+
+    private func invalidUTF8(at position: Int) -> JSONSyntaxError {
+        var located = self
+        located.index = position
+        let found = position < bytes.count ? "byte 0x\(hex(bytes[position]))" : "the end of the input"
+        return located.error("invalid UTF-8 (\(found)); the input must be UTF-8 text, as JSON requires")
+    }
+
+    private func hex(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 16, uppercase: true)
+        return digits.count == 1 ? "0" + digits : digits
+    }
+
+    /// The byte at `position` for a message: a printable ASCII character in quotes, else its
+    /// hex value.
+    private func describeByte(at position: Int) -> String {
+        let byte = bytes[position]
+        if byte >= 0x21 && byte < 0x7F { return "character '\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(hex(byte))"
     }
 
     private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {

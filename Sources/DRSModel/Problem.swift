@@ -287,7 +287,9 @@ public struct Problem: Sendable {
             var limits: [Int64] = []
             for h in 0..<hostCount where hostState[h] == .connected { limits.append(hostLimit[r * hostCount + h]) }
             limits.sort(by: >)
-            limitTotal[r] = limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+            // Saturating: validated input keeps these sums below 2e18 (`InputLimits`).
+            let kept = limits.dropFirst(ha.hostFailuresToTolerate).reduce(Int64(0), Units.sum)
+            limitTotal[r] = kept
         }
         return limitTotal
     }

@@ -5,29 +5,72 @@ public struct InputIssue: Sendable, Equatable, CustomStringConvertible {
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
-/// Every problem found in a snapshot; solving never starts when there is one.
+/// Every problem found in a snapshot; solving never starts when there is one. The first
+/// `InputLimits.maximumReportedIssues` are listed; the rest are only counted.
 public struct SnapshotError: Error, Sendable, CustomStringConvertible {
     public var issues: [InputIssue]
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
+    /// Problems found beyond those listed in `issues`.
+    public var omitted: Int = 0
+    /// All problems found, listed or not.
+    public var count: Int { issues.count + omitted }
+    public var description: String {
+        let listed = issues.map(\.description).joined(separator: "\n")
+        return omitted == 0 ? listed : listed + "\n... and \(omitted) more problem(s)"
+    }
+}
+
+/// Issues with a cap: the first `limit` are kept; past it they are only counted and their
+/// path and message (and any "did you mean" search in them) are never built.
+struct IssueList {
+    var limit = InputLimits.maximumReportedIssues
+    private(set) var issues: [InputIssue] = []
+    private(set) var omitted = 0
+    var count: Int { issues.count + omitted }
+    var isEmpty: Bool { count == 0 }
+
+    mutating func add(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) {
+        if issues.count < limit {
+            issues.append(InputIssue(path: path(), message: message()))
+        } else {
+            omitted += 1
+        }
+    }
+
+    mutating func append(contentsOf other: IssueList) {
+        for issue in other.issues { add(issue.path, issue.message) }
+        omitted += other.omitted
+    }
+
+    /// Whether a listed issue lies at `prefix` or below it. Issues past the cap are not
+    /// kept, so callers use this only while nothing was omitted.
+    func any(under prefixes: [String]) -> Bool {
+        issues.contains { issue in
+            prefixes.contains { prefix in
+                issue.path == prefix || issue.path.hasPrefix(prefix + ".") || issue.path.hasPrefix(prefix + "[")
+            }
+        }
+    }
 }
 
 extension Snapshot {
-    /// Parses and strictly validates snapshot JSON: syntax, types, unknown fields (with the
-    /// nearest known name), references, duplicate ids, numbers, VMs that fit no host, and
-    /// contradictory hard rules. Throws every issue found, each naming its JSON path.
+    /// Parses and strictly validates snapshot JSON: syntax, UTF-8, types, unknown fields (with
+    /// the nearest known name), number ranges (`InputLimits`), references, duplicate ids, VMs
+    /// that fit no host, and contradictory hard rules. Throws every issue found, each naming
+    /// its JSON path (the first `InputLimits.maximumReportedIssues` listed, the rest counted).
+    /// Checks that need other parts run on what was read whenever those parts read cleanly, so
+    /// one run reports structural and semantic problems together.
     public static func read(json bytes: [UInt8]) throws(SnapshotError) -> Snapshot {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
         } catch {
-            throw SnapshotError(issues: [InputIssue(path: "", message: "invalid JSON at \(error.description)")])
+            throw SnapshotError(issues: [InputIssue(path: error.path, message: "invalid JSON at \(error.location)")])
         }
         var reader = SnapshotReader()
         let snapshot = reader.read(value)
-        if reader.issues.isEmpty {
-            reader.issues.append(contentsOf: snapshot.semanticIssues())
-        }
-        if !reader.issues.isEmpty { throw SnapshotError(issues: reader.issues) }
+        var issues = reader.issues
+        issues.append(contentsOf: snapshot.semanticIssues(structural: reader.issues, sources: reader.sources))
+        if !issues.isEmpty { throw SnapshotError(issues: issues.issues, omitted: issues.omitted) }
         return snapshot
     }
 
@@ -37,44 +80,53 @@ extension Snapshot {
     }
 }
 
+/// Where the hosts, VMs and rules that were read sit in the input: an element without a
+/// usable id is dropped, so `hosts[2]` of the snapshot may be `hosts[3]` of the input.
+struct ElementSources {
+    var hosts: [Int] = []
+    var vms: [Int] = []
+    var rules: [Int] = []
+}
+
 /// Field-by-field reader from a JSON tree into `Snapshot`, collecting issues with paths.
 struct SnapshotReader {
-    var issues: [InputIssue] = []
+    var issues = IssueList()
+    var sources = ElementSources()
 
-    mutating func fail(_ path: String, _ message: String) {
-        issues.append(InputIssue(path: path, message: message))
+    mutating func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) {
+        issues.add(path(), message())
     }
 
     /// The members of an object, reporting a wrong type, duplicate keys and unknown keys.
     mutating func members(_ value: JSONValue, _ path: String, known: [String]) -> [(key: String, value: JSONValue)]? {
         guard case let .object(members) = value else {
-            fail(path, "must be an object, got \(value.typeName)")
+            fail(path, "must be an object, got \(describe(value))")
             return nil
         }
+        // Objects here have a handful of known fields; unknown ones are rare. Duplicates are
+        // found by hashing only when there are many members.
+        var seen = members.count > 16 ? Set<String>() : nil
         for (position, member) in members.enumerated() {
-            // Objects here have a handful of fields: a pairwise scan beats hashing.
-            var duplicate = false
-            for earlier in 0..<position where members[earlier].key == member.key { duplicate = true; break }
+            let duplicate: Bool
+            if seen != nil {
+                duplicate = !seen!.insert(member.key).inserted
+            } else {
+                duplicate = members[0..<position].contains { $0.key == member.key }
+            }
             if duplicate {
                 fail(join(path, member.key), "duplicate field")
             }
             if !known.contains(member.key) {
-                let memberPath = join(path, member.key)
-                if let suggestion = nearest(member.key, among: known) {
-                    fail(memberPath, "unknown field; did you mean \"\(suggestion)\"?")
-                } else {
-                    fail(memberPath, "unknown field; known fields here: \(known.joined(separator: ", "))")
-                }
+                fail(join(path, member.key), NameSuggester(known).suggestion(for: member.key).map { "unknown field; did you mean \"\($0)\"?" }
+                     ?? "unknown field; known fields here: \(known.joined(separator: ", "))")
             }
         }
         return members
     }
 
-    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
     mutating func string(_ value: JSONValue, _ path: String) -> String? {
         guard case let .string(text) = value else {
-            fail(path, "must be a string, got \(value.typeName)")
+            fail(path, "must be a string, got \(describe(value))")
             return nil
         }
         return text
@@ -91,23 +143,28 @@ struct SnapshotReader {
 
     mutating func bool(_ value: JSONValue, _ path: String) -> Bool? {
         guard case let .bool(flag) = value else {
-            fail(path, "must be true or false, got \(value.typeName)")
+            fail(path, "must be true or false, got \(describe(value))")
             return nil
         }
         return flag
     }
 
-    /// A finite number >= minimum (and <= maximum when given).
-    mutating func number(_ value: JSONValue, _ path: String, minimum: Double = 0, maximum: Double? = nil,
-                         exclusiveMinimum: Bool = false) -> Double? {
+    /// A finite number in [minimum, maximum] (or (minimum, maximum] when `exclusiveMinimum`).
+    mutating func number(_ value: JSONValue, _ path: String, minimum: Double = 0,
+                         maximum: Double = InputLimits.maximumQuantity, exclusiveMinimum: Bool = false) -> Double? {
+        // The SPEC's message names the lower bound; the upper one is added when it is the one broken.
+        let lower = "\(exclusiveMinimum ? ">" : ">=") \(InputLimits.text(minimum))"
         guard case let .number(number) = value else {
-            fail(path, "must be a finite number \(exclusiveMinimum ? ">" : ">=") \(JSONWriter.number(minimum)), got \(value.typeName)")
+            fail(path, "must be a finite number \(lower), got \(describe(value))")
             return nil
         }
         let belowMinimum = exclusiveMinimum ? number <= minimum : number < minimum
-        if !number.isFinite || belowMinimum || (maximum.map { number > $0 } ?? false) {
-            let range = maximum.map { " and <= \(JSONWriter.number($0))" } ?? ""
-            fail(path, "must be a finite number \(exclusiveMinimum ? ">" : ">=") \(JSONWriter.number(minimum))\(range), got \(JSONWriter.number(number))")
+        if belowMinimum {
+            fail(path, "must be a finite number \(lower), got \(describe(number))")
+            return nil
+        }
+        if !number.isFinite || number > maximum {
+            fail(path, "must be a finite number \(lower) and <= \(InputLimits.text(maximum)) (the largest OpenDRS accepts here), got \(describe(number))")
             return nil
         }
         return number
@@ -116,9 +173,7 @@ struct SnapshotReader {
     mutating func integer(_ value: JSONValue, _ path: String, in range: ClosedRange<Int>) -> Int? {
         guard case let .number(number) = value, number.isFinite, number == number.rounded(),
               number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
-            let found: String
-            if case let .number(number) = value { found = JSONWriter.number(number) } else { found = value.typeName }
-            fail(path, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(found)")
+            fail(path, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(describe(value))")
             return nil
         }
         return Int(number)
@@ -128,12 +183,12 @@ struct SnapshotReader {
     where E.RawValue == String {
         let names = E.allCases.map(\.rawValue)
         guard case let .string(text) = value else {
-            fail(path, "must be one of \(names.joined(separator: ", ")), got \(value.typeName)")
+            fail(path, "must be one of \(names.joined(separator: ", ")), got \(describe(value))")
             return nil
         }
         guard let result = E(rawValue: text) else {
-            let hint = nearest(text, among: names).map { "; did you mean \"\($0)\"?" } ?? ""
-            fail(path, "must be one of \(names.joined(separator: ", ")), got \"\(text)\"\(hint)")
+            fail(path, "must be one of \(names.joined(separator: ", ")), got \(DisplayText.quoted(text))"
+                 + (NameSuggester(names).suggestion(for: text).map { "; did you mean \"\($0)\"?" } ?? ""))
             return nil
         }
         return result
@@ -141,7 +196,7 @@ struct SnapshotReader {
 
     mutating func array(_ value: JSONValue, _ path: String) -> [JSONValue]? {
         guard case let .array(elements) = value else {
-            fail(path, "must be an array, got \(value.typeName)")
+            fail(path, "must be an array, got \(describe(value))")
             return nil
         }
         return elements
@@ -158,7 +213,7 @@ struct SnapshotReader {
 
     /// A per-resource map such as `{"cpu": 4000}`; keys must be declared resources.
     mutating func resourceMap(_ value: JSONValue, _ path: String, resources: [String], minimum: Double = 0,
-                              maximum: Double? = nil, exclusiveMinimum: Bool = false) -> [String: Double] {
+                              maximum: Double = InputLimits.maximumQuantity, exclusiveMinimum: Bool = false) -> [String: Double] {
         guard let members = members(value, path, known: resources) else { return [:] }
         var map: [String: Double] = [:]
         for member in members where resources.contains(member.key) {
@@ -178,6 +233,8 @@ struct SnapshotReader {
 
         if let version = lookup["schemaVersion"] {
             if let number = integer(version, "schemaVersion", in: 1...1) { snapshot.schemaVersion = number }
+        } else {
+            fail("schemaVersion", "missing; a snapshot starts with \"schemaVersion\": 1 (the version of SPEC section 1 it follows)")
         }
         if let resources = lookup["resources"] {
             if let names = stringList(resources, "resources") {
@@ -186,23 +243,62 @@ struct SnapshotReader {
                 }
                 var seen = Set<String>()
                 for (index, name) in names.enumerated() where !seen.insert(name).inserted {
-                    fail("resources[\(index)]", "duplicate resource \"\(name)\"")
+                    fail("resources[\(index)]", "duplicate resource \(DisplayText.quoted(name))")
                 }
                 if !names.isEmpty { snapshot.resources = names }
             }
         }
         let resources = snapshot.resources
         if let cluster = lookup["cluster"] { snapshot.cluster = readCluster(cluster, resources: resources) }
-        if let hosts = lookup["hosts"], let elements = array(hosts, "hosts") {
-            snapshot.hosts = elements.enumerated().compactMap { readHost($1, "hosts[\($0)]", resources: resources) }
+        if let hosts = lookup["hosts"] {
+            if let elements = array(hosts, "hosts") {
+                if elements.isEmpty { fail("hosts", "must list at least one host, got none") }
+                for (index, element) in elements.enumerated() {
+                    if let host = readHost(element, "hosts[\(index)]", resources: resources) {
+                        snapshot.hosts.append(host)
+                        sources.hosts.append(index)
+                    }
+                }
+            }
+        } else {
+            fail("hosts", "missing; a snapshot needs at least one host")
         }
         if let vms = lookup["vms"], let elements = array(vms, "vms") {
-            snapshot.vms = elements.enumerated().compactMap { readVM($1, "vms[\($0)]", resources: resources) }
+            for (index, element) in elements.enumerated() {
+                if let vm = readVM(element, "vms[\(index)]", resources: resources) {
+                    snapshot.vms.append(vm)
+                    sources.vms.append(index)
+                }
+            }
         }
         if let rules = lookup["rules"], let elements = array(rules, "rules") {
-            snapshot.rules = elements.enumerated().compactMap { readRule($1, "rules[\($0)]") }
+            for (index, element) in elements.enumerated() {
+                if let rule = readRule(element, "rules[\(index)]") {
+                    snapshot.rules.append(rule)
+                    sources.rules.append(index)
+                }
+            }
         }
+        checkTotals(snapshot)
         return snapshot
+    }
+
+    /// Per-resource totals within `InputLimits.maximumTotal`, so that every sum in milli-units
+    /// fits an Int64 (see `InputLimits`). Demands count every VM, an FT VM twice.
+    mutating func checkTotals(_ snapshot: Snapshot) {
+        let limit = InputLimits.maximumTotal
+        for resource in snapshot.resources {
+            var capacity = 0.0
+            for host in snapshot.hosts { capacity += host.capacity[resource] ?? 0 }
+            if capacity > limit {
+                fail("hosts", "the hosts' total \(DisplayText.escaped(resource)) capacity is \(describe(capacity)), more than the \(InputLimits.text(limit)) OpenDRS accepts per resource")
+            }
+            var demand = 0.0
+            for vm in snapshot.vms { demand += (vm.demand[resource] ?? 0) * (vm.ft == nil ? 1 : 2) }
+            if demand > limit {
+                fail("vms", "the VMs' total \(DisplayText.escaped(resource)) demand (FT secondaries counted twice) is \(describe(demand)), more than the \(InputLimits.text(limit)) OpenDRS accepts per resource")
+            }
+        }
     }
 
     mutating func readCluster(_ value: JSONValue, resources: [String]) -> Cluster {
@@ -210,7 +306,7 @@ struct SnapshotReader {
         let known = ["name", "goal", "automation", "migrationThreshold", "maxUtilization", "migration", "ha"]
         guard let members = members(value, "cluster", known: known) else { return cluster }
         for (key, field) in members {
-            let path = "cluster.\(key)"
+            let path = join("cluster", key)
             switch key {
             case "name": cluster.name = string(field, path)
             case "goal": cluster.goal = enumeration(field, path, as: Goal.self) ?? cluster.goal
@@ -222,7 +318,7 @@ struct SnapshotReader {
                 guard let settings = self.members(field, path, known: ["bandwidth", "maxConcurrentPerHost"]) else { continue }
                 for (name, setting) in settings {
                     if name == "bandwidth" {
-                        cluster.migration.bandwidth = number(setting, "\(path).bandwidth", minimum: 0, exclusiveMinimum: true) ?? 1250
+                        cluster.migration.bandwidth = number(setting, "\(path).bandwidth", minimum: InputLimits.minimumBandwidth) ?? 1250
                     } else if name == "maxConcurrentPerHost" {
                         cluster.migration.maxConcurrentPerHost = integer(setting, "\(path).maxConcurrentPerHost", in: 1...1024) ?? 8
                     }
@@ -268,7 +364,7 @@ struct SnapshotReader {
         var vm = VirtualMachine(id: "", host: nil, demand: [:])
         var hasId = false
         for (key, field) in members {
-            let fieldPath = "\(path).\(key)"
+            let fieldPath = join(path, key)
             switch key {
             case "id": if let id = identifier(field, fieldPath) { vm.id = id; hasId = true }
             case "host": if field != .null { vm.host = identifier(field, fieldPath) }
@@ -305,7 +401,7 @@ struct SnapshotReader {
         var vms: [String]?
         var rule = Rule(id: "", kind: .affinity, vms: [])
         for (key, field) in members {
-            let fieldPath = "\(path).\(key)"
+            let fieldPath = join(path, key)
             switch key {
             case "id": id = identifier(field, fieldPath)
             case "kind": kind = enumeration(field, fieldPath, as: RuleKind.self)
@@ -337,31 +433,82 @@ struct SnapshotReader {
     }
 }
 
-/// The known name closest to `name` by edit distance, when close enough to be a likely typo.
-func nearest(_ name: String, among candidates: [String]) -> String? {
-    let lowered = Array(name.lowercased())
-    var best: (String, Int)?
-    for candidate in candidates {
-        let distance = editDistance(lowered, Array(candidate.lowercased()))
-        if distance <= max(2, candidate.count / 3), best.map({ distance < $0.1 }) ?? true {
-            best = (candidate, distance)
-        }
-    }
-    return best?.0
+/// `path.key`, the key escaped and cut for display (`DisplayText.pathKey`).
+func join(_ path: String, _ key: String) -> String {
+    let shown = DisplayText.pathKey(key)
+    return path.isEmpty ? shown : "\(path).\(shown)"
 }
 
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
+/// What a wrong value is, for "got ...": its type, or a number too large for a Double.
+func describe(_ value: JSONValue) -> String {
+    if case let .number(number) = value { return describe(number) }
+    return value.typeName
+}
+
+func describe(_ number: Double) -> String {
+    number.isFinite ? JSONWriter.number(number)
+        : "a number out of range (beyond \(number < 0 ? "-" : "")1.8e308, the largest a double holds)"
+}
+
+/// "Did you mean" with bounded work. Names longer than `maximumNameLength` get no
+/// suggestion. Otherwise a candidate is compared only when its length is within the distance
+/// it allows (max(2, its length / 3)), and the edit distance (case-insensitive, over Unicode
+/// scalars) stops as soon as a row exceeds the best distance found so far. Cost per query:
+/// O(candidates) for the length test plus O(64 x length) per compared candidate; building it
+/// is O(total length of the names).
+struct NameSuggester {
+    static let maximumNameLength = 64
+    private var names: [String] = []
+    private var folded: [[Unicode.Scalar]] = []
+
+    init(_ candidates: [String]) {
+        for candidate in candidates where candidate.utf8.count <= 3 * NameSuggester.maximumNameLength {
+            names.append(candidate)
+            folded.append(Array(candidate.lowercased().unicodeScalars))
+        }
+    }
+
+    /// The candidate nearest to `name` when close enough to be a likely typo; the first on a tie.
+    func suggestion(for name: String) -> String? {
+        guard name.utf8.count <= 4 * NameSuggester.maximumNameLength else { return nil }
+        let query = Array(name.lowercased().unicodeScalars)
+        guard query.count <= NameSuggester.maximumNameLength else { return nil }
+        var best: (index: Int, distance: Int)?
+        for (index, candidate) in folded.enumerated() {
+            let allowed = max(2, candidate.count / 3)
+            let bound = min(allowed, (best?.distance ?? Int.max) - 1)
+            guard bound >= 0, abs(candidate.count - query.count) <= bound else { continue }
+            if let distance = editDistance(query, candidate, atMost: bound) {
+                best = (index, distance)
+                if distance == 0 { break }
+            }
+        }
+        return best.map { names[$0.index] }
+    }
+}
+
+/// The known name closest to `name` by edit distance, when close enough to be a likely typo.
+func nearest(_ name: String, among candidates: [String]) -> String? {
+    NameSuggester(candidates).suggestion(for: name)
+}
+
+/// The Levenshtein distance of `a` and `b` when it is at most `bound`, else nil; stops at the
+/// first row whose every entry exceeds `bound`. O(|a| x |b|) at worst.
+func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], atMost bound: Int) -> Int? {
+    if a.isEmpty { return b.count <= bound ? b.count : nil }
+    if b.isEmpty { return a.count <= bound ? a.count : nil }
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
         current[0] = i
+        var rowMinimum = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            rowMinimum = min(rowMinimum, current[j])
         }
+        if rowMinimum > bound { return nil }
         swap(&previous, &current)
     }
-    return previous[b.count]
+    return previous[b.count] <= bound ? previous[b.count] : nil
 }

@@ -1,18 +1,39 @@
 /// Integer arithmetic for fits-or-not decisions: every solver, the MIP and the checker compare
 /// quantities in milli-units, so they always agree.
+///
+/// A validated snapshot's quantities are at most 1e15 milli-units and its per-resource totals
+/// at most 1e18 (`InputLimits`), so sums of them fit an Int64. The conversions clamp to
+/// +-`maximum` so that a snapshot built in code, unvalidated, cannot trap the conversion.
 public enum Units {
     /// Milli-units per snapshot unit.
     public static let scale: Double = 1000
 
+    /// The largest magnitude a conversion returns: the total limit in milli-units (1e18).
+    public static let maximum: Int64 = 1_000_000_000_000_000_000
+
     /// A demand in milli-units, rounded to the nearest.
     @inlinable
-    public static func demand(_ value: Double) -> Int64 { Int64((value * scale).rounded()) }
+    public static func demand(_ value: Double) -> Int64 { clamped((value * scale).rounded()) }
 
     /// The placeable limit of a capacity under a utilization cap, rounded down (with a tolerance
     /// of 10^-3 milli-units for binary noise such as 40000 x 0.9).
     @inlinable
     public static func limit(capacity: Double, maxUtilization: Double) -> Int64 {
-        Int64((capacity * maxUtilization * scale + 1e-3).rounded(.down))
+        clamped((capacity * maxUtilization * scale + 1e-3).rounded(.down))
+    }
+
+    /// `value` as an Int64 within +-`maximum` (NaN as 0).
+    @inlinable
+    public static func clamped(_ value: Double) -> Int64 {
+        guard !value.isNaN else { return 0 }
+        return Int64(min(max(value, -Double(maximum)), Double(maximum)))
+    }
+
+    /// `a + b`, held at Int64's bounds instead of trapping.
+    @inlinable
+    public static func sum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : result
     }
 }
 
@@ -32,69 +53,87 @@ extension Snapshot {
         resources.map { Units.demand(vm.demand[$0] ?? 0) }
     }
 
-    /// Checks references, duplicates, VMs that fit no host and contradictory hard rules; the
-    /// structural checks have already passed.
-    func semanticIssues() -> [InputIssue] {
-        var issues: [InputIssue] = []
-        func fail(_ path: String, _ message: String) { issues.append(InputIssue(path: path, message: message)) }
+    /// Checks references, duplicates, VMs that fit no host and contradictory hard rules, on
+    /// what the structural reading produced (`structural`: its issues; `sources`: the input
+    /// index of each element read). Duplicate and reference checks always run; the fit check
+    /// runs when the resources and hosts read cleanly, skipping VMs with issues of their own;
+    /// the contradiction checks run when everything read cleanly and every reference resolves.
+    func semanticIssues(structural: IssueList = IssueList(), sources: ElementSources? = nil) -> IssueList {
+        var issues = IssueList(limit: max(0, structural.limit - structural.count))
+        func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) { issues.add(path(), message()) }
+        let hostSource = sources?.hosts ?? Array(hosts.indices)
+        let vmSource = sources?.vms ?? Array(vms.indices)
+        let ruleSource = sources?.rules ?? Array(rules.indices)
+        var referencesResolve = true
 
         var hostIndex: [String: Int] = [:]
         for (index, host) in hosts.enumerated() {
             if let first = hostIndex[host.id] {
-                fail("hosts[\(index)].id", "duplicate host id \"\(host.id)\" (first at hosts[\(first)])")
+                fail("hosts[\(hostSource[index])].id", "duplicate host id \(DisplayText.quoted(host.id)) (first at hosts[\(hostSource[first])])")
             } else {
                 hostIndex[host.id] = index
             }
         }
-        let hostIds = hosts.map(\.id)
-        func unknownHost(_ path: String, _ id: String) {
-            let hint = nearest(id, among: hostIds).map { "; did you mean \"\($0)\"?" } ?? ""
-            fail(path, "unknown host \"\(id)\"\(hint)")
+        var hostSuggester: NameSuggester?
+        func unknownHost(_ path: @autoclosure () -> String, _ id: String) {
+            referencesResolve = false
+            fail(path(), {
+                if hostSuggester == nil { hostSuggester = NameSuggester(hosts.map(\.id)) }
+                let hint = hostSuggester!.suggestion(for: id).map { "; did you mean \(DisplayText.quoted($0))?" } ?? ""
+                return "unknown host \(DisplayText.quoted(id))\(hint)"
+            }())
         }
         var vmIndex: [String: Int] = [:]
         for (index, vm) in vms.enumerated() {
+            let path = "vms[\(vmSource[index])]"
             if let first = vmIndex[vm.id] {
-                fail("vms[\(index)].id", "duplicate VM id \"\(vm.id)\" (first at vms[\(first)])")
+                fail("\(path).id", "duplicate VM id \(DisplayText.quoted(vm.id)) (first at vms[\(vmSource[first])])")
             } else {
                 vmIndex[vm.id] = index
             }
-            if let host = vm.host, hostIndex[host] == nil { unknownHost("vms[\(index)].host", host) }
+            if let host = vm.host, hostIndex[host] == nil { unknownHost("\(path).host", host) }
             if let secondary = vm.ft?.secondaryHost {
                 if hostIndex[secondary] == nil {
-                    unknownHost("vms[\(index)].ft.secondaryHost", secondary)
+                    unknownHost("\(path).ft.secondaryHost", secondary)
                 } else if secondary == vm.host {
-                    fail("vms[\(index)].ft.secondaryHost", "must differ from the primary's host \"\(secondary)\": FT primary and secondary never share a host")
+                    fail("\(path).ft.secondaryHost", "must differ from the primary's host \(DisplayText.quoted(secondary)): FT primary and secondary never share a host")
                 }
             }
         }
         if let master = cluster.ha?.master, hostIndex[master] == nil { unknownHost("cluster.ha.master", master) }
-        if let ha = cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
+        let hostsClean = structural.omitted == 0 && !structural.any(under: ["resources", "hosts"])
+        if hostsClean, let ha = cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
             let usable = hosts.filter { $0.state != .failed }.count
             if ha.hostFailuresToTolerate >= usable {
                 fail("cluster.ha.hostFailuresToTolerate", "must be less than the number of hosts that are not failed (\(usable)), got \(ha.hostFailuresToTolerate)")
             }
         }
-        let vmIds = vms.map(\.id)
+        var vmSuggester: NameSuggester?
         var ruleIndex: [String: Int] = [:]
         for (index, rule) in rules.enumerated() {
+            let path = "rules[\(ruleSource[index])]"
             if let first = ruleIndex[rule.id] {
-                fail("rules[\(index)].id", "duplicate rule id \"\(rule.id)\" (first at rules[\(first)])")
+                fail("\(path).id", "duplicate rule id \(DisplayText.quoted(rule.id)) (first at rules[\(ruleSource[first])])")
             } else {
                 ruleIndex[rule.id] = index
             }
             var seen = Set<String>()
             for (position, vm) in rule.vms.enumerated() {
                 if vmIndex[vm] == nil {
-                    let hint = nearest(vm, among: vmIds).map { "; did you mean \"\($0)\"?" } ?? ""
-                    fail("rules[\(index)].vms[\(position)]", "unknown VM \"\(vm)\"\(hint)")
+                    referencesResolve = false
+                    fail("\(path).vms[\(position)]", {
+                        if vmSuggester == nil { vmSuggester = NameSuggester(vms.map(\.id)) }
+                        let hint = vmSuggester!.suggestion(for: vm).map { "; did you mean \(DisplayText.quoted($0))?" } ?? ""
+                        return "unknown VM \(DisplayText.quoted(vm))\(hint)"
+                    }())
                 }
-                if !seen.insert(vm).inserted { fail("rules[\(index)].vms[\(position)]", "VM \"\(vm)\" is listed twice") }
+                if !seen.insert(vm).inserted { fail("\(path).vms[\(position)]", "VM \(DisplayText.quoted(vm)) is listed twice") }
             }
             for (position, host) in (rule.hosts ?? []).enumerated() where hostIndex[host] == nil {
-                unknownHost("rules[\(index)].hosts[\(position)]", host)
+                unknownHost("\(path).hosts[\(position)]", host)
             }
         }
-        if !issues.isEmpty { return issues }
+        guard hostsClean else { return issues }
 
         // A VM that fits no host at all (capacity alone, any host state but failed). A VM fits
         // some host exactly when it fits one of the non-dominated limit vectors (the skyline),
@@ -106,7 +145,11 @@ extension Snapshot {
             for r in demand.indices where demand[r] > limit[r] { return false }
             return true
         }
-        for (index, vm) in vms.enumerated() where vm.powerState == .on {
+        var vmsWithIssues = Set<Int>()
+        for issue in structural.issues where issue.path.hasPrefix("vms[") {
+            if let number = Int(issue.path.dropFirst(4).prefix { $0.isNumber }) { vmsWithIssues.insert(number) }
+        }
+        for (index, vm) in vms.enumerated() where vm.powerState == .on && !vmsWithIssues.contains(vmSource[index]) {
             let demand = demands(of: vm)
             let needed = vm.ft == nil ? 1 : 2
             let fitsSomewhere = skyline.contains { fits(demand, $0) }
@@ -116,18 +159,21 @@ extension Snapshot {
             for (r, resource) in resources.enumerated() {
                 let largest = candidateLimits.map { $0[r] }.max() ?? 0
                 if demand[r] > largest {
-                    worst = ": needs \(resource) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(resource) is \(JSONWriter.number(Double(largest) / Units.scale))"
+                    let name = DisplayText.escaped(resource)
+                    worst = ": needs \(name) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(name) is \(JSONWriter.number(Double(largest) / Units.scale))"
                     break
                 }
             }
             if needed == 2 && fitting == 1 && worst.isEmpty {
-                fail("vms[\(index)].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
+                fail("vms[\(vmSource[index])].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
             } else {
-                fail("vms[\(index)].demand", "fits no host at all\(worst)")
+                fail("vms[\(vmSource[index])].demand", "fits no host at all\(worst)")
             }
         }
 
-        issues.append(contentsOf: contradictions(vmIndex: vmIndex, hostIndex: hostIndex))
+        // Every element was read (so indices are the input's) and every reference resolves.
+        guard structural.isEmpty, referencesResolve else { return issues }
+        contradictions(vmIndex: vmIndex, hostIndex: hostIndex, into: &issues)
         return issues
     }
 
@@ -142,9 +188,8 @@ extension Snapshot {
     }
 
     /// Hard rules that no placement can satisfy together.
-    private func contradictions(vmIndex: [String: Int], hostIndex: [String: Int]) -> [InputIssue] {
-        var issues: [InputIssue] = []
-        func fail(_ path: String, _ message: String) { issues.append(InputIssue(path: path, message: message)) }
+    private func contradictions(vmIndex: [String: Int], hostIndex: [String: Int], into issues: inout IssueList) {
+        func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) { issues.add(path(), message()) }
         let hostCount = hosts.count
         let usable = hosts.filter { $0.state != .failed }.count
         let hostLimits = hosts.map { limits(of: $0) }
@@ -166,8 +211,8 @@ extension Snapshot {
         }
         func allowed(_ v: Int, _ h: Int) -> Bool { restricted[v]?[h] ?? true }
         for v in shapedBy.keys.sorted() where !restricted[v]!.contains(true) {
-            let names = shapedBy[v]!.map { "rules[\($0)] (\(rules[$0].id))" }.joined(separator: ", ")
-            fail("rules[\(shapedBy[v]!.last!)]", "contradicts itself or \(names): VM \"\(vms[v].id)\" is left no allowed host")
+            let names = Snapshot.shortList(shapedBy[v]!.map { "rules[\($0)] (\(DisplayText.escaped(rules[$0].id)))" })
+            fail("rules[\(shapedBy[v]!.last!)]", "contradicts itself or \(names): VM \(DisplayText.quoted(vms[v].id)) is left no allowed host")
         }
 
         // Required affinity groups (union-find).
@@ -191,7 +236,7 @@ extension Snapshot {
             var byGroup: [Int: Int] = [:]
             for member in members {
                 if let other = byGroup[find(member)], let affinity = groupRule[member] {
-                    fail("rules[\(index)]", "contradicts rules[\(affinity)] (\(rules[affinity].id)): VMs \"\(vms[other].id)\" and \"\(vms[member].id)\" must share a host (affinity) and must not (antiAffinity)")
+                    fail("rules[\(index)]", "contradicts rules[\(affinity)] (\(DisplayText.escaped(rules[affinity].id))): VMs \(DisplayText.quoted(vms[other].id)) and \(DisplayText.quoted(vms[member].id)) must share a host (affinity) and must not (antiAffinity)")
                     break
                 }
                 byGroup[find(member)] = member
@@ -205,7 +250,7 @@ extension Snapshot {
             for member in members where vms[member].automation == .disabled && vms[member].powerState == .on {
                 guard let host = vms[member].host else { continue }
                 if let other = pinnedAt[host] {
-                    fail("rules[\(index)]", "cannot hold: VMs \"\(vms[other].id)\" and \"\(vms[member].id)\" both have automation disabled and share host \"\(host)\"")
+                    fail("rules[\(index)]", "cannot hold: VMs \(DisplayText.quoted(vms[other].id)) and \(DisplayText.quoted(vms[member].id)) both have automation disabled and share host \(DisplayText.quoted(host))")
                 }
                 pinnedAt[host] = member
             }
@@ -217,11 +262,11 @@ extension Snapshot {
             let ruleIndex = groupRule[members[0]]!
             var total = [Int64](repeating: 0, count: resources.count)
             for member in members {
-                for (r, amount) in demands(of: vms[member]).enumerated() { total[r] += amount }
+                for (r, amount) in demands(of: vms[member]).enumerated() { total[r] = Units.sum(total[r], amount) }
             }
             let pinnedHosts = Set(members.compactMap { vms[$0].automation == .disabled ? vms[$0].host : nil })
             if pinnedHosts.count > 1 {
-                fail("rules[\(ruleIndex)]", "cannot hold: its VMs with automation disabled sit on different hosts (\(pinnedHosts.sorted().joined(separator: ", ")))")
+                fail("rules[\(ruleIndex)]", "cannot hold: its VMs with automation disabled sit on different hosts (\(Snapshot.shortList(pinnedHosts.sorted().map { DisplayText.quoted($0) })))")
                 continue
             }
             var anyHost = false
@@ -232,17 +277,22 @@ extension Snapshot {
                 if zip(total, hostLimits[h]).allSatisfy({ $0 <= $1 }) { anyFit = true; break }
             }
             if !anyHost {
-                fail("rules[\(ruleIndex)]", "contradicts the vmHost rules of its VMs: no host is allowed for all of \(members.map { "\"\(vms[$0].id)\"" }.joined(separator: ", "))")
+                fail("rules[\(ruleIndex)]", "contradicts the vmHost rules of its VMs: no host is allowed for all of \(Snapshot.shortList(members.map { DisplayText.quoted(vms[$0].id) }))")
             } else if !anyFit {
-                fail("rules[\(ruleIndex)]", "cannot hold: the affinity group \(members.map { "\"\(vms[$0].id)\"" }.joined(separator: ", ")) together fits no allowed host")
+                fail("rules[\(ruleIndex)]", "cannot hold: the affinity group \(Snapshot.shortList(members.map { DisplayText.quoted(vms[$0].id) })) together fits no allowed host")
             }
         }
         // Pinned VMs sitting where a hard vmHost rule forbids.
         for v in shapedBy.keys.sorted() where vms[v].automation == .disabled && vms[v].powerState == .on {
             if let host = vms[v].host, let h = hostIndex[host], !allowed(v, h) {
-                fail("rules[\(shapedBy[v]!.last!)]", "cannot hold: VM \"\(vms[v].id)\" has automation disabled and sits on host \"\(host)\", which the rule forbids")
+                fail("rules[\(shapedBy[v]!.last!)]", "cannot hold: VM \(DisplayText.quoted(vms[v].id)) has automation disabled and sits on host \(DisplayText.quoted(host)), which the rule forbids")
             }
         }
-        return issues
+    }
+
+    /// At most `limit` items joined with commas, then how many more there are.
+    static func shortList(_ items: [String], limit: Int = 5) -> String {
+        let shown = items.prefix(limit).joined(separator: ", ")
+        return items.count > limit ? "\(shown) and \(items.count - limit) more" : shown
     }
 }

@@ -19,19 +19,57 @@ func loadSnapshot(_ path: String) throws -> Snapshot {
         return try Snapshot.read(json: bytes)
     } catch {
         let name = path == "-" ? "<stdin>" : path
-        let lines = error.issues.map { "\(name): \($0)" }.joined(separator: "\n")
-        throw ExitFailure(code: ExitStatus.invalidInput, message: lines + "\n\(error.issues.count) problem(s) in the snapshot; nothing was solved.")
+        var lines = error.issues.map { "\(name): \($0)" }
+        if error.omitted > 0 { lines.append("\(name): ... and \(error.omitted) more problem(s)") }
+        throw ExitFailure(code: ExitStatus.invalidInput, message: lines.joined(separator: "\n") + "\n\(error.count) problem(s) in the snapshot; nothing was solved.")
     }
 }
 
+/// The bytes of PATH ("-": standard input), at most `InputLimits.maximumInputBytes` (1 GiB):
+/// a larger file is refused by its size before reading, a stream as soon as it passes the
+/// limit. Unreadable, too large or empty input exits 2, naming the input.
 func readInput(_ path: String) throws -> [UInt8] {
+    let name = path == "-" ? "<stdin>" : path
+    let limit = InputLimits.maximumInputBytes
+    let handle: FileHandle
     if path == "-" {
-        return Array(FileHandle.standardInput.readDataToEndOfFile())
+        handle = FileHandle.standardInput
+    } else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): cannot read the file (no such file)")
+        }
+        if isDirectory.boolValue {
+            throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): is a directory, not a snapshot file")
+        }
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+           attributes[.type] as? FileAttributeType == .typeRegular,
+           let size = (attributes[.size] as? NSNumber)?.intValue, size > limit {
+            throw ExitFailure(code: ExitStatus.invalidInput,
+                              message: "\(name): the file has \(size) bytes; \(InputTooLarge(limit: limit).description)")
+        }
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): cannot read the file (permission denied?)")
+        }
+        handle = opened
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ExitFailure(code: ExitStatus.invalidInput, message: "\(path): cannot read the file (does it exist?)")
+    let bytes: [UInt8]
+    do {
+        bytes = try InputLimits.readBounded(limit: limit) {
+            guard let chunk = try handle.read(upToCount: 1 << 20) else { return [] }
+            return Array(chunk)
+        }
+    } catch let error as InputTooLarge {
+        throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): \(error.description)")
+    } catch {
+        throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): cannot read: \(error.localizedDescription)")
     }
-    return Array(data)
+    if path != "-" { try? handle.close() }
+    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+        throw ExitFailure(code: ExitStatus.invalidInput,
+                          message: "\(name): empty input (\(bytes.isEmpty ? "0 bytes" : "only whitespace")); expected JSON")
+    }
+    return bytes
 }
 
 struct ExitFailure: Error {
@@ -84,7 +122,9 @@ struct PlanOptions: ParsableArguments {
     var threads: Int = 1
 
     func validate() throws {
-        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds") }
+        guard timeLimit > 0, timeLimit <= InputLimits.maximumTimeLimit else {
+            throw ValidationError("--time-limit must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)) (about 11.6 days), got \(timeLimit)")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 

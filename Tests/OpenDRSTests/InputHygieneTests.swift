@@ -1,0 +1,329 @@
+import Foundation
+import Testing
+import OpenDRS
+
+/// Hostile and careless input: magnitudes, sizes, encodings and volumes of errors. Each test is
+/// named after the rule it holds.
+@Suite struct InputHygieneTests {
+    func issues(_ bytes: [UInt8]) -> SnapshotError? {
+        do {
+            _ = try Snapshot.read(json: bytes)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func issue(at path: String, in text: String) -> InputIssue? {
+        Fixtures.issues(text).first { $0.path == path }
+    }
+
+    /// `count` hosts with ids `esx-host-NNNN`, `vmCount` VMs each on an unknown `esx-hots-NNNN`.
+    func typoSnapshot(hosts count: Int, vms vmCount: Int) -> String {
+        let hosts = (0..<count).map { #"{"id": "esx-host-\#(String(format: "%04d", $0))", "capacity": {"cpu": 1000, "memory": 1000}}"# }
+        let vms = (0..<vmCount).map { #"{"id": "vm-\#($0)", "host": "esx-hots-\#(String(format: "%04d", $0 % count))", "demand": {"cpu": 1}}"# }
+        return Fixtures.json(hosts: "[" + hosts.joined(separator: ",") + "]", vms: "[" + vms.joined(separator: ",") + "]")
+    }
+
+    // MARK: 12.5 ranges and overflow
+
+    @Test("Every demand, capacity and migration quantity is at most 1e12, and the message names that limit")
+    func quantitiesAreBounded() {
+        let cases: [(String, String)] = [
+            (Fixtures.json(vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1e16}}]"#), "vms[0].demand.cpu"),
+            (Fixtures.json(hosts: #"[{"id": "h1", "capacity": {"cpu": 1e300, "memory": 100}}]"#), "hosts[0].capacity.cpu"),
+            (Fixtures.json(vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "migration": {"memory": 1e308}}]"#), "vms[0].migration.memory"),
+            (Fixtures.json(vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "migration": {"dirtyRate": 2e12}}]"#), "vms[0].migration.dirtyRate"),
+            (Fixtures.json(cluster: #"{"migration": {"bandwidth": 1e300}}"#), "cluster.migration.bandwidth"),
+        ]
+        for (text, path) in cases {
+            let found = issue(at: path, in: text)
+            #expect(found?.message.contains("<= 1e12") == true, "\(path): \(String(describing: found))")
+        }
+        // The limit itself is accepted.
+        #expect(Fixtures.issues(Fixtures.json(hosts: #"[{"id": "h1", "capacity": {"cpu": 1e12, "memory": 1e12}}]"#,
+                                              vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1e12}, "migration": {"memory": 1e12, "dirtyRate": 1e12}}]"#)).isEmpty)
+    }
+
+    @Test("Migration bandwidth is at least 0.001 MiB/s, so migration estimates stay finite")
+    func bandwidthHasALowerBound() {
+        let found = issue(at: "cluster.migration.bandwidth", in: Fixtures.json(cluster: #"{"migration": {"bandwidth": 1e-300}}"#))
+        #expect(found?.message.contains(">= 0.001") == true, "\(String(describing: found))")
+        #expect(Fixtures.issues(Fixtures.json(cluster: #"{"migration": {"bandwidth": 0.001}}"#)).isEmpty)
+    }
+
+    @Test("Per-resource totals are at most 1e15: demands (FT counted twice) and capacities")
+    func totalsAreBounded() {
+        // 1,001 VMs of 1e12 each: every value is within its own limit, the sum is not.
+        let hosts = (0..<2).map { #"{"id": "h\#($0)", "capacity": {"cpu": 1e12, "memory": 1e12}}"# }.joined(separator: ",")
+        let vms = (0..<1001).map { #"{"id": "v\#($0)", "powerState": "off", "demand": {"cpu": 1e12}}"# }.joined(separator: ",")
+        let demand = issue(at: "vms", in: Fixtures.json(hosts: "[\(hosts)]", vms: "[\(vms)]"))
+        #expect(demand?.message.contains("total cpu demand") == true, "\(String(describing: demand))")
+        #expect(demand?.message.contains("1e15") == true)
+        // 501 FT VMs of 1e12: 5.01e14 as primaries, over the limit with their secondaries.
+        let ft = (0..<501).map { #"{"id": "f\#($0)", "powerState": "off", "demand": {"cpu": 1e12}, "ft": {"secondaryHost": null}}"# }.joined(separator: ",")
+        #expect(issue(at: "vms", in: Fixtures.json(hosts: "[\(hosts)]", vms: "[\(ft)]"))?.message.contains("FT secondaries counted twice") == true)
+        let manyHosts = (0..<1001).map { #"{"id": "h\#($0)", "capacity": {"cpu": 1e12}}"# }.joined(separator: ",")
+        let capacity = issue(at: "hosts", in: Fixtures.json(hosts: "[\(manyHosts)]", vms: "[]"))
+        #expect(capacity?.message.contains("total cpu capacity") == true, "\(String(describing: capacity))")
+    }
+
+    @Test("The largest accepted snapshot compiles, plans and checks with HA admission control, without overflow")
+    func largestAcceptedMagnitudesPlan() throws {
+        // 1,000 hosts of 1e12 (the capacity total at its limit), HA on, VMs at the demand limit.
+        let hosts = (0..<1000).map { #"{"id": "h\#($0)", "capacity": {"cpu": 1e12, "memory": 1e12}}"# }.joined(separator: ",")
+        let vms = (0..<400).map { #"{"id": "v\#($0)", "host": "h\#($0)", "demand": {"cpu": 1e12, "memory": 1e12}, "migration": {"memory": 1e12, "dirtyRate": 1e12}\#($0 % 4 == 0 ? #", "ft": {"secondaryHost": "h\#($0 + 500)"}"# : "")}"# }.joined(separator: ",")
+        let text = Fixtures.json(hosts: "[\(hosts)]", vms: "[\(vms)]", cluster: #"{"ha": {"enabled": true, "hostFailuresToTolerate": 2}, "migration": {"bandwidth": 0.001}}"#)
+        let snapshot = try Snapshot.read(json: text)
+        let problem = Problem(snapshot)
+        #expect(problem.admissionLimit?.allSatisfy { $0 > 0 && $0 <= Units.maximum } == true)
+        #expect(problem.vmMigration.allSatisfy { $0.seconds.isFinite })
+        let plan = try Planner.checkedPlan(snapshot, solver: GreedySolver(), options: SolveOptions(timeLimit: 10))
+        #expect(plan.unplaced.isEmpty)
+    }
+
+    @Test("Milli-unit conversions saturate instead of trapping, for snapshots built in code")
+    func unitConversionsSaturate() {
+        #expect(Units.demand(1e300) == Units.maximum)
+        #expect(Units.limit(capacity: .infinity, maxUtilization: 1) == Units.maximum)
+        #expect(Units.demand(.nan) == 0)
+        #expect(Units.sum(.max - 1, 5) == .max)
+        #expect(Units.sum(3, 4) == 7)
+    }
+
+    @Test("--time-limit is at most 1e6 seconds; a larger one is refused by name, never a crash")
+    func timeLimitIsBounded() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        for value in ["9.3e15", "1000001", "inf", "nan", "0"] {
+            let result = try Fixtures.drs(["plan", path, "--time-limit", value])
+            #expect(result.code != 0 && result.code < 128, "--time-limit \(value): exit \(result.code)")
+            #expect(result.err.contains("--time-limit must be a number of seconds > 0 and <= 1000000"), "\(value): \(result.err)")
+            #expect(result.out.isEmpty)
+        }
+    }
+
+    @Test("Plan.read ranges wave, priority and seconds, naming the step's path")
+    func planNumbersAreRanged() {
+        func message(_ step: String) -> String? {
+            let text = #"{"status": "feasible", "placement": {}, "steps": [{"wave": 1, "kind": "standby", "host": "h1"}, \#(step)]}"#
+            do {
+                _ = try Plan.read(json: Array(text.utf8))
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message(#"{"wave": 1e300, "kind": "standby", "host": "h1"}"#) == "steps[1].wave: must be a whole number from 1 to 1000000000, got 1e+300")
+        #expect(message(#"{"wave": 1, "kind": "standby", "host": "h1", "priority": 1e300}"#) == "steps[1].priority: must be a whole number from 1 to 5, got 1e+300")
+        #expect(message(#"{"wave": 1, "kind": "standby", "host": "h1", "priority": 0}"#)?.hasPrefix("steps[1].priority:") == true)
+        #expect(message(#"{"wave": 1, "kind": "standby", "host": "h1", "seconds": -1}"#) == "steps[1].seconds: must be a finite number >= 0, got -1")
+        #expect(message(#"{"wave": 1, "kind": "standby", "host": "h1", "seconds": 1e400}"#)?.contains("out of range") == true)
+        #expect(message(#"{"kind": "standby", "host": "h1"}"#)?.hasPrefix("steps[1].wave: missing") == true)
+        #expect(message(#"{"wave": 2, "kind": "standby", "host": "h1", "priority": 5, "seconds": 3.5}"#) == nil)
+    }
+
+    @Test("drs check refuses a plan with wave 1e300 as invalid input (exit 2), naming the path")
+    func checkRefusesHugeWave() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hygiene-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let snapshot = folder.appendingPathComponent("s.json"), plan = folder.appendingPathComponent("p.json")
+        try Fixtures.json().write(to: snapshot, atomically: true, encoding: .utf8)
+        try #"{"status": "feasible", "placement": {"v1": "h1"}, "steps": [{"wave": 1e300, "kind": "migrate", "vm": "v1", "from": "h1", "to": "h1"}]}"#
+            .write(to: plan, atomically: true, encoding: .utf8)
+        let result = try Fixtures.drs(["check", snapshot.path, plan.path])
+        #expect(result.code == 2, "exit \(result.code): \(result.err)")
+        #expect(result.err.contains("steps[0].wave: must be a whole number from 1 to 1000000000"))
+    }
+
+    // MARK: 12.7 input size
+
+    @Test("Input is read in chunks and refused once past the limit, holding at most the limit plus one chunk")
+    func boundedReadStopsPastTheLimit() {
+        var chunks = 0
+        #expect(throws: InputTooLarge.self) {
+            _ = try InputLimits.readBounded(limit: 10_000) {
+                chunks += 1
+                return [UInt8](repeating: 0, count: 1024)
+            }
+        }
+        #expect(chunks == 10, "read \(chunks) chunks of 1 KiB for a 10,000-byte limit")
+        var served = 0
+        let exact = try? InputLimits.readBounded(limit: 2048) {
+            served += 1
+            return served <= 2 ? [UInt8](repeating: 0x20, count: 1024) : []
+        }
+        #expect(exact?.count == 2048, "input of exactly the limit is read whole")
+        #expect(InputLimits.maximumInputBytes == 1 << 30)
+        #expect(InputTooLarge(limit: InputLimits.maximumInputBytes).description.contains("1 GiB"))
+    }
+
+    @Test("A file larger than 1 GiB is refused by its size before reading (exit 2, naming the limit)")
+    func oversizedFileIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).json").path
+        // A sparse file: its size is 2 GiB, its disk use none.
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 2 << 30)
+        try handle.close()
+        let result = try Fixtures.drs(["validate", path])
+        #expect(result.code == 2)
+        #expect(result.err.contains("input larger than 1 GiB"), "\(result.err)")
+    }
+
+    @Test("A directory given as the snapshot is refused (exit 2)")
+    func directoryIsRefused() throws {
+        let result = try Fixtures.drs(["validate", FileManager.default.temporaryDirectory.path])
+        #expect(result.code == 2)
+        #expect(result.err.contains("is a directory"))
+    }
+
+    // MARK: 12.16 bounded validation work
+
+    @Test("At most 50 problems are listed, then a count of the rest")
+    func problemsAreCapped() throws {
+        let error = try #require(issues(Array(typoSnapshot(hosts: 200, vms: 400).utf8)))
+        #expect(error.issues.count == InputLimits.maximumReportedIssues)
+        #expect(error.omitted == 350)
+        #expect(error.count == 400)
+        #expect(error.description.hasSuffix("\n... and 350 more problem(s)"))
+        #expect(error.issues[0].message == "unknown host \"esx-hots-0000\"; did you mean \"esx-host-0000\"?")
+    }
+
+    @Test("The command line lists 50 problems, says how many more, and counts them all")
+    func commandLineCapsProblems() throws {
+        let result = try Fixtures.drs(["validate", "-"], stdin: typoSnapshot(hosts: 100, vms: 120))
+        #expect(result.code == 2)
+        let lines = result.err.split(separator: "\n")
+        #expect(lines.filter { $0.contains("unknown host") }.count == 50)
+        #expect(result.err.contains("<stdin>: ... and 70 more problem(s)"))
+        #expect(result.err.contains("120 problem(s) in the snapshot"))
+    }
+
+    @Test("An echoed id or field name is cut to 64 characters with its length in bytes")
+    func longStringsAreCut() throws {
+        let long = String(repeating: "x", count: 1_000_000)
+        let unknownHost = issue(at: "vms[0].host", in: Fixtures.json(vms: #"[{"id": "v1", "host": "\#(long)", "demand": {}}]"#))
+        let message = try #require(unknownHost?.message)
+        #expect(message.contains("\"" + String(repeating: "x", count: 64) + "…\" (1000000 bytes)"), "\(message.prefix(200))")
+        #expect(message.utf8.count < 200)
+        let field = Fixtures.issues(Fixtures.json(vms: #"[{"id": "v1", "host": "h1", "\#(long)": 1, "demand": {}}]"#))
+        #expect(field.count == 1)
+        #expect(field.first?.path == "vms[0]." + String(repeating: "x", count: 64) + "… (1000000 bytes)")
+        #expect((field.first?.message.utf8.count ?? .max) < 200)
+    }
+
+    @Test("Suggestions come only for names of at most 64 characters and only when close")
+    func suggestionsAreBounded() {
+        let hosts = #"[{"id": "h1", "capacity": {"cpu": 100, "memory": 100}}, {"id": "rack-a-host-01", "capacity": {"cpu": 100, "memory": 100}}]"#
+        func hostMessage(_ id: String) -> String? {
+            issue(at: "vms[0].host", in: Fixtures.json(hosts: hosts, vms: #"[{"id": "v1", "host": "\#(id)", "demand": {}}]"#))?.message
+        }
+        #expect(hostMessage("rack-a-hots-01")?.hasSuffix("did you mean \"rack-a-host-01\"?") == true)
+        #expect(hostMessage("RACK-A-HOST-01")?.hasSuffix("did you mean \"rack-a-host-01\"?") == true, "case-insensitive")
+        #expect(hostMessage("zzzzzzzzzzzz")?.contains("did you mean") == false)
+        #expect(hostMessage(String(repeating: "h1", count: 40))?.contains("did you mean") == false)
+    }
+
+    // MARK: 12.17 encodings, control characters, out-of-range literals, empty input
+
+    @Test("Invalid UTF-8 is refused with its byte offset and JSON path, never rewritten into a duplicate")
+    func invalidUTF8IsRefused() throws {
+        // Two ids that differ only in an invalid byte would both become "a\u{FFFD}".
+        var bytes = Array(#"{"schemaVersion": 1, "hosts": [{"id": "a"#.utf8)
+        let offset = bytes.count
+        bytes += [0xFF] + Array(#"", "capacity": {"cpu": 1}}, {"id": "a"#.utf8) + [0xFE] + Array(#"", "capacity": {"cpu": 1}}]}"#.utf8)
+        let error = try #require(issues(bytes))
+        #expect(error.issues.count == 1)
+        #expect(error.issues[0].path == "hosts[0].id")
+        #expect(error.issues[0].message.contains("invalid UTF-8 (byte 0xFF)"), "\(error.issues[0].message)")
+        #expect(error.issues[0].message.contains("byte offset \(offset)"))
+        // Overlong, surrogate, above U+10FFFF and truncated sequences are all ill-formed.
+        for sequence: [UInt8] in [[0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
+            let text = Array(#"{"schemaVersion": 1, "hosts": [{"id": ""#.utf8) + sequence + Array(#"", "capacity": {}}]}"#.utf8)
+            #expect(issues(text)?.issues.first?.message.contains("invalid UTF-8") == true, "\(sequence)")
+        }
+        // Well-formed multi-byte text is kept as written.
+        let snapshot = try Snapshot.read(json: Fixtures.json(hosts: #"[{"id": "hôte-é-€-𝄞", "capacity": {"cpu": 1}}]"#, vms: "[]"))
+        #expect(snapshot.hosts[0].id == "hôte-é-€-𝄞")
+    }
+
+    @Test("Control characters in ids are escaped when printed in errors")
+    func controlCharactersAreEscaped() throws {
+        let message = try #require(issue(at: "vms[0].host", in: Fixtures.json(vms: #"[{"id": "v1", "host": "h\u001b[2J\n\u202e", "demand": {}}]"#))?.message)
+        #expect(message.hasPrefix(#"unknown host "h\u{001B}[2J\n\u{202E}""#), "\(message)")
+        #expect(!message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x202E })
+        #expect(DisplayText.escaped("tab\there \"q\" back\\slash") == #"tab\there "q" back\\slash"#)
+        #expect(DisplayText.quoted("say \"hi\"") == #""say \"hi\"""#)
+        #expect(DisplayText.escaped("plain-id_01.é") == "plain-id_01.é")
+        #expect(DisplayText.escaped(String(repeating: "é", count: 70)) == String(repeating: "é", count: 64) + "… (140 bytes)")
+    }
+
+    @Test("A number literal beyond a double is reported out of range, not as null")
+    func hugeLiteralIsOutOfRange() {
+        let capacity = issue(at: "hosts[0].capacity.cpu", in: Fixtures.json(hosts: #"[{"id": "h1", "capacity": {"cpu": 1e400}}]"#))
+        #expect(capacity?.message.contains("out of range") == true, "\(String(describing: capacity))")
+        #expect(capacity?.message.contains("null") == false)
+        let threshold = issue(at: "cluster.migrationThreshold", in: Fixtures.json(cluster: #"{"migrationThreshold": -1e400}"#))
+        #expect(threshold?.message.contains("out of range") == true, "\(String(describing: threshold))")
+        let id = issue(at: "vms[0].id", in: Fixtures.json(vms: #"[{"id": 1e999, "host": "h1", "demand": {}}]"#))
+        #expect(id?.message.contains("out of range") == true, "\(String(describing: id))")
+    }
+
+    @Test("Empty input says empty input, from a file, standard input or the library")
+    func emptyInputIsNamed() throws {
+        #expect(issues([])?.issues.first?.message.contains("empty input (0 bytes)") == true)
+        #expect(issues(Array(" \n\t".utf8))?.issues.first?.message.contains("empty input (only whitespace)") == true)
+        let file = try Fixtures.drs(["validate", "/dev/null"])
+        #expect(file.code == 2)
+        #expect(file.err.contains("/dev/null: empty input"), "\(file.err)")
+        let stdin = try Fixtures.drs(["plan", "-"], stdin: "")
+        #expect(stdin.code == 2)
+        #expect(stdin.err.contains("<stdin>: empty input"), "\(stdin.err)")
+    }
+
+    @Test("A byte that cannot start a value is named by its hex value, never printed raw")
+    func strayBytesAreNamed() {
+        let message = issues([0x00, 0x00])?.issues.first?.message
+        #expect(message?.contains("unexpected byte 0x00, expected a value") == true, "\(String(describing: message))")
+    }
+
+    // MARK: 13.7 a snapshot's minimum, and one round of problems
+
+    @Test("A snapshot needs schemaVersion and at least one host")
+    func schemaVersionAndAHostAreRequired() {
+        let empty = Fixtures.issues("{}")
+        #expect(empty.map(\.path) == ["schemaVersion", "hosts"])
+        #expect(empty.first?.message.hasPrefix("missing") == true)
+        #expect(issue(at: "hosts", in: Fixtures.json(hosts: "[]", vms: "[]"))?.message == "must list at least one host, got none")
+        let noVersion = Fixtures.json().replacingOccurrences(of: #""schemaVersion": 1,"#, with: "")
+        #expect(Fixtures.issues(noVersion).map(\.path) == ["schemaVersion"])
+    }
+
+    @Test("Structural and semantic problems are reported in one round")
+    func problemsAreReportedAtOnce() {
+        let vms = #"[{"id": "v1", "host": "h9", "demand": {"cpu": -1}}, {"id": "v2", "hots": "h1", "demand": {}}, {"id": "big", "demand": {"cpu": 500}}]"#
+        let rules = #"[{"id": "r", "kind": "antiAffinity", "vms": ["v1", "vx"], "required": true}]"#
+        let paths = Set(Fixtures.issues(Fixtures.json(vms: vms, rules: rules)).map(\.path))
+        #expect(paths == ["vms[0].demand.cpu", "vms[1].hots", "vms[0].host", "rules[0].vms[1]", "vms[2].demand"], "\(paths)")
+    }
+
+    @Test("Semantic paths name the input's index even when an earlier element was dropped")
+    func semanticPathsKeepInputIndices() {
+        let hosts = #"[{"capacity": {"cpu": 100}}, {"id": "a", "capacity": {"cpu": 100}}, {"id": "a", "capacity": {"cpu": 100}}]"#
+        let vms = #"[{"host": "a", "demand": {}}, {"id": "v", "host": "zz", "demand": {}}]"#
+        let found = Fixtures.issues(Fixtures.json(hosts: hosts, vms: vms)).map(\.description)
+        #expect(found.contains("hosts[2].id: duplicate host id \"a\" (first at hosts[1])"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("vms[1].host: unknown host \"zz\"") }, "\(found)")
+        #expect(found.contains("hosts[0].id: missing; every host needs an id"))
+    }
+
+    @Test("Checks that need every reference resolved are skipped, not crashed, when one does not")
+    func contradictionChecksNeedResolvedReferences() {
+        let vms = #"[{"id": "a", "host": "h1", "demand": {}}, {"id": "b", "host": "h1", "demand": {}}]"#
+        let rules = #"[{"id": "t", "kind": "affinity", "vms": ["a", "b", "ghost"], "required": true}, {"id": "m", "kind": "vmHost", "vms": ["a"], "hosts": ["nowhere"], "policy": "must"}, {"id": "x", "kind": "antiAffinity", "vms": ["a", "b"], "required": true, "extra": 1}]"#
+        let paths = Set(Fixtures.issues(Fixtures.json(vms: vms, rules: rules)).map(\.path))
+        #expect(paths == ["rules[0].vms[2]", "rules[1].hosts[0]", "rules[2].extra"], "\(paths)")
+    }
+}
