@@ -1,4 +1,5 @@
 import Foundation
+import OpenDRS
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ struct ApplyTarget {
     /// - Throws: `ExitFailure` with exit code 2 naming the problem.
     init(_ given: String, input: String?) throws {
         func refuse(_ message: String) -> ExitFailure {
-            ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(Escape.visible(given)): \(message)")
+            ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(DisplayText.escaped(given)): \(message)")
         }
         if given.isEmpty { throw refuse("empty path") }
         if given.hasSuffix("/") { throw refuse("is a directory; give a file name") }
@@ -56,7 +57,7 @@ struct ApplyTarget {
         let directory = ApplyTarget.directory(of: resolved)
         var directoryInfo = stat()
         guard stat(directory, &directoryInfo) == 0, (directoryInfo.st_mode & S_IFMT) == S_IFDIR else {
-            throw refuse("the folder \(Escape.visible(directory)) does not exist")
+            throw refuse("the folder \(DisplayText.escaped(directory)) does not exist")
         }
         self.path = resolved
         self.mode = mode
@@ -101,7 +102,7 @@ struct ApplyTarget {
     }
 
     private func failure(_ message: String) -> ExitFailure {
-        ExitFailure(code: 1, message: "--apply: \(Escape.visible(path)): \(message)")
+        ExitFailure(code: 1, message: "--apply: \(DisplayText.escaped(path)): \(message)")
     }
 
     private static func errorText() -> String { String(cString: strerror(errno)) }
@@ -126,24 +127,5 @@ struct ApplyTarget {
             current = target.hasPrefix("/") ? target : directory(of: current) + "/" + target
         }
         return nil
-    }
-}
-
-/// Printable forms of user strings: control characters and invalid text never reach a terminal raw.
-enum Escape {
-    /// `text` with control characters written as `\u{XX}` escapes, and cut to 200 characters.
-    static func visible(_ text: String) -> String {
-        var result = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == 200 { result += "…"; break }
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
-                result += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-            count += 1
-        }
-        return result
     }
 }
