@@ -226,6 +226,46 @@ import OpenDRS
         #expect(hostMessage(String(repeating: "h1", count: 40))?.contains("did you mean") == false)
     }
 
+    @Test("The bounded suggestion search finds the same name as a plain edit-distance scan")
+    func boundedSuggestionsMatchAPlainScan() throws {
+        /// The rule without any bound: the first candidate at the smallest distance, when that
+        /// distance is at most max(2, its length / 3).
+        func plain(_ name: String, _ candidates: [String]) -> String? {
+            func distance(_ a: [Character], _ b: [Character]) -> Int {
+                var row = Array(0...b.count)
+                for i in 1...max(1, a.count) where !a.isEmpty {
+                    var next = [i] + [Int](repeating: 0, count: b.count)
+                    for j in stride(from: 1, through: b.count, by: 1) {
+                        next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    }
+                    row = next
+                }
+                return row[b.count]
+            }
+            var best: (String, Int)?
+            for candidate in candidates {
+                let d = distance(Array(name.lowercased()), Array(candidate.lowercased()))
+                if d <= max(2, candidate.count / 3), best.map({ d < $0.1 }) ?? true { best = (candidate, d) }
+            }
+            return best?.0
+        }
+        var random = SeededGenerator(seed: 12)
+        func word() -> String { String((0..<random.int(in: 1...9)).map { _ in random.element(of: Array("abcAB-é")) }) }
+        for _ in 0..<20 {
+            var ids: [String] = []
+            while ids.count < 25 { let id = word(); if !ids.contains(id) { ids.append(id) } }
+            let queries = (0..<40).map { _ in word() }.filter { !ids.contains($0) }
+            let hosts = ids.map { #"{"id": "\#($0)", "capacity": {"cpu": 100, "memory": 100}}"# }.joined(separator: ",")
+            let vms = queries.enumerated().map { #"{"id": "v\#($0)", "host": "\#($1)", "demand": {}}"# }.joined(separator: ",")
+            let found = Fixtures.issues(Fixtures.json(hosts: "[\(hosts)]", vms: "[\(vms)]"))
+            for (index, query) in queries.enumerated() {
+                let message = try #require(found.first { $0.path == "vms[\(index)].host" }?.message)
+                let expected = plain(query, ids).map { "; did you mean \"\($0)\"?" } ?? ""
+                #expect(message == "unknown host \"\(query)\"\(expected)", "\(query) among \(ids)")
+            }
+        }
+    }
+
     // MARK: 12.17 encodings, control characters, out-of-range literals, empty input
 
     @Test("Invalid UTF-8 is refused with its byte offset and JSON path, never rewritten into a duplicate")
