@@ -136,6 +136,18 @@ import OpenDRS
         #expect(result.err.contains("steps[0].wave: must be a whole number from 1 to 1000000000"))
     }
 
+    @Test("The checker's load sums saturate: a plan placing a running VM again in 10,000 waves is rejected, not a crash")
+    func checkerSumsSaturate() throws {
+        let snapshot = try Snapshot.read(json: Fixtures.json(hosts: #"[{"id": "h1", "capacity": {"cpu": 1e12, "memory": 1e12}}]"#,
+                                                             vms: #"[{"id": "v1", "demand": {"cpu": 1e12, "memory": 1e12}}]"#))
+        let steps = (1...10_000).map { Step(wave: $0, kind: .place, vm: "v1", to: "h1", priority: 1, applied: true, reason: "") }
+        let plan = Plan(status: .feasible, solver: "test", automation: .full, objective: Objective(), seconds: 0,
+                        placement: ["v1": "h1"], secondaries: [:], unplaced: [], reasons: [:], haMaster: nil, steps: steps)
+        let violations = PlanChecker.check(snapshot, plan)
+        #expect(violations.contains { $0.message.contains("place of v1, which is already running on h1") })
+        #expect(violations.contains { $0.wave == 10_000 && $0.message.contains("over capacity") })
+    }
+
     // MARK: 12.7 input size
 
     @Test("Input is read in chunks and refused once past the limit, holding at most the limit plus one chunk")
