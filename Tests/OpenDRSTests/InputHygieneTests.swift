@@ -100,6 +100,9 @@ import OpenDRS
             #expect(result.err.contains("--time-limit must be a number of seconds > 0 and <= 1000000"), "\(value): \(result.err)")
             #expect(result.out.isEmpty)
         }
+        let bench = try Fixtures.drs(["bench", path, "--time-limit", "9.3e15", "--output", "-"])
+        #expect(bench.code != 0 && bench.code < 128, "bench: exit \(bench.code)")
+        #expect(bench.err.contains("--time-limit must be a number of seconds > 0 and <= 1000000"), "\(bench.err)")
     }
 
     @Test("Plan.read ranges wave, priority and seconds, naming the step's path")
