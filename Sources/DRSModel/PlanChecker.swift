@@ -260,10 +260,12 @@ private struct Replay {
     }
 
     /// Moves a VM's demand from the first to the last host of `hosts` in the settled load.
+    /// Saturating: a plan that places a running VM again (reported) adds its demand again, and
+    /// may do so in any number of waves.
     mutating func settle(_ v: Int, _ hosts: [Int32]) {
         for r in 0..<R {
-            if hosts.count == 2 { load[Int(hosts[0]) * R + r] -= demands[v * R + r] }
-            load[Int(hosts.last!) * R + r] += demands[v * R + r]
+            if hosts.count == 2 { load[Int(hosts[0]) * R + r] = Units.sum(load[Int(hosts[0]) * R + r], -demands[v * R + r]) }
+            load[Int(hosts.last!) * R + r] = Units.sum(load[Int(hosts.last!) * R + r], demands[v * R + r])
         }
     }
 
@@ -288,7 +290,7 @@ private struct Replay {
         var arrivals: [Int32: [Int64]] = [:]
         func arrive(_ v: Int, _ hosts: [Int32]) {
             var amounts = arrivals[hosts.last!] ?? [Int64](repeating: 0, count: R)
-            for r in 0..<R { amounts[r] += demands[v * R + r] }
+            for r in 0..<R { amounts[r] = Units.sum(amounts[r], demands[v * R + r]) }
             arrivals[hosts.last!] = amounts
         }
         for (v, hosts) in moment.primary { arrive(v, hosts) }
@@ -297,7 +299,7 @@ private struct Replay {
         for h in hostsToCheck {
             let extra = arrivals[h]
             for r in 0..<R {
-                let amount = load[Int(h) * R + r] + (extra?[r] ?? 0)
+                let amount = Units.sum(load[Int(h) * R + r], extra?[r] ?? 0)
                 let limit = limits[Int(h) * R + r]
                 guard amount > limit else { continue }
                 if tolerant && amount <= initialLoad[Int(h) * R + r] { continue }

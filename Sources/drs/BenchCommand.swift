@@ -37,7 +37,9 @@ struct BenchCommand: ParsableCommand {
     var output: String = "-"
 
     func validate() throws {
-        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds") }
+        guard timeLimit > 0, timeLimit <= InputLimits.maximumTimeLimit else {
+            throw ValidationError("--time-limit must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)) (about 11.6 days), got \(timeLimit)")
+        }
         if solverNames.isEmpty { throw ValidationError("--solvers: give at least one solver name") }
     }
 

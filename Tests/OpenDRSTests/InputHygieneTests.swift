@@ -100,6 +100,9 @@ import OpenDRS
             #expect(result.err.contains("--time-limit must be a number of seconds > 0 and <= 1000000"), "\(value): \(result.err)")
             #expect(result.out.isEmpty)
         }
+        let bench = try Fixtures.drs(["bench", path, "--time-limit", "9.3e15", "--output", "-"])
+        #expect(bench.code != 0 && bench.code < 128, "bench: exit \(bench.code)")
+        #expect(bench.err.contains("--time-limit must be a number of seconds > 0 and <= 1000000"), "\(bench.err)")
     }
 
     @Test("Plan.read ranges wave, priority and seconds, naming the step's path")
@@ -134,6 +137,18 @@ import OpenDRS
         let result = try Fixtures.drs(["check", snapshot.path, plan.path])
         #expect(result.code == 2, "exit \(result.code): \(result.err)")
         #expect(result.err.contains("steps[0].wave: must be a whole number from 1 to 1000000000"))
+    }
+
+    @Test("The checker's load sums saturate: a plan placing a running VM again in 10,000 waves is rejected, not a crash")
+    func checkerSumsSaturate() throws {
+        let snapshot = try Snapshot.read(json: Fixtures.json(hosts: #"[{"id": "h1", "capacity": {"cpu": 1e12, "memory": 1e12}}]"#,
+                                                             vms: #"[{"id": "v1", "demand": {"cpu": 1e12, "memory": 1e12}}]"#))
+        let steps = (1...10_000).map { Step(wave: $0, kind: .place, vm: "v1", to: "h1", priority: 1, applied: true, reason: "") }
+        let plan = Plan(status: .feasible, solver: "test", automation: .full, objective: Objective(), seconds: 0,
+                        placement: ["v1": "h1"], secondaries: [:], unplaced: [], reasons: [:], haMaster: nil, steps: steps)
+        let violations = PlanChecker.check(snapshot, plan)
+        #expect(violations.contains { $0.message.contains("place of v1, which is already running on h1") })
+        #expect(violations.contains { $0.wave == 10_000 && $0.message.contains("over capacity") })
     }
 
     // MARK: 12.7 input size
@@ -224,6 +239,46 @@ import OpenDRS
         #expect(hostMessage("RACK-A-HOST-01")?.hasSuffix("did you mean \"rack-a-host-01\"?") == true, "case-insensitive")
         #expect(hostMessage("zzzzzzzzzzzz")?.contains("did you mean") == false)
         #expect(hostMessage(String(repeating: "h1", count: 40))?.contains("did you mean") == false)
+    }
+
+    @Test("The bounded suggestion search finds the same name as a plain edit-distance scan")
+    func boundedSuggestionsMatchAPlainScan() throws {
+        /// The rule without any bound: the first candidate at the smallest distance, when that
+        /// distance is at most max(2, its length / 3).
+        func plain(_ name: String, _ candidates: [String]) -> String? {
+            func distance(_ a: [Character], _ b: [Character]) -> Int {
+                var row = Array(0...b.count)
+                for i in 1...max(1, a.count) where !a.isEmpty {
+                    var next = [i] + [Int](repeating: 0, count: b.count)
+                    for j in stride(from: 1, through: b.count, by: 1) {
+                        next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    }
+                    row = next
+                }
+                return row[b.count]
+            }
+            var best: (String, Int)?
+            for candidate in candidates {
+                let d = distance(Array(name.lowercased()), Array(candidate.lowercased()))
+                if d <= max(2, candidate.count / 3), best.map({ d < $0.1 }) ?? true { best = (candidate, d) }
+            }
+            return best?.0
+        }
+        var random = SeededGenerator(seed: 12)
+        func word() -> String { String((0..<random.int(in: 1...9)).map { _ in random.element(of: Array("abcAB-é")) }) }
+        for _ in 0..<20 {
+            var ids: [String] = []
+            while ids.count < 25 { let id = word(); if !ids.contains(id) { ids.append(id) } }
+            let queries = (0..<40).map { _ in word() }.filter { !ids.contains($0) }
+            let hosts = ids.map { #"{"id": "\#($0)", "capacity": {"cpu": 100, "memory": 100}}"# }.joined(separator: ",")
+            let vms = queries.enumerated().map { #"{"id": "v\#($0)", "host": "\#($1)", "demand": {}}"# }.joined(separator: ",")
+            let found = Fixtures.issues(Fixtures.json(hosts: "[\(hosts)]", vms: "[\(vms)]"))
+            for (index, query) in queries.enumerated() {
+                let message = try #require(found.first { $0.path == "vms[\(index)].host" }?.message)
+                let expected = plain(query, ids).map { "; did you mean \"\($0)\"?" } ?? ""
+                #expect(message == "unknown host \"\(query)\"\(expected)", "\(query) among \(ids)")
+            }
+        }
     }
 
     // MARK: 12.17 encodings, control characters, out-of-range literals, empty input
