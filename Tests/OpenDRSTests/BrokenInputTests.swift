@@ -78,4 +78,56 @@ import OpenDRS
         #expect(restart.to == "h3" || restart.to == "h4")
         #expect(plan.secondaries["ft"] != nil && plan.secondaries["ft"] != restart.to)
     }
+
+    // MARK: HA admission control at every host change
+
+    @Test("the checker refuses a standby step that breaks HA admission control")
+    func checkerRefusesStandbyBreakingAdmissionControl() {
+        var s = Snapshot()
+        s.cluster.goal = .consolidate
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 50, memory: 10)]
+        // 110 of cpu runs; three hosts keep 200 after one failure, two keep only 100.
+        let plan = Plan(status: .feasible, solver: "test", automation: .full, objective: Objective(), seconds: 0,
+                        placement: ["a": "h1", "b": "h2"], secondaries: [:], unplaced: [], reasons: [:], haMaster: "h1",
+                        steps: [Step(wave: 1, kind: .standby, host: "h3", priority: 2, applied: true, reason: "x")])
+        let found = PlanChecker.check(s, plan).map(\.description)
+        #expect(found.contains { $0.contains("admission control") && $0.contains("cpu") }, "\(found)")
+        // With less demand the same step is fine.
+        var light = s
+        light.vms[1].demand["cpu"] = 30
+        #expect(PlanChecker.check(light, plan).isEmpty)
+    }
+
+    @Test("admission control that the input already breaks may stay as broken, never worse")
+    func admissionControlToleratesTheInputNoWorse() {
+        var s = Snapshot()
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3", state: .standby)]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 80, memory: 10), Fixtures.vm("b", on: "h2", cpu: 80, memory: 10),
+                 Fixtures.vm("new", on: nil, cpu: 10, memory: 10)]
+        var idle = Plan(status: .feasible, solver: "test", automation: .full, objective: Objective(), seconds: 0,
+                        placement: ["a": "h1", "b": "h2"], secondaries: [:], unplaced: ["new"], reasons: ["new": "x"],
+                        haMaster: "h1", steps: [])
+        #expect(PlanChecker.check(s, idle).isEmpty, "160 > 100 already: kept as it is")
+        idle.steps = [Step(wave: 1, kind: .place, vm: "new", to: "h1", priority: 1, applied: true, reason: "x")]
+        idle.placement["new"] = "h1"
+        idle.unplaced = []
+        #expect(PlanChecker.check(s, idle).contains { $0.message.contains("admission control") })
+        // Powering h3 on first adds 100 of reserve: 170 <= 200.
+        idle.steps.insert(Step(wave: 1, kind: .powerOn, host: "h3", priority: 1, applied: true, reason: "x"), at: 0)
+        #expect(PlanChecker.check(s, idle).isEmpty)
+    }
+
+    @Test("the planner never puts a host in standby when that breaks admission control", arguments: solvers)
+    func plannerStandbyKeepsAdmissionControl(solver name: String) throws {
+        var s = Snapshot()
+        s.cluster.goal = .consolidate
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3"), Fixtures.host("h4")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 60, memory: 10),
+                 Fixtures.vm("c", on: "h3", cpu: 20, memory: 10)]
+        try Self.plan(s, name)
+    }
 }
