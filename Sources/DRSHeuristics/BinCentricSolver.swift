@@ -97,6 +97,7 @@ struct BinCentricRun {
             placeClass(items, demands: demands, sizes: sizes, ledger: &ledger)
         }
         greedy.pending = []
+        greedy.settlePrimaries()
         placeSecondaries()
     }
 
@@ -223,5 +224,6 @@ struct BinCentricRun {
             }
         }
         greedy.pendingSecondaries = []
+        greedy.settleSecondaries()
     }
 }

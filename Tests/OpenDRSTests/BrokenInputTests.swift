@@ -79,6 +79,63 @@ import OpenDRS
         #expect(plan.secondaries["ft"] != nil && plan.secondaries["ft"] != restart.to)
     }
 
+    // MARK: Problems no move can fix are tolerated and reported
+
+    @Test("an overload that no move can fix is kept no worse and reported, not a checker failure",
+          arguments: solvers)
+    func unfixableOverloadIsKeptAndReported(solver name: String) throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2")]
+        // h1 holds 120 of 100; h2 has room for 30 only: the 70s can go nowhere, the 50 neither.
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 70, memory: 10), Fixtures.vm("b", on: "h1", cpu: 50, memory: 10),
+                 Fixtures.vm("c", on: "h2", cpu: 70, memory: 10)]
+        let plan = try #require(try Self.plan(s, name))
+        #expect(plan.status == .feasible)
+        #expect(plan.notes.contains { $0.contains("over capacity") }, "\(plan.notes)")
+    }
+
+    @Test("a must rule no move can satisfy is kept and reported", arguments: solvers)
+    func unsatisfiableMustRuleIsKeptAndReported(solver name: String) throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("full", on: "h2", cpu: 90, memory: 10)]
+        s.vms[1].automation = .disabled
+        s.rules = [Rule(id: "lic", kind: .vmHost, vms: ["a"], hosts: ["h2"], policy: .must)]
+        let plan = try #require(try Self.plan(s, name))
+        #expect(plan.placement["a"] == "h1")
+        #expect(plan.notes.contains { $0.contains("lic") }, "\(plan.notes)")
+    }
+
+    @Test("an FT secondary on a standby or maintenance host with nowhere to go is kept and reported",
+          arguments: [HostState.standby, .maintenance])
+    func secondaryOnUnusableHostIsKeptWhenNothingHasRoom(state: HostState) throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2", state: state), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("ft", on: "h1", cpu: 50, memory: 10), Fixtures.vm("fill", on: "h3", cpu: 90, memory: 10)]
+        s.vms[0].ft = FaultTolerance(secondaryHost: "h2")
+        s.vms[1].automation = .disabled
+        for name in Self.solvers {
+            guard let plan = try Self.plan(s, name) else { continue }
+            #expect(plan.secondaries["ft"] == "h2", "\(name)")
+            #expect(plan.notes.contains { $0.contains("ft") }, "\(name): \(plan.notes)")
+        }
+    }
+
+    @Test("an FT promotion onto a mustNot host is kept when no allowed host has room")
+    func promotionOntoMustNotHostIsKept() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1", state: .failed), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("ft", on: "h1", cpu: 50, memory: 10), Fixtures.vm("fill", on: "h3", cpu: 90, memory: 10)]
+        s.vms[0].ft = FaultTolerance(secondaryHost: "h2")
+        s.vms[1].automation = .disabled
+        s.rules = [Rule(id: "not-h2", kind: .vmHost, vms: ["ft"], hosts: ["h2"], policy: .mustNot)]
+        for name in Self.solvers {
+            guard let plan = try Self.plan(s, name) else { continue }
+            #expect(plan.placement["ft"] == "h2", "\(name)")
+            #expect(plan.steps.contains { $0.kind == .promote && $0.vm == "ft" })
+        }
+    }
+
     // MARK: HA admission control at every host change
 
     @Test("the checker refuses a standby step that breaks HA admission control")
@@ -129,5 +186,21 @@ import OpenDRS
         s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 60, memory: 10),
                  Fixtures.vm("c", on: "h3", cpu: 20, memory: 10)]
         try Self.plan(s, name)
+    }
+
+    // MARK: Pre-existing rule breaches during a failover
+
+    @Test("a failover where a required anti-affinity group already shares a host plans with every solver",
+          arguments: solvers)
+    func failoverWithAntiAffinityAlreadyBroken(solver name: String) throws {
+        var s = Snapshot()
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 0, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3"), Fixtures.host("h4", state: .failed)]
+        s.vms = [Fixtures.vm("w1", on: "h1", cpu: 30, memory: 10), Fixtures.vm("w2", on: "h1", cpu: 30, memory: 10),
+                 Fixtures.vm("w3", on: "h4", cpu: 30, memory: 10), Fixtures.vm("x", on: "h2", cpu: 60, memory: 10),
+                 Fixtures.vm("y", on: "h3", cpu: 60, memory: 10)]
+        s.rules = [Rule(id: "spread", kind: .antiAffinity, vms: ["w1", "w2", "w3"], required: true)]
+        let plan = try #require(try Self.plan(s, name))
+        #expect(plan.placement["w3"] != nil, "w3 fits on h2 or h3")
     }
 }
