@@ -203,4 +203,45 @@ import OpenDRS
         let plan = try #require(try Self.plan(s, name))
         #expect(plan.placement["w3"] != nil, "w3 fits on h2 or h3")
     }
+
+    // MARK: Temporary stops of VMs that already break a must rule
+
+    /// Two full hosts, each VM under a must rule for the other's host, and an empty third host.
+    static var crossedMustRules: Snapshot {
+        var s = Snapshot()
+        s.cluster.migrationThreshold = 1
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 80, memory: 10), Fixtures.vm("b", on: "h2", cpu: 80, memory: 10)]
+        s.rules = [Rule(id: "a-on-h2", kind: .vmHost, vms: ["a"], hosts: ["h2"], policy: .must),
+                   Rule(id: "b-on-h1", kind: .vmHost, vms: ["b"], hosts: ["h1"], policy: .must)]
+        return s
+    }
+
+    @Test("a VM that already breaks a must rule may stop on any host that breaks it no worse", arguments: solvers)
+    func brokenMustRuleAllowsATemporaryStop(solver name: String) throws {
+        let s = Self.crossedMustRules
+        let plan = try #require(try Self.plan(s, name))
+        #expect(plan.placement == ["a": "h2", "b": "h1"], "\(name)")
+        #expect(plan.steps.contains { $0.to == "h3" }, "the swap goes through h3")
+        #expect(plan.notes.isEmpty, "\(plan.notes)")
+    }
+
+    @Test("the checker lets a VM breaking a must rule stop where it breaks no other hard rule, and no further")
+    func checkerAgreesOnTemporaryStops() {
+        var s = Self.crossedMustRules
+        var plan = Plan(status: .feasible, solver: "test", automation: .full, objective: Objective(), seconds: 0,
+                        placement: ["a": "h2", "b": "h1"], secondaries: [:], unplaced: [], reasons: [:], haMaster: nil,
+                        steps: [Step(wave: 1, kind: .migrate, vm: "a", from: "h1", to: "h3", priority: 1, applied: true, reason: "x"),
+                                Step(wave: 2, kind: .migrate, vm: "b", from: "h2", to: "h1", priority: 1, applied: true, reason: "x"),
+                                Step(wave: 3, kind: .migrate, vm: "a", from: "h3", to: "h2", priority: 1, applied: true, reason: "x")])
+        #expect(PlanChecker.check(s, plan).isEmpty, "\(PlanChecker.check(s, plan))")
+        // A stop on a mustNot host for a is worse: a second rule broken.
+        s.rules.append(Rule(id: "a-not-h3", kind: .vmHost, vms: ["a"], hosts: ["h3"], policy: .mustNot))
+        #expect(PlanChecker.check(s, plan).contains { $0.message.contains("a-not-h3") })
+        // Ending on a host that still breaks the rule, other than its own, is refused.
+        s = Self.crossedMustRules
+        plan.steps.removeLast()
+        plan.placement["a"] = "h3"
+        #expect(PlanChecker.check(s, plan).contains { $0.message.contains("a-on-h2") && $0.wave == nil })
+    }
 }
