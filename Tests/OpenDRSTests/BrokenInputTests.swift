@@ -136,6 +136,38 @@ import OpenDRS
         }
     }
 
+    // MARK: Mandatory secondary moves
+
+    /// ft's secondary sits on `state` host h2 (or, for an overload, on a full connected h2);
+    /// h3 has room for it.
+    static func secondaryMustMove(_ state: HostState, threshold: Int) -> Snapshot {
+        var s = Snapshot()
+        s.cluster.migrationThreshold = threshold
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2", state: state), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("ft", on: "h1", cpu: 40, memory: 10)]
+        s.vms[0].ft = FaultTolerance(secondaryHost: "h2")
+        if state == .connected {
+            s.vms.append(Fixtures.vm("big", on: "h2", cpu: 70, memory: 10))
+            s.vms[1].automation = .disabled
+        }
+        return s
+    }
+
+    @Test("a mandatory move of an FT secondary is priority 1 at every threshold, with the reason that forces it",
+          arguments: [HostState.maintenance, .standby, .connected], 1...5)
+    func mandatorySecondaryMoveIsPriorityOne(state: HostState, threshold: Int) throws {
+        let s = Self.secondaryMustMove(state, threshold: threshold)
+        for name in Self.solvers {
+            guard let plan = try Self.plan(s, name) else { continue }
+            let step = try #require(plan.steps.first { $0.vm == "ft" && $0.secondary == true }, "\(name)")
+            #expect(step.priority == 1, "\(name): \(step)")
+            #expect(step.to == "h3")
+            #expect(!step.reason.contains("balance"), "\(name): \(step.reason)")
+            let expected = state == .connected ? "over its capacity" : state.rawValue
+            #expect(step.reason.contains(expected), "\(name): \(step.reason)")
+        }
+    }
+
     // MARK: HA admission control at every host change
 
     @Test("the checker refuses a standby step that breaks HA admission control")
