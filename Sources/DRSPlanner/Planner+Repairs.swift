@@ -24,3 +24,62 @@ extension Planner {
         return nil
     }
 }
+
+extension Planner {
+    /// A plan the checker accepted, with the problems of the snapshot that its final state
+    /// keeps (no move found fixes them) listed in `notes`; such a plan is at best `feasible`.
+    static func noted(_ plan: Plan, kept: [String]) -> Plan {
+        guard !kept.isEmpty else { return plan }
+        var plan = plan
+        plan.notes += kept.map { "kept from the snapshot, no move found fixes it: " + $0 }
+        if plan.status == .optimal { plan.status = .feasible }
+        return plan
+    }
+
+    /// When the checker refuses a solver's plan: the first more conservative plan it accepts,
+    /// marked `feasible` and saying so in `notes`: the greedy plan, then greedy's mandatory
+    /// steps alone, then the plan that moves nothing (HA promotions and elections only). Nil
+    /// when the checker refuses all of them, which leaves the snapshot's own infeasibility (a
+    /// VM that cannot leave a host entering maintenance) as the only cause.
+    static func conservativePlan(_ problem: Problem, rejected: Plan, solverID: String, violations: [CheckViolation],
+                                 options: SolveOptions, context: PlanChecker.Context) -> Plan? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var candidates: [(name: String, solver: any PlacementSolver)] = []
+        if solverID != "greedy" { candidates.append(("greedy", GreedySolver())) }
+        candidates.append(("mandatory-steps-only greedy", GreedySolver(improves: false)))
+        candidates.append(("no-move", NoMoveSolver()))
+        let first = violations.first.map(\.description) ?? "?"
+        for candidate in candidates {
+            guard let result = try? candidate.solver.solve(problem, options: options) else { continue }
+            var plan = build(problem, result: result, solverID: candidate.solver.id)
+            let review = PlanChecker.review(problem.snapshot, plan, context: context)
+            guard review.violations.isEmpty else { continue }
+            plan.status = .feasible
+            plan.bound = nil
+            plan.gap = nil
+            plan.seconds = rejected.seconds + (clock.now - start).seconds
+            plan.notes.append("the \(solverID) plan failed the checker (\(first)\(violations.count > 1 ? ", and \(violations.count - 1) more" : "")); this is the \(candidate.name) plan instead")
+            return noted(plan, kept: review.kept)
+        }
+        return nil
+    }
+}
+
+/// The most conservative target: every running VM and secondary stays where it is; nothing is
+/// placed or restarted. What remains of a plan then is HA's own response (promotions, the
+/// election), which the input forces.
+struct NoMoveSolver: PlacementSolver {
+    let id = "no-move"
+
+    func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        var reasons: [Int: String] = [:]
+        let placement = (0..<problem.vmCount).map { v -> Int32 in
+            guard problem.vmActive[v] else { return -1 }
+            if problem.vmInitialHost[v] < 0 { reasons[v] = "not placed: the conservative plan that moves nothing" }
+            return problem.vmInitialHost[v]
+        }
+        return SolverResult(status: .feasible, placement: placement, secondaries: problem.vmInitialSecondary,
+                            movePriority: [UInt8](repeating: 0, count: problem.vmCount), reasons: reasons)
+    }
+}

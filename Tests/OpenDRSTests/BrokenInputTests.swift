@@ -276,4 +276,195 @@ import OpenDRS
         plan.placement["a"] = "h3"
         #expect(PlanChecker.check(s, plan).contains { $0.message.contains("a-on-h2") && $0.wave == nil })
     }
+
+    // MARK: The planner's last line of defence
+
+    /// A solver whose plan the checker refuses: everything on the first host (the wave planner
+    /// drops what does not fit), each move graded above the migration threshold.
+    struct CrowdingSolver: PlacementSolver {
+        let id = "crowding"
+        func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+            let placement = (0..<problem.vmCount).map { problem.vmActive[$0] ? Int32(0) : -1 }
+            return SolverResult(status: .optimal, placement: placement, secondaries: problem.vmInitialSecondary,
+                                movePriority: [UInt8](repeating: 5, count: problem.vmCount))
+        }
+    }
+
+    @Test("a plan the checker rejects is replaced by a conservative one and says so, never exit 1")
+    func rejectedPlanFallsBackToAConservativePlan() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1", cpu: 300), Fixtures.host("h2"), Fixtures.host("h3")]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 60, memory: 10),
+                 Fixtures.vm("new", on: nil, cpu: 30, memory: 10)]
+        let crowded = try Planner.plan(s, solver: CrowdingSolver())
+        #expect(PlanChecker.check(s, crowded).contains { $0.message.contains("outside 1...3") })
+        let plan = try Planner.checkedPlan(s, solver: CrowdingSolver())
+        #expect(PlanChecker.check(s, plan).isEmpty)
+        #expect(plan.status == .feasible)
+        #expect(plan.notes.contains { $0.contains("crowding") && $0.contains("checker") }, "\(plan.notes)")
+        #expect(plan.placement["new"] != nil)
+    }
+
+    // MARK: Randomized broken inputs
+
+    /// A small random snapshot that already breaks things: overloaded hosts, broken required
+    /// (anti-)affinity and must/mustNot rules, FT secondaries on hosts that cannot keep them,
+    /// failed, standby and maintenance hosts, pinned VMs, new VMs, HA admission control.
+    static func brokenSnapshot(seed: UInt64) -> Snapshot {
+        var random = SeededGenerator(seed: seed)
+        func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
+        var s = Snapshot()
+        s.cluster.goal = chance(0.5) ? .balance : .consolidate
+        s.cluster.migrationThreshold = Int.random(in: 1...5, using: &random)
+        s.cluster.migration.maxConcurrentPerHost = Int.random(in: 1...3, using: &random)
+        let hostCount = Int.random(in: 3...6, using: &random)
+        for h in 0..<hostCount {
+            var state = HostState.connected
+            if h > 1 {
+                let roll = Double.random(in: 0..<1, using: &random)
+                state = roll < 0.15 ? .failed : roll < 0.25 ? .maintenance : roll < 0.35 ? .standby : .connected
+            }
+            s.hosts.append(Fixtures.host("h\(h + 1)", cpu: Double(Int.random(in: 6...12, using: &random) * 10),
+                                         memory: 100, state: state))
+        }
+        s.hosts.shuffle(using: &random)
+        let hostIDs = s.hosts.map(\.id)
+        let vmCount = Int.random(in: 3...9, using: &random)
+        for v in 0..<vmCount {
+            let host: String? = chance(0.12) ? nil : hostIDs.randomElement(using: &random)
+            var vm = Fixtures.vm("v\(v + 1)", on: host, cpu: Double(Int.random(in: 1...6, using: &random) * 10),
+                                 memory: Double(Int.random(in: 1...4, using: &random) * 10),
+                                 priority: Priority.allCases.randomElement(using: &random)!)
+            if chance(0.2), let secondary = hostIDs.filter({ $0 != host }).randomElement(using: &random) {
+                vm.ft = FaultTolerance(secondaryHost: chance(0.15) ? nil : secondary)
+            }
+            if chance(0.1) { vm.automation = .disabled }
+            if chance(0.08) { vm.powerState = .off }
+            s.vms.append(vm)
+        }
+        let vmIDs = s.vms.map(\.id)
+        if chance(0.6) {
+            s.rules.append(Rule(id: "apart", kind: .antiAffinity, vms: Array(vmIDs.shuffled(using: &random).prefix(Int.random(in: 2...3, using: &random))),
+                                required: true))
+        }
+        if chance(0.3) {
+            s.rules.append(Rule(id: "together", kind: .affinity, vms: Array(vmIDs.shuffled(using: &random).prefix(2)), required: true))
+        }
+        if chance(0.5) {
+            s.rules.append(Rule(id: "lic", kind: .vmHost, vms: [vmIDs.randomElement(using: &random)!],
+                                hosts: Array(hostIDs.shuffled(using: &random).prefix(2)), policy: chance(0.5) ? .must : .mustNot))
+        }
+        if chance(0.3) {
+            s.rules.append(Rule(id: "soft", kind: .vmHost, vms: [vmIDs.randomElement(using: &random)!],
+                                hosts: [hostIDs.randomElement(using: &random)!], policy: .should))
+        }
+        if chance(0.4) {
+            let master = hostIDs.randomElement(using: &random)
+            s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: chance(0.5) ? 1 : 0, master: master)
+        }
+        return s
+    }
+
+    /// The snapshot if it is valid input (broken, but not invalid), else nil.
+    static func validated(_ s: Snapshot) -> Snapshot? {
+        try? Snapshot.read(json: JSONWriter.write(s.json))
+    }
+
+    /// The problems the snapshot itself has, as the checker names them (a plan that moves
+    /// nothing, checked as a subset).
+    static func inputProblems(_ s: Snapshot) -> [String] {
+        let states = Dictionary(s.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+        var idle = Plan(status: .feasible, solver: "idle", automation: .full, objective: Objective(), seconds: 0,
+                        placement: [:], secondaries: [:], unplaced: [], reasons: [:], haMaster: nil, steps: [])
+        for vm in s.vms where vm.powerState == .on {
+            if let host = vm.host, states[host] != .failed { idle.placement[vm.id] = host } else { idle.unplaced.append(vm.id) }
+            if let secondary = vm.ft?.secondaryHost, states[secondary] != .failed { idle.secondaries[vm.id] = secondary }
+        }
+        return PlanChecker.review(s, idle, standard: .subset).kept
+    }
+
+    enum Outcome { case plan(Plan), infeasible(Plan) }
+
+    /// Runs `body`, recording a failure for anything but a checked plan or an infeasible answer.
+    static func outcome(_ label: String, _ snapshot: Snapshot, _ body: () throws -> Plan) -> Outcome? {
+        do {
+            let plan = try body()
+            let violations = PlanChecker.check(snapshot, plan)
+            #expect(violations.isEmpty, "\(label): \(violations)")
+            return .plan(plan)
+        } catch let PlanningError.infeasible(_, partial) {
+            return .infeasible(partial)
+        } catch {
+            Issue.record("\(label): \(error)")
+            return nil
+        }
+    }
+
+    @Test("every solver plans randomized broken inputs without a crash or a checker failure, infeasible only when proven",
+          arguments: 0..<4)
+    func randomizedBrokenInputs(batch: Int) throws {
+        // OPENDRS_BROKEN_CASES raises the count per batch for a long run (default 12).
+        let count = ProcessInfo.processInfo.environment["OPENDRS_BROKEN_CASES"].flatMap { Int($0) } ?? 12
+        var cases = 0
+        var broken = 0
+        var seed = UInt64(batch * 100_000)
+        while cases < count {
+            seed += 1
+            guard let s = Self.validated(Self.brokenSnapshot(seed: seed)) else { continue }
+            cases += 1
+            if !Self.inputProblems(s).isEmpty { broken += 1 }
+            var infeasibleBy: [String] = []
+            var plannedBy: [String] = []
+            for name in Self.solvers {
+                let solver = try Self.solver(name, s)
+                let label = "seed \(seed) \(name)"
+                switch Self.outcome("\(label) plan", s, { try Planner.checkedPlan(s, solver: solver, options: Self.quick) }) {
+                case .plan?: plannedBy.append(name)
+                case .infeasible?: infeasibleBy.append(name)
+                case nil: break
+                }
+                if let host = s.hosts.first(where: { $0.state == .connected }) {
+                    var failed = s
+                    failed.hosts[failed.hosts.firstIndex { $0.id == host.id }!].state = .failed
+                    if Self.validated(failed) != nil {
+                        _ = Self.outcome("\(label) failover \(host.id)", failed) { try Planner.checkedPlan(failed, solver: solver, options: Self.quick) }
+                    }
+                    var evacuated = s
+                    evacuated.hosts[evacuated.hosts.firstIndex { $0.id == host.id }!].state = .maintenance
+                    _ = Self.outcome("\(label) evacuate \(host.id)", evacuated) {
+                        try Planner.evacuationPlan(s, hosts: [host.id], solver: solver, options: Self.quick)
+                    }
+                }
+                for report in FailoverSweep.run(s, solver: solver, options: Self.quick) {
+                    #expect(report.error == nil || report.error!.hasPrefix("infeasible") || !report.error!.contains("internal error"),
+                            "\(label) failover --all \(report.host): \(report.error ?? "")")
+                }
+            }
+            // Infeasible means proven: no solver may find a plan the checker accepts when
+            // another calls the same input infeasible.
+            #expect(infeasibleBy.isEmpty || plannedBy.isEmpty, "seed \(seed): infeasible by \(infeasibleBy), planned by \(plannedBy)")
+        }
+        #expect(broken >= cases / 3, "only \(broken) of \(cases) inputs break a constraint already")
+    }
+
+    @Test("the generator's inputs break every kind of constraint the checker tolerates")
+    func generatorCoversEveryKindOfBrokenInput() {
+        var kinds: [String: Int] = [:]
+        var seed: UInt64 = 0
+        var cases = 0
+        while cases < 48 {
+            seed += 1
+            guard let s = Self.validated(Self.brokenSnapshot(seed: seed)) else { continue }
+            cases += 1
+            for problem in Self.inputProblems(s) {
+                for kind in ["over capacity", "anti-affinity rule", "must", "which is maintenance", "which is standby",
+                             "admission control"] where problem.contains(kind) {
+                    kinds[kind, default: 0] += 1
+                }
+            }
+        }
+        for kind in ["over capacity", "anti-affinity rule", "must", "which is maintenance", "admission control"] {
+            #expect(kinds[kind, default: 0] > 0, "no input with \(kind): \(kinds)")
+        }
+    }
 }
