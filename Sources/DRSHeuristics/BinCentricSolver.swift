@@ -197,6 +197,7 @@ struct BinCentricRun {
         if ledger.admits(members, state: greedy.state) {
             let reason = greedy.state.unplacedReason(members)
             for v in members { greedy.reasons[v] = reason }
+            ledger.notPlaced(members)
         } else {
             for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
         }

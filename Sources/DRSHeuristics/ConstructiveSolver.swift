@@ -214,6 +214,7 @@ struct ConstructiveRun {
             } else {
                 let reason = state.unplacedReason(members)
                 for v in members { reasons[v] = reason }
+                ledger.notPlaced(members)
             }
         }
         pending = []

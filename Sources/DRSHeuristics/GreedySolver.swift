@@ -194,6 +194,7 @@ struct GreedyRun {
                 ledger.placed(members)
             } else {
                 for v in members { reasons[v] = state.unplacedReason(members) }
+                ledger.notPlaced(members)
             }
         }
         pending = []

@@ -365,6 +365,12 @@ public struct AdmissionLedger: Sendable {
         return state.admits(members, secondaries: members.filter { problem.vmIsFT[$0] }, reserved: reserved)
     }
 
+    /// Records an item that found no host: a running member stays where it runs (see
+    /// `PlacementState.settleLiftedPrimaries`), so its demand stays reserved.
+    public mutating func notPlaced(_ members: [Int]) {
+        add(members.filter { problem.vmInitialHost[$0] >= 0 })
+    }
+
     /// Records a placed item: a new FT VM's secondary, placed later, is already admitted.
     public mutating func placed(_ members: [Int]) {
         guard members.contains(where: isNew) else { return }
