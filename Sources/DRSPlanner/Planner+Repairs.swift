@@ -1,5 +1,6 @@
 import DRSModel
 import DRSHeuristics
+import DRSExact
 
 extension Planner {
     /// Why the FT secondary of `v` must be placed or moved whatever the threshold (priority 1),
@@ -38,9 +39,10 @@ extension Planner {
 
     /// When the checker refuses a solver's plan: the first more conservative plan it accepts,
     /// marked `feasible` and saying so in `notes`: the greedy plan, then greedy's mandatory
-    /// steps alone, then the plan that moves nothing (HA promotions and elections only). Nil
-    /// when the checker refuses all of them, which leaves the snapshot's own infeasibility (a
-    /// VM that cannot leave a host entering maintenance) as the only cause.
+    /// steps alone, then each constructive heuristic's (mandatory steps in its own order), the
+    /// exact solver's on a small snapshot, then the plan that moves nothing (HA promotions and elections only). Nil when the
+    /// checker refuses all of them, which leaves a VM that cannot leave a host entering
+    /// maintenance as the cause. Each candidate costs one constructive pass and one check.
     static func conservativePlan(_ problem: Problem, rejected: Plan, solverID: String, violations: [CheckViolation],
                                  options: SolveOptions, context: PlanChecker.Context) -> Plan? {
         let clock = ContinuousClock()
@@ -48,6 +50,18 @@ extension Planner {
         var candidates: [(name: String, solver: any PlacementSolver)] = []
         if solverID != "greedy" { candidates.append(("greedy", GreedySolver())) }
         candidates.append(("mandatory-steps-only greedy", GreedySolver(improves: false)))
+        // The constructive heuristics place only what must move, each in its own order: one
+        // may empty a host that the others leave blocked.
+        for rule in ConstructiveSolver.Rule.allCases where rule.rawValue != solverID {
+            candidates.append((rule.rawValue, ConstructiveSolver(rule)))
+        }
+        if solverID != "bin-centric" { candidates.append(("bin-centric", BinCentricSolver())) }
+        // On a small snapshot the exact solver settles what the heuristics could not (a host
+        // that only a rearrangement empties), so that infeasible is not a heuristic's guess.
+        let active = problem.vmActive.filter { $0 }.count
+        if !solverID.hasPrefix("exact") && active * problem.hostCount <= ExactSolver.autoLimit {
+            candidates.append(("exact", ExactSolver()))
+        }
         candidates.append(("no-move", NoMoveSolver()))
         let first = violations.first.map(\.description) ?? "?"
         for candidate in candidates {
