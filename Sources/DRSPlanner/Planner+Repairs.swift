@@ -83,10 +83,12 @@ extension Planner {
 /// The most conservative target: every running VM and secondary stays where it is; nothing is
 /// placed or restarted. What remains of a plan then is HA's own response (promotions, the
 /// election), which the input forces.
-struct NoMoveSolver: PlacementSolver {
-    let id = "no-move"
+public struct NoMoveSolver: PlacementSolver {
+    public let id = "no-move"
 
-    func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+    public init() {}
+
+    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         var reasons: [Int: String] = [:]
         let placement = (0..<problem.vmCount).map { v -> Int32 in
             guard problem.vmActive[v] else { return -1 }

@@ -447,6 +447,29 @@ import OpenDRS
         #expect(broken >= cases / 3, "only \(broken) of \(cases) inputs break a constraint already")
     }
 
+    @Test("the plan that moves nothing, the planner's last fallback, passes the checker unless a VM must leave a host",
+          arguments: 0..<4)
+    func noMovePlanAlwaysPasses(batch: Int) throws {
+        var cases = 0
+        var seed = UInt64(batch * 100_000 + 50_000)
+        while cases < 50 {
+            seed += 1
+            guard let s = Self.validated(Self.brokenSnapshot(seed: seed)) else { continue }
+            cases += 1
+            for snapshot in [s] + s.hosts.indices.filter({ s.hosts[$0].state == .connected }).map({ h -> Snapshot in
+                var failed = s
+                failed.hosts[h].state = .failed
+                return failed
+            }) {
+                let plan = try Planner.plan(snapshot, solver: NoMoveSolver())
+                let violations = PlanChecker.check(snapshot, plan).filter {
+                    !($0.wave == nil && $0.message.hasPrefix("VM ") && ($0.message.hasSuffix("which is maintenance") || $0.message.hasSuffix("which is standby")))
+                }
+                #expect(violations.isEmpty, "seed \(seed): \(violations)")
+            }
+        }
+    }
+
     @Test("the generator's inputs break every kind of constraint the checker tolerates")
     func generatorCoversEveryKindOfBrokenInput() {
         var kinds: [String: Int] = [:]
