@@ -97,6 +97,7 @@ struct BinCentricRun {
             placeClass(items, demands: demands, sizes: sizes, ledger: &ledger)
         }
         greedy.pending = []
+        greedy.settlePrimaries()
         placeSecondaries()
     }
 
@@ -196,6 +197,7 @@ struct BinCentricRun {
         if ledger.admits(members, state: greedy.state) {
             let reason = greedy.state.unplacedReason(members)
             for v in members { greedy.reasons[v] = reason }
+            ledger.notPlaced(members)
         } else {
             for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
         }
@@ -223,5 +225,6 @@ struct BinCentricRun {
             }
         }
         greedy.pendingSecondaries = []
+        greedy.settleSecondaries()
     }
 }

@@ -214,9 +214,13 @@ struct ConstructiveRun {
             } else {
                 let reason = state.unplacedReason(members)
                 for v in members { reasons[v] = reason }
+                ledger.notPlaced(members)
             }
         }
         pending = []
+        if GreedyRun.settlePrimaries(&state, reasons: &reasons) {
+            for h in 0..<problem.hostCount { touch(h) }
+        }
         let order = pendingSecondaries.sorted { problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1 }
         for v in order where state.placement[v] >= 0 {
             if let h = secondaryHost(for: v) {
@@ -227,6 +231,9 @@ struct ConstructiveRun {
             }
         }
         pendingSecondaries = []
+        if GreedyRun.settleSecondaries(&state, reasons: &reasons) {
+            for h in 0..<problem.hostCount { touch(h) }
+        }
     }
 
     /// A host for the unplaced primaries `members` under the rule, or nil when none can take them.

@@ -8,8 +8,12 @@ import DRSModel
 /// Complexity: O(items x hosts x R) for placement; each improvement pass O(moves x hosts x R).
 public struct GreedySolver: PlacementSolver {
     public let id = "greedy"
+    /// False: only the mandatory steps (what must move, moved), whatever the threshold.
+    public let improves: Bool
 
-    public init() {}
+    public init(improves: Bool = true) {
+        self.improves = improves
+    }
 
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
@@ -18,7 +22,7 @@ public struct GreedySolver: PlacementSolver {
         run.removeMandatory()
         run.placeRemoved()
         let deadline = start.advanced(by: .milliseconds(Int64(options.timeLimit * 1000)))
-        if problem.snapshot.cluster.migrationThreshold > 1 {
+        if improves && problem.snapshot.cluster.migrationThreshold > 1 {
             if problem.goal == .balance { run.improveBalance(until: deadline) } else { run.improveConsolidation(until: deadline, seed: options.seed) }
         }
         var result = SolverResult(status: .feasible, placement: run.state.placement, secondaries: run.state.secondaries,
@@ -62,8 +66,10 @@ struct GreedyRun {
         return g < 0 ? [v] : problem.groups[Int(g)].map { Int($0) }
     }
 
+    /// Takes the item out to be placed again; a running member that finds no other host
+    /// returns to its own (`PlacementState.lift`, `settlePrimaries`).
     mutating func lift(_ members: [Int]) {
-        for v in members where state.placement[v] >= 0 { state.unassign(v) }
+        for v in members where state.placement[v] >= 0 { state.lift(v) }
         for v in members { movePriority[v] = 1 }
         pending.append(members)
     }
@@ -96,25 +102,68 @@ struct GreedyRun {
             }
         }
         // Overloaded hosts: lift the largest movable VMs until the host fits.
-        let H = problem.hostCount
-        for h in 0..<H where (0..<problem.resourceCount).contains(where: { state.load[$0 * H + h] > problem.limit(h, $0) }) {
+        let H = problem.hostCount, R = problem.resourceCount
+        func over(_ h: Int) -> Bool { (0..<R).contains { state.load[$0 * H + h] > problem.limit(h, $0) } }
+        for h in 0..<H where over(h) {
             let here = (0..<problem.vmCount).filter { state.placement[$0] == Int32(h) && !problem.vmPinned[$0] }
                 .sorted { size($0) > size($1) }
-            for v in here where (0..<problem.resourceCount).contains(where: { state.load[$0 * H + h] > problem.limit(h, $0) }) {
-                liftItem(v)
-            }
+            for v in here where over(h) { liftItem(v) }
         }
-        // Secondaries: to create, on a host that cannot keep them, or over capacity.
+        // Secondaries: to create, on a host that cannot keep them, beside their primary, or
+        // on a host still over capacity once the lifted VMs are counted out.
         for v in 0..<problem.vmCount where problem.vmIsFT[v] {
             let s = Int(state.secondaries[v])
             if s < 0 {
                 pendingSecondaries.append(v)
-            } else if problem.hostState[s] != .connected || state.placement[v] == Int32(s)
-                        || (0..<problem.resourceCount).contains(where: { state.load[$0 * H + s] > problem.limit(s, $0) }) {
-                state.unassignSecondary(v)
+            } else if problem.hostState[s] != .connected || problem.vmInitialHost[v] == Int32(s) || over(s) {
+                state.liftSecondary(v)
                 pendingSecondaries.append(v)
             }
         }
+    }
+
+    /// Ends the placement of lifted items (`PlacementState.settleLiftedPrimaries`): a running
+    /// VM that found no other host stays where it runs, with no reason to be unplaced; a new or
+    /// restarting VM that had to make way for it is unplaced, saying why.
+    mutating func settlePrimaries() {
+        Self.settlePrimaries(&state, reasons: &reasons)
+    }
+
+    /// The same for lifted secondaries: one with no other host stays where it runs.
+    mutating func settleSecondaries() {
+        Self.settleSecondaries(&state, reasons: &reasons)
+    }
+
+    /// `settlePrimaries` for any placement heuristic's state and reasons; returns whether any
+    /// lifted VM went back (loads changed beyond what the heuristic placed).
+    @discardableResult
+    static func settlePrimaries(_ state: inout PlacementState, reasons: inout [Int: String]) -> Bool {
+        let lifted = state.liftedPrimary
+        let unplaced = state.settleLiftedPrimaries()
+        var returned = false
+        for v in lifted.indices where lifted[v] >= 0 && state.placement[v] == lifted[v] {
+            reasons[v] = nil
+            returned = true
+        }
+        for v in unplaced {
+            reasons[v] = "no room left: a running VM that no other host can take stays on the host this placement chose"
+        }
+        return returned
+    }
+
+    @discardableResult
+    static func settleSecondaries(_ state: inout PlacementState, reasons: inout [Int: String]) -> Bool {
+        let lifted = state.liftedSecondary
+        let unplaced = state.settleLiftedSecondaries()
+        var returned = false
+        for v in lifted.indices where lifted[v] >= 0 && state.secondaries[v] == lifted[v] {
+            reasons[v] = nil
+            returned = true
+        }
+        for v in unplaced {
+            reasons[v] = "no room left: a running VM that no other host can take stays on the host this placement chose"
+        }
+        return returned
     }
 
     /// Demand relative to the cluster's average host capacity, summed over resources.
@@ -145,9 +194,11 @@ struct GreedyRun {
                 ledger.placed(members)
             } else {
                 for v in members { reasons[v] = state.unplacedReason(members) }
+                ledger.notPlaced(members)
             }
         }
         pending = []
+        settlePrimaries()
         let secondaryOrder = pendingSecondaries.sorted { problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1 }
         for v in secondaryOrder where state.placement[v] >= 0 {
             var best: (key: (Double, Int), host: Int)?
@@ -162,6 +213,7 @@ struct GreedyRun {
             }
         }
         pendingSecondaries = []
+        settleSecondaries()
     }
 
     /// Lower is better: (host-state penalty + goal measure, soft violations).

@@ -16,6 +16,12 @@ public struct PlacementState: Sendable {
     var softCount: [[Int32: Int32]]
     /// Total demand of active placed VMs (secondaries included), per resource.
     public var admitted: [Int64]
+    /// Running VMs and secondaries lifted off their host to be placed again (`lift`): the host
+    /// they left (-1: none). A lifted one that finds no other host goes back (`settleLifted…`),
+    /// and whatever this placement put on that host in the meantime makes way, so that a plan
+    /// never leaves a problem of the snapshot worse than it was.
+    public private(set) var liftedPrimary: [Int32]
+    public private(set) var liftedSecondary: [Int32]
 
     public init(problem: Problem) {
         self.problem = problem
@@ -26,6 +32,8 @@ public struct PlacementState: Sendable {
         antiCount = [[Int32: Int32]](repeating: [:], count: problem.antiAffinity.count)
         softCount = [[Int32: Int32]](repeating: [:], count: problem.softRules.count)
         admitted = [Int64](repeating: 0, count: problem.resourceCount)
+        liftedPrimary = [Int32](repeating: -1, count: problem.vmCount)
+        liftedSecondary = liftedPrimary
     }
 
     /// The state holding every VM and secondary where it runs before the plan.
@@ -68,6 +76,138 @@ public struct PlacementState: Sendable {
         add(v, h, sign: -1)
     }
 
+    /// Lifts the placed primary of `v` off its host to place it again.
+    public mutating func lift(_ v: Int) {
+        let h = placement[v]
+        precondition(h >= 0 && liftedPrimary[v] < 0)
+        unassign(v)
+        liftedPrimary[v] = h
+    }
+
+    /// Lifts the placed secondary of `v` off its host to place it again; until settled, the
+    /// primary may not go to that host (the secondary may have to return there).
+    public mutating func liftSecondary(_ v: Int) {
+        let h = secondaries[v]
+        precondition(h >= 0 && liftedSecondary[v] < 0)
+        unassignSecondary(v)
+        liftedSecondary[v] = h
+    }
+
+    /// Ends the placement of lifted primaries: one that found no host returns where it runs
+    /// (it is never evicted), and VMs placed by this round on that host make way until the
+    /// host is no worse than in the snapshot; a moved VM that makes way returns to its own
+    /// host, a new or restarting one is left unplaced. Returns the VMs left unplaced so.
+    /// O(lifted) when every lifted VM found a host.
+    public mutating func settleLiftedPrimaries() -> [Int] {
+        var check: [Int] = []
+        for v in liftedPrimary.indices where liftedPrimary[v] >= 0 {
+            let h = Int(liftedPrimary[v])
+            liftedPrimary[v] = -1
+            if placement[v] < 0 {
+                assign(v, to: h)
+                check.append(h)
+            }
+        }
+        return makeWay(check)
+    }
+
+    /// The same for lifted secondaries: one with no other host returns where it runs.
+    public mutating func settleLiftedSecondaries() -> [Int] {
+        var check: [Int] = []
+        for v in liftedSecondary.indices where liftedSecondary[v] >= 0 {
+            let h = Int(liftedSecondary[v])
+            liftedSecondary[v] = -1
+            if secondaries[v] < 0 && placement[v] != Int32(h) && problem.vmActive[v] {
+                assignSecondary(v, to: h)
+                check.append(h)
+            }
+        }
+        return makeWay(check)
+    }
+
+    /// Evicts what this round placed on the hosts of `worklist` until each is no worse than at
+    /// the start: within its starting load where over capacity, no more members of a required
+    /// anti-affinity rule together than at the start (one is always fine), no FT pair together.
+    /// Secondaries make way first, then the lowest priority. O(V x R) to set up when the
+    /// worklist is not empty, then O(residents x (R + rules)) per host examined.
+    mutating func makeWay(_ worklist: [Int]) -> [Int] {
+        guard !worklist.isEmpty else { return [] }
+        let H = problem.hostCount, R = problem.resourceCount
+        var startLoad = [Int64](repeating: 0, count: H * R)
+        var startAnti = [[Int32: Int32]](repeating: [:], count: problem.antiAffinity.count)
+        var here = [Int: [(v: Int, secondary: Bool)]]()
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            for h in [problem.vmInitialHost[v], problem.vmInitialSecondary[v]] where h >= 0 {
+                for r in 0..<R { startLoad[r * H + Int(h)] += problem.demand(v, r) }
+            }
+            if problem.vmInitialHost[v] >= 0 {
+                for rule in problem.vmAntiAffinity[v] { startAnti[Int(rule)][problem.vmInitialHost[v], default: 0] += 1 }
+            }
+            if placement[v] >= 0 { here[Int(placement[v]), default: []].append((v, false)) }
+            if secondaries[v] >= 0 { here[Int(secondaries[v]), default: []].append((v, true)) }
+        }
+        func isWorse(_ h: Int) -> Bool {
+            for r in 0..<R where load[r * H + h] > problem.limit(h, r) && load[r * H + h] > startLoad[r * H + h] { return true }
+            for (v, secondary) in here[h] ?? [] where !secondary {
+                if secondaries[v] == Int32(h) { return true }
+                for rule in problem.vmAntiAffinity[v] {
+                    let count = antiCount[Int(rule)][Int32(h)] ?? 0
+                    if count > 1 && count > startAnti[Int(rule)][Int32(h)] ?? 0 { return true }
+                }
+            }
+            return false
+        }
+        var pending = worklist
+        var unplaced: [Int] = []
+        while let h = pending.popLast() {
+            while isWorse(h) {
+                // Movable: what this round placed here.
+                let candidates = (here[h] ?? []).filter { entry in
+                    entry.secondary ? problem.vmInitialSecondary[entry.v] != Int32(h)
+                        : problem.vmInitialHost[entry.v] != Int32(h) && !problem.vmPinned[entry.v]
+                }
+                guard let victim = candidates.max(by: { a, b in
+                    if a.secondary != b.secondary { return !a.secondary }
+                    let pa = problem.vmPriority[a.v], pb = problem.vmPriority[b.v]
+                    return pa != pb ? pa < pb : a.v < b.v
+                }) else { break }
+                let v = victim.v
+                if victim.secondary {
+                    unassignSecondary(v)
+                    here[h]!.removeAll { $0.v == v && $0.secondary }
+                    let home = Int(problem.vmInitialSecondary[v])
+                    if home >= 0 && placement[v] != Int32(home) {
+                        assignSecondary(v, to: home)
+                        here[home, default: []].append((v, true))
+                        pending.append(home)
+                    }
+                    continue
+                }
+                let group = problem.vmGroup[v]
+                let members = group < 0 ? [v] : problem.groups[Int(group)].map { Int($0) }.filter { placement[$0] >= 0 }
+                for m in members {
+                    here[Int(placement[m])]!.removeAll { $0.v == m && !$0.secondary }
+                    unassign(m)
+                }
+                for m in members {
+                    let home = Int(problem.vmInitialHost[m])
+                    if home >= 0 {
+                        assign(m, to: home)
+                        here[home, default: []].append((m, false))
+                        pending.append(home)
+                    } else {
+                        unplaced.append(m)
+                        if secondaries[m] >= 0 {
+                            here[Int(secondaries[m])]!.removeAll { $0.v == m && $0.secondary }
+                            unassignSecondary(m)
+                        }
+                    }
+                }
+            }
+        }
+        return unplaced
+    }
+
     private mutating func add(_ v: Int, _ h: Int, sign: Int64) {
         let H = problem.hostCount
         for r in 0..<problem.resourceCount {
@@ -94,7 +234,7 @@ public struct PlacementState: Sendable {
     public func canPlace(_ members: [Int], on h: Int) -> Bool {
         guard problem.hostReceives[h] else { return false }
         for v in members {
-            if !problem.allows(v, h) || secondaries[v] == Int32(h) { return false }
+            if !problem.allows(v, h) || secondaries[v] == Int32(h) || liftedSecondary[v] == Int32(h) { return false }
             for rule in problem.vmAntiAffinity[v] where (antiCount[Int(rule)][Int32(h)] ?? 0) > 0 { return false }
         }
         if members.count > 1 {
@@ -223,6 +363,12 @@ public struct AdmissionLedger: Sendable {
             return true
         }
         return state.admits(members, secondaries: members.filter { problem.vmIsFT[$0] }, reserved: reserved)
+    }
+
+    /// Records an item that found no host: a running member stays where it runs (see
+    /// `PlacementState.settleLiftedPrimaries`), so its demand stays reserved.
+    public mutating func notPlaced(_ members: [Int]) {
+        add(members.filter { problem.vmInitialHost[$0] >= 0 })
     }
 
     /// Records a placed item: a new FT VM's secondary, placed later, is already admitted.

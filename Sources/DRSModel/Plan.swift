@@ -24,6 +24,9 @@ public struct Plan: Codable, Sendable, Equatable {
     public var steps: [Step]
     /// Moves of the target that no feasible order could carry out, and why.
     public var dropped: [DroppedMove] = []
+    /// What the plan could not do and says so: problems the snapshot already had that it
+    /// leaves (no worse), or that it replaces a solver's plan the checker refused.
+    public var notes: [String] = []
     /// Estimated duration of each wave and of the whole plan, seconds.
     public var waveSeconds: [Double] = []
     public var estimatedSeconds: Double = 0
@@ -158,6 +161,7 @@ extension Plan {
                 return .object(fields)
             })))
         }
+        if !notes.isEmpty { members.append(("notes", .array(notes.map { .string($0) }))) }
         members.append(("waveSeconds", .array(waveSeconds.map { round($0, 1e3) })))
         return .object(members)
     }

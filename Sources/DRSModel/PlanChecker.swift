@@ -13,29 +13,65 @@ public struct CheckViolation: Sendable, Equatable, CustomStringConvertible {
 ///
 /// It shares no code with the solvers: only the snapshot types and the milli-unit rounding
 /// (`Units`) that defines what fits. A problem the snapshot already had (an overloaded host, a
-/// broken rule, a VM on a host entering maintenance) is tolerated while the plan does not make
-/// it worse, and must be gone in the final state.
+/// broken rule, an FT secondary on a host that cannot keep it, HA admission control already
+/// short) is tolerated while the plan does not make it worse, at every wave and, under the
+/// `plan` standard, in the final state too, which is how a plan keeps what no move can fix; a VM
+/// may not stay on a host entering maintenance (or in standby, or failed) at the end.
+///
+/// "No worse", per problem: a host over capacity carries at most what it carried; a required
+/// anti-affinity rule has at most as many members together on a host as before; a VM that
+/// breaks a must/mustNot rule may stop, during the waves, on any host that breaks no rule it
+/// kept, and ends on a host that satisfies the rule or on the one it started from (an FT VM
+/// promoted after a failure starts from its secondary's host); HA admission control, checked
+/// whenever hosts change (standby, powerOn) and at the end, is short by at most what the
+/// snapshot was short.
 ///
 /// Cost: O(V x R + H x R + rule members) for the final state, plus, per wave, O(steps x
-/// (R + members of the moving VMs' rules)): a wave can only change what its moves touch.
+/// (R + members of the moving VMs' rules)): a wave can only change what its moves touch; a
+/// wave that changes host states adds O(V x R + H log H x R).
 public enum PlanChecker {
-    /// Checks a plan. With `requireRepaired` false, the final state may keep problems the
-    /// snapshot already had (as every wave may), as long as the plan made none worse: that is
-    /// the standard for a subset of a plan, such as its applied steps when the rest is only
-    /// recommended.
-    public static func check(_ snapshot: Snapshot, _ plan: Plan, requireRepaired: Bool = true) -> [CheckViolation] {
+    /// What the final state must satisfy beyond "no worse than the snapshot".
+    public enum Standard: Sendable {
+        /// Every problem the snapshot had is gone (nothing tolerated at the end).
+        case repaired
+        /// A printed plan: the snapshot's problems may remain, no worse, except that no VM
+        /// stays on a host that is not connected (maintenance must be emptied).
+        case plan
+        /// A subset of a plan, such as its applied steps when the rest is only recommended:
+        /// anything the snapshot had may remain, no worse.
+        case subset
+    }
+
+    /// Checks a plan under a standard (`plan` for `drs check`).
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, standard: Standard = .plan) -> [CheckViolation] {
         var replay = Replay(snapshot: snapshot, context: Context(snapshot))
-        replay.requireRepaired = requireRepaired
+        replay.standard = standard
         return replay.run(plan)
+    }
+
+    /// Checks with `requireRepaired` true as `repaired`, false as `subset`.
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, requireRepaired: Bool) -> [CheckViolation] {
+        check(snapshot, plan, standard: requireRepaired ? .repaired : .subset)
     }
 
     /// Checks with a prepared context: for many plans of snapshots that differ only in host
     /// states (a failover sweep), the id indices are built once.
-    public static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context) -> [CheckViolation] {
+    public static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context, standard: Standard = .plan) -> [CheckViolation] {
         precondition(context.hostCount == snapshot.hosts.count && context.vmCount == snapshot.vms.count,
                      "the context belongs to another snapshot")
         var replay = Replay(snapshot: snapshot, context: context)
+        replay.standard = standard
         return replay.run(plan)
+    }
+
+    /// Checks, and lists the snapshot's own problems that the final state keeps (tolerated as
+    /// no worse), one line each: what a plan reports because no move it found fixed them.
+    public static func review(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil,
+                              standard: Standard = .plan) -> (violations: [CheckViolation], kept: [String]) {
+        var replay = Replay(snapshot: snapshot, context: context ?? Context(snapshot))
+        replay.standard = standard
+        let violations = replay.run(plan)
+        return (violations, replay.kept.sorted())
     }
 
     /// What the checker derives from a snapshot's ids, demands, capacities and rules.
@@ -93,9 +129,22 @@ private struct Replay {
     /// Hard rules each VM belongs to.
     let hardRulesOf: [[Int]]
     var violations: [CheckViolation] = []
+    /// Problems of the snapshot the final state keeps, tolerated as no worse.
+    var kept: [String] = []
     var master: String?
-    /// Whether the final state must be free of the snapshot's own problems too.
-    var requireRepaired = true
+    /// What the final state must satisfy (see `PlanChecker.Standard`).
+    var standard = PlanChecker.Standard.plan
+    /// Where each VM's primary runs once HA has acted: its host, or for an FT VM whose host
+    /// failed, its surviving secondary's host (the promotion is forced). Tolerance is measured
+    /// from here.
+    let basePrimary: [Int32]
+    /// Per hard vmHost rule (by index), whether each member breaks it at its base host.
+    let brokenAtStart: [Int: Set<Int>]
+    /// HA admission control: per resource, how far the snapshot's demand (every VM with a host,
+    /// running or to be restarted, and the secondary of each such FT VM, running or to be
+    /// created, or already running) exceeds the reserve of its connected hosts, or 0; nil when
+    /// admission control is off.
+    let admissionSlack: [Int64]?
 
     init(snapshot: Snapshot, context: PlanChecker.Context) {
         self.snapshot = snapshot
@@ -115,6 +164,21 @@ private struct Replay {
         }
         initialPrimary = primary
         initialSecondary = secondary
+        var base = primary
+        for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on && base[v] < 0 && vm.ft != nil {
+            let h = context.hostOf[v]
+            if h >= 0 && state[Int(h)] == .failed { base[v] = secondary[v] }
+        }
+        basePrimary = base
+        var broken: [Int: Set<Int>] = [:]
+        for (index, rule) in snapshot.rules.enumerated() where rule.kind == .vmHost && rule.isHard {
+            let listed = Set((rule.hosts ?? []).compactMap { context.hostIndex[$0] }.map { Int32($0) })
+            for vm in rule.vms {
+                guard let v = context.vmIndex[vm], base[v] >= 0 else { continue }
+                if (rule.policy == .must) != listed.contains(base[v]) { broken[index, default: []].insert(v) }
+            }
+        }
+        brokenAtStart = broken
         var load = [Int64](repeating: 0, count: snapshot.hosts.count * R)
         for v in snapshot.vms.indices {
             for h in [primary[v], secondary[v]] where h >= 0 {
@@ -123,11 +187,28 @@ private struct Replay {
         }
         initialLoad = load
         self.load = load
+        if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
+            var demand = [Int64](repeating: 0, count: R)
+            for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
+                let hosted = context.hostOf[v] >= 0
+                let copies: Int64 = (hosted ? 1 : 0) + (vm.ft != nil && (hosted || secondary[v] >= 0) ? 1 : 0)
+                for r in 0..<R { demand[r] += copies * context.demands[v * R + r] }
+            }
+            let reserve = Replay.reserve(limits: context.limits, state: state, R: R, failures: ha.hostFailuresToTolerate)
+            admissionSlack = (0..<R).map { max(0, demand[$0] - reserve[$0]) }
+        } else {
+            admissionSlack = nil
+        }
         master = snapshot.cluster.ha?.master
     }
 
     mutating func fail(_ wave: Int?, _ message: String) {
         violations.append(CheckViolation(wave: wave, message: message))
+    }
+
+    /// Records a problem of the snapshot that the final state keeps (no worse).
+    mutating func keep(_ wave: Int?, _ message: String) {
+        if wave == nil { kept.append(message) }
     }
 
     func number(_ milli: Int64) -> String { JSONWriter.number(Double(milli) / Units.scale) }
@@ -257,6 +338,37 @@ private struct Replay {
             if arriving.contains(h) { fail(wave, "standby of host \(hostName(Int32(h))) while VMs move onto it") }
             state[h] = .standby
         }
+        let hostSteps = steps.filter { $0.kind == .standby || $0.kind == .powerOn }.compactMap(\.host)
+        if !hostSteps.isEmpty {
+            checkAdmission(wave: wave, when: "after the power steps of \(hostSteps.sorted().joined(separator: ", "))", strict: false)
+        }
+    }
+
+    /// Per resource: the total limit of the connected hosts minus the `failures` largest (the
+    /// aggregate reserve of SPEC section 2). O(H log H x R).
+    static func reserve(limits: [Int64], state: [HostState], R: Int, failures: Int) -> [Int64] {
+        (0..<R).map { r in
+            let connected = state.indices.filter { state[$0] == .connected }.map { limits[$0 * R + r] }.sorted(by: >)
+            return connected.reduce(0, +) - connected.prefix(failures).reduce(0, +)
+        }
+    }
+
+    /// HA admission control in the settled state: the running demand (primaries and
+    /// secondaries) exceeds the reserve of the connected hosts by at most `admissionSlack`
+    /// (nothing, under the `repaired` standard at the end). `when` names the moment.
+    mutating func checkAdmission(wave: Int?, when: String, strict: Bool) {
+        guard let slack = admissionSlack, let ha = snapshot.cluster.ha else { return }
+        var demand = [Int64](repeating: 0, count: R)
+        for v in snapshot.vms.indices {
+            if primary[v] >= 0 { for r in 0..<R { demand[r] += demands[v * R + r] } }
+            if secondary[v] >= 0 { for r in 0..<R { demand[r] += demands[v * R + r] } }
+        }
+        let reserve = Replay.reserve(limits: limits, state: state, R: R, failures: ha.hostFailuresToTolerate)
+        for (r, resource) in snapshot.resources.enumerated() where demand[r] > reserve[r] {
+            let already = slack[r] > 0 ? " (the snapshot was already \(number(slack[r])) short)" : ""
+            let message = "admission control broken in \(resource): running demand \(number(demand[r])) > \(number(reserve[r])) that survives \(ha.hostFailuresToTolerate) host failure(s) \(when)\(already)"
+            if !strict && demand[r] - reserve[r] <= slack[r] { keep(wave, message) } else { fail(wave, message) }
+        }
     }
 
     /// Moves a VM's demand from the first to the last host of `hosts` in the settled load.
@@ -302,20 +414,24 @@ private struct Replay {
                 let amount = Units.sum(load[Int(h) * R + r], extra?[r] ?? 0)
                 let limit = limits[Int(h) * R + r]
                 guard amount > limit else { continue }
-                if tolerant && amount <= initialLoad[Int(h) * R + r] { continue }
-                fail(wave, "host \(hostName(h)) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit)) (holds \(residentNames(of: h, moment)))")
+                let message = "host \(hostName(h)) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit)) (holds \(residentNames(of: h, moment)))"
+                if tolerant && amount <= initialLoad[Int(h) * R + r] { keep(wave, message); continue }
+                fail(wave, message)
             }
         }
         // Host states: arrivals were checked step by step; in the final state every VM runs
         // on a connected host.
+        // A primary may stay on such a host only in a subset of a plan; an FT secondary that
+        // stays where it was is tolerated (there is no step that removes a secondary).
         if whole {
             for v in snapshot.vms.indices {
-                if tolerant && primary[v] == initialPrimary[v] && secondary[v] == initialSecondary[v] { continue }
-                if primary[v] >= 0 && state[Int(primary[v])] != .connected {
+                let primaryKept = tolerant && standard == .subset && primary[v] == basePrimary[v]
+                if !primaryKept && primary[v] >= 0 && state[Int(primary[v])] != .connected {
                     fail(wave, "VM \(vmName(v)) is on host \(hostName(primary[v])), which is \(state[Int(primary[v])].rawValue)")
                 }
                 if secondary[v] >= 0 && state[Int(secondary[v])] != .connected {
-                    fail(wave, "the secondary of \(vmName(v)) is on host \(hostName(secondary[v])), which is \(state[Int(secondary[v])].rawValue)")
+                    let message = "the secondary of \(vmName(v)) is on host \(hostName(secondary[v])), which is \(state[Int(secondary[v])].rawValue)"
+                    if tolerant && secondary[v] == initialSecondary[v] { keep(wave, message) } else { fail(wave, message) }
                 }
             }
         }
@@ -339,26 +455,31 @@ private struct Replay {
                 var byHost: [Int32: [Int]] = [:]
                 for v in running { for h in primaryHosts(v, moment)! { byHost[h, default: []].append(v) } }
                 for (h, vms) in byHost.sorted(by: { $0.key < $1.key }) where vms.count > 1 {
-                    let before = members.filter { initialPrimary[$0] == h }.count
-                    if tolerant && vms.count <= before { continue }
-                    fail(wave, "anti-affinity rule \(rule.id) (rules[\(index)]) broken: \(vms.map(vmName).sorted().joined(separator: ", ")) together on host \(hostName(h))")
+                    let before = members.filter { basePrimary[$0] == h }.count
+                    let message = "anti-affinity rule \(rule.id) (rules[\(index)]) broken: \(vms.map(vmName).sorted().joined(separator: ", ")) together on host \(hostName(h))"
+                    if tolerant && vms.count <= before { keep(wave, message); continue }
+                    fail(wave, message)
                 }
             case .affinity:
                 guard running.count > 1 else { continue }
                 var common = Set(primaryHosts(running[0], moment)!)
                 for v in running.dropFirst() { common.formIntersection(primaryHosts(v, moment)!) }
                 if common.isEmpty {
-                    let initiallyRunning = members.map { initialPrimary[$0] }.filter { $0 >= 0 }
-                    if tolerant && Set(initiallyRunning).count > 1 { continue }
+                    let initiallyRunning = members.map { basePrimary[$0] }.filter { $0 >= 0 }
                     let where_ = running.map { "\(vmName($0)) on \(primaryHosts($0, moment)!.map(hostName).joined(separator: "+"))" }.joined(separator: ", ")
-                    fail(wave, "affinity rule \(rule.id) (rules[\(index)]) broken: \(where_)")
+                    let message = "affinity rule \(rule.id) (rules[\(index)]) broken: \(where_)"
+                    if tolerant && Set(initiallyRunning).count > 1 { keep(wave, message); continue }
+                    fail(wave, message)
                 }
             case .vmHost:
                 let listed = Set((rule.hosts ?? []).compactMap { hostIndex[$0] }.map { Int32($0) })
                 for v in running {
                     for h in primaryHosts(v, moment)! where (rule.policy == .must) != listed.contains(h) {
-                        if tolerant && initialPrimary[v] == h { continue }
-                        fail(wave, "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vmName(v)) on host \(hostName(h))")
+                        // Kept where it started; or, during the waves, a stop of a VM that
+                        // broke this rule from the start (any host breaks it no worse).
+                        let message = "\(rule.policy!.rawValue) rule \(rule.id) (rules[\(index)]) broken: \(vmName(v)) on host \(hostName(h))"
+                        if tolerant && (basePrimary[v] == h || (wave != nil && brokenAtStart[index]?.contains(v) == true)) { keep(wave, message); continue }
+                        fail(wave, message)
                     }
                 }
             }
@@ -366,7 +487,8 @@ private struct Replay {
     }
 
     mutating func checkFinal(_ plan: Plan) {
-        checkMoment(Moment(), wave: nil, whole: true, tolerant: !requireRepaired)
+        checkMoment(Moment(), wave: nil, whole: true, tolerant: standard != .repaired)
+        checkAdmission(wave: nil, when: "at the end of the plan", strict: standard == .repaired)
 
         let listedUnplaced = Set(plan.unplaced)
         for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
@@ -406,23 +528,6 @@ private struct Replay {
             }
             if let winner, master != winner.id || plan.haMaster != winner.id {
                 fail(nil, "HA master must be \(winner.id) (most datastores, ties to the greatest id), but the plan has \(plan.haMaster ?? "none")")
-            }
-        }
-        // Admission control: placing new VMs must keep the failover reserve.
-        let newlyPlaced = plan.steps.filter { step in
-            step.kind == .place && step.secondary != true && step.vm.flatMap { vmIndex[$0] }.map { snapshot.vms[$0].host == nil } == true
-        }
-        guard ha.hostFailuresToTolerate > 0 && !newlyPlaced.isEmpty else { return }
-        for (r, resource) in snapshot.resources.enumerated() {
-            let connected = snapshot.hosts.indices.filter { state[$0] == .connected }.map { limits[$0 * R + r] }.sorted(by: >)
-            let reserve = connected.reduce(0, +) - connected.prefix(ha.hostFailuresToTolerate).reduce(0, +)
-            var total: Int64 = 0
-            for v in snapshot.vms.indices {
-                if primary[v] >= 0 { total += demands[v * R + r] }
-                if secondary[v] >= 0 { total += demands[v * R + r] }
-            }
-            if total > reserve {
-                fail(nil, "admission control broken in \(resource): running demand \(number(total)) > \(number(reserve)) that survives \(ha.hostFailuresToTolerate) host failure(s), after placing \(newlyPlaced.compactMap(\.vm).joined(separator: ", "))")
             }
         }
     }

@@ -326,8 +326,10 @@ public struct Problem: Sendable {
                 next.vmInitialSecondary[v] = -1
                 next.vmPromoted[v] = true
             } else {
+                // Restarted, also when it was running on a promoted secondary: no promotion left.
                 next.vmInitialHost[v] = -1
                 next.vmNeedsRestart[v] = true
+                next.vmPromoted[v] = false
                 next.vmPinned[v] = false
             }
         }

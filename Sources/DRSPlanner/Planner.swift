@@ -94,6 +94,8 @@ public enum Planner {
             var priority = Int(result.movePriority[v])
             var reason = mandatoryReason(problem, v) ?? initialViolation(problem, v, overloaded: overloaded)
             if reason != nil { priority = 1 }
+            // At threshold 1 only mandatory moves are made: whatever else the target moves, it needs.
+            if priority == 0 && threshold == 1 { priority = 1 }
             if priority == 1 && reason == nil {
                 reason = softRepair(problem, v, from: initial, to: target) ?? "required by the target placement"
             }
@@ -118,12 +120,10 @@ public enum Planner {
             guard target >= 0, target != initial else { continue }
             var priority = 1
             var reason: String
-            if initial < 0 {
-                reason = problem.vmPromoted[v] ? "FT re-protection: new secondary after the promotion" : "FT protection: new secondary"
-            } else if problem.hostState[initial] != .connected {
-                reason = "host \(hostID(problem, initial)) is entering maintenance mode"
-            } else if result.placement[v] == Int32(initial) {
-                reason = "FT: the primary moves onto the secondary's host"
+            if let mandatory = mandatorySecondaryReason(problem, v, result: result, overloaded: overloaded) {
+                reason = mandatory
+            } else if threshold == 1 {
+                reason = "required by the target placement"
             } else {
                 priority = max(2, min(threshold, Int(result.movePriority[v] == 0 ? UInt8(threshold) : result.movePriority[v])))
                 reason = problem.goal == .balance ? "balance: lowers the imbalance" : "consolidate: helps empty \(hostID(problem, initial))"

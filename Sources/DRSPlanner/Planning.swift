@@ -35,9 +35,16 @@ extension Planner {
     public static func checkedPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions(),
                                    context: PlanChecker.Context? = nil) throws -> Plan {
         let snapshot = problem.snapshot
+        let context = context ?? PlanChecker.Context(snapshot)
         var plan = try plan(problem, solver: solver, options: options)
-        let violations = context.map { PlanChecker.check(snapshot, plan, context: $0) } ?? PlanChecker.check(snapshot, plan)
-        if violations.isEmpty { return plan }
+        let review = PlanChecker.review(snapshot, plan, context: context)
+        if review.violations.isEmpty { return noted(plan, kept: review.kept) }
+        let violations = review.violations
+        // A plan the checker refuses is never printed: a more conservative one is, saying so.
+        if let fallback = conservativePlan(problem, rejected: plan, solverID: solver.id, violations: violations,
+                                           options: options, context: context) {
+            return fallback
+        }
         // Constraints the input broke that the plan could not repair are infeasibility, not bugs.
         if !plan.dropped.isEmpty && violations.allSatisfy({ $0.wave == nil }) {
             plan.status = .infeasible

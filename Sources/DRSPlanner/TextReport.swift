@@ -34,6 +34,10 @@ public enum TextReport {
             out += "\nDropped moves:\n"
             for move in plan.dropped { out += "  \(move.vm) -> \(move.to): \(move.reason)\n" }
         }
+        if !plan.notes.isEmpty {
+            out += "\nNotes:\n"
+            for note in plan.notes { out += "  \(note)\n" }
+        }
         out += "\nHost utilization (before -> after):\n"
         let before = loads(snapshot, placement: Dictionary(snapshot.vms.compactMap { vm in
             vm.powerState == .on ? vm.host.map { (vm.id, $0) } : nil

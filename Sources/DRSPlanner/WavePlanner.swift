@@ -35,6 +35,10 @@ struct WavePlanner {
     var poweredOn: [(wave: Int, host: Int)] = []
     /// Index of the first scheduled move of the current wave.
     var waveStart = 0
+    /// For a VM that breaks a must/mustNot rule where it runs before the plan: the hosts where
+    /// it may stop on the way (they break no hard vmHost rule it keeps there; see
+    /// `PlanChecker`). Its final host must satisfy every rule.
+    var stopMask: [Int: HostBitSet] = [:]
 
     init(problem: Problem) {
         self.problem = problem
@@ -47,6 +51,33 @@ struct WavePlanner {
             for v in members where primaryAt[Int(v)] >= 0 { antiPresence[rule][primaryAt[Int(v)], default: 0] += 1 }
         }
         hostOn = problem.hostState.map { $0 == .connected }
+        stopMask = WavePlanner.stopMasks(problem)
+    }
+
+    /// `stopMask` for every VM whose starting host breaks one of its hard vmHost rules.
+    /// O(rule members x H / 64).
+    static func stopMasks(_ problem: Problem) -> [Int: HostBitSet] {
+        let H = problem.hostCount
+        var masks: [Int: HostBitSet] = [:]
+        for (v, h) in problem.vmInitialHost.enumerated() where h >= 0 && problem.vmActive[v] && !problem.allows(v, Int(h)) {
+            masks[v] = HostBitSet(count: H, filled: true)
+        }
+        guard !masks.isEmpty else { return masks }
+        for rule in problem.snapshot.rules where rule.kind == .vmHost && rule.isHard {
+            var listed = HostBitSet(count: H, filled: false)
+            for id in rule.hosts ?? [] { if let h = problem.hostIndex[id] { listed.insert(h) } }
+            var allowed = listed
+            if rule.policy == .mustNot {
+                allowed = HostBitSet(count: H, filled: true)
+                for id in rule.hosts ?? [] { if let h = problem.hostIndex[id] { allowed.remove(h) } }
+            }
+            for id in rule.vms {
+                guard let v = problem.vmIndex[id], masks[v] != nil else { continue }
+                // A rule it keeps at its starting host must hold at every stop too.
+                if allowed.contains(Int(problem.vmInitialHost[v])) { masks[v]!.formIntersection(allowed) }
+            }
+        }
+        return masks
     }
 
     func demand(_ v: Int, _ r: Int) -> Int64 { problem.demand(v, r) }
@@ -72,7 +103,7 @@ struct WavePlanner {
                 if unit.contains(where: { !$0.secondary && $0.vm == move.vm && $0.to == to }) { return false }
             } else {
                 if secondaryAt[move.vm] == Int32(to) { return false }
-                if !problem.allows(move.vm, to) { return false }
+                if !problem.allows(move.vm, to) && !(move.isHop && stopMask[move.vm]?.contains(to) == true) { return false }
                 for rule in problem.vmAntiAffinity[move.vm] {
                     var present = Int(antiPresence[Int(rule)][Int32(to)] ?? 0)
                     if primaryAt[move.vm] == Int32(to) { present -= 1 }
@@ -195,6 +226,7 @@ struct WavePlanner {
             let candidate = unit.map { move -> Move in
                 var hop = move
                 hop.to = h
+                hop.isHop = true
                 return hop
             }
             guard canStart(candidate, concurrency: concurrency) else { continue }
