@@ -22,9 +22,11 @@ public enum PlanningError: Error, CustomStringConvertible {
 }
 
 extension Planner {
-    /// Plans and checks: returns a plan only when the independent checker accepts it. A plan
-    /// whose final state still breaks a constraint the input had (a VM left on a host entering
-    /// maintenance, say) is reported as infeasible, with the blocking VMs named.
+    /// Plans and checks: returns a plan only when the independent checker accepts it, listing
+    /// in `notes` what it keeps of the snapshot's own problems. When the checker refuses the
+    /// solver's plan, a more conservative plan it accepts is returned instead, saying so
+    /// (`conservativePlan`); when none is accepted, a VM left on a host entering maintenance
+    /// is the cause, reported as infeasible with the blocking VMs named.
     public static func checkedPlan(_ snapshot: Snapshot, solver: any PlacementSolver,
                                    options: SolveOptions = SolveOptions()) throws -> Plan {
         try checkedPlan(Problem(snapshot), solver: solver, options: options)

@@ -268,4 +268,23 @@ import OpenDRS
         #expect(plan.unplaced == ["new"], "\(name): \(plan.placement)")
         #expect(plan.reasons["new"]?.contains("admission control") == true, "\(name): \(plan.reasons)")
     }
+
+    @Test("failover --all answers, never with a signal, when an FT VM's primary host has already failed")
+    func failoverAllWithAPromotedFTVMThroughTheCommandLine() throws {
+        let text = Fixtures.json(hosts: """
+            [{"id": "h1", "capacity": {"cpu": 100, "memory": 100}, "state": "failed"},
+             {"id": "h2", "capacity": {"cpu": 100, "memory": 100}},
+             {"id": "h3", "capacity": {"cpu": 100, "memory": 100}},
+             {"id": "h4", "capacity": {"cpu": 100, "memory": 100}}]
+            """, vms: """
+            [{"id": "ft", "host": "h1", "demand": {"cpu": 30, "memory": 10}, "ft": {"secondaryHost": "h2"}},
+             {"id": "other", "host": "h3", "demand": {"cpu": 20, "memory": 10}}]
+            """)
+        let sweep = try Fixtures.drs(["failover", "-", "--all"], stdin: text)
+        #expect(sweep.code == 0, "\(sweep.err)")
+        #expect(sweep.out.contains("h2: ok, 1 restarted, 0 promoted"), "\(sweep.out)")
+        let plan = try Fixtures.drs(["failover", "-", "--fail", "h2", "--solver", "greedy"], stdin: text)
+        #expect(plan.code == 0, "\(plan.err)")
+        #expect(plan.out.contains("\"kind\": \"restart\"") && !plan.out.contains("\"kind\": \"promote\""), "\(plan.out)")
+    }
 }
