@@ -1,6 +1,7 @@
 #include "glpk_guard.h"
 #include <setjmp.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The jump target of the innermost guarded call on this thread (GLPK's environment is per
    thread, and so is its error hook). */
@@ -18,6 +19,20 @@ static void on_glpk_error(void *info) {
 
 unsigned long opendrs_glpk_generation(void) { return failures; }
 
+/* Every line GLPK prints reaches this hook, never standard output: with terminal output off that
+   is only what GLPK prints on an error (its error path turns terminal output back on before it
+   prints the message and calls the error hook). */
+static int to_stderr(void *info, const char *text) {
+    (void)info;
+    fputs(text, stderr);
+    return 1;
+}
+
+void opendrs_glpk_quiet(void) {
+    glp_term_out(GLP_OFF);
+    glp_term_hook(to_stderr, NULL);
+}
+
 /* One GLPK call under the hook: `call` runs `solve` on `problem` with `parameters`. */
 typedef int (*glpk_call)(glp_prob *problem, const void *parameters);
 
@@ -27,6 +42,7 @@ static int guarded(glpk_call call, glp_prob *problem, const void *parameters, in
     volatile int code = 0;
     *failed = 0;
     active_jump = &jump;
+    opendrs_glpk_quiet();
     if (setjmp(jump) == 0) {
         glp_error_hook(on_glpk_error, NULL);
         code = call(problem, parameters);
@@ -61,8 +77,8 @@ int opendrs_glpk_provoke_failure(void) {
     jmp_buf *outer = active_jump;
     volatile int caught = 0;
     active_jump = &jump;
+    opendrs_glpk_quiet();
     if (setjmp(jump) == 0) {
-        glp_term_out(GLP_OFF);
         glp_error_hook(on_glpk_error, NULL);
         glp_prob *problem = glp_create_prob();
         glp_set_col_bnds(problem, 5, GLP_FX, 0.0, 0.0); /* no column 5: GLPK reports an error */
@@ -72,6 +88,6 @@ int opendrs_glpk_provoke_failure(void) {
         caught = 1;
     }
     active_jump = outer;
-    glp_term_out(GLP_OFF);
+    opendrs_glpk_quiet();
     return caught;
 }
