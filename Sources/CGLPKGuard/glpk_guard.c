@@ -7,6 +7,8 @@
    thread, and so is its error hook). */
 static _Thread_local jmp_buf *active_jump = NULL;
 static _Thread_local unsigned long failures = 0;
+/* Set by opendrs_glpk_fail_next_call: the next guarded call fails on purpose. */
+static _Thread_local int fail_next = 0;
 
 static void on_glpk_error(void *info) {
     (void)info;
@@ -45,6 +47,10 @@ static int guarded(glpk_call call, glp_prob *problem, const void *parameters, in
     opendrs_glpk_quiet();
     if (setjmp(jump) == 0) {
         glp_error_hook(on_glpk_error, NULL);
+        if (fail_next) {
+            fail_next = 0;
+            glp_set_col_bnds(problem, glp_get_num_cols(problem) + 1, GLP_FX, 0.0, 0.0); /* out of range */
+        }
         code = call(problem, parameters);
         /* An enclosing guarded call keeps its hook. */
         glp_error_hook(outer != NULL ? on_glpk_error : NULL, NULL);
@@ -71,6 +77,8 @@ int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *
 int opendrs_guarded_intopt(glp_prob *problem, const glp_iocp *parameters, int *failed) {
     return guarded(call_intopt, problem, parameters, failed);
 }
+
+void opendrs_glpk_fail_next_call(void) { fail_next = 1; }
 
 int opendrs_glpk_provoke_failure(void) {
     jmp_buf jump;

@@ -76,6 +76,11 @@ public struct ExactSolver: PlacementSolver {
     /// the model, its stage copies and GLPK's copy): 1 GiB. Beyond it the model is not built.
     public static let memoryLimit = 1 << 30
 
+    /// The size estimate bounds the model from above (rows by up to about a fifth on clusters
+    /// with many rules and FT pairs), so it is held to this multiple of the work budget; the
+    /// model as built is then held to the budget itself.
+    static let estimateSlack = 1.5
+
     /// Share of the time limit the heuristic start may take (see `search`).
     static let heuristicShare = 0.3
 
@@ -107,7 +112,10 @@ public struct ExactSolver: PlacementSolver {
         let began = clock.now
         var (result, starts) = try search(problem, options: options)
         if GLPKBackend.failures != failuresBefore && result.status != .optimal { result.termination = .backendError }
-        guard let targetCheck else { return result }
+        // A result that is the only start is what a heuristic would have answered: nothing to
+        // fall back to.
+        let onlyStart = starts.count == 1 && starts[0].placement == result.placement && starts[0].secondaries == result.secondaries
+        guard let targetCheck, !onlyStart else { return result }
         let objective = targetCheck(problem, result)
         let expected = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
         // The starts are checked only when the target failed or its plan lost moves on the way.
@@ -149,10 +157,7 @@ public struct ExactSolver: PlacementSolver {
         // as slow as the slowest so far still ends within `heuristicShare` of the time limit.
         var slowest = (clock.now - start).seconds
         for solver in Self.incumbentHeuristics {
-            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit {
-                skipped = true
-                break
-            }
+            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit { break }
             let began = clock.now
             let outcome = try? solver.solve(problem, options: heuristicOptions)
             slowest = max(slowest, (clock.now - began).seconds)
@@ -267,9 +272,9 @@ public struct ExactSolver: PlacementSolver {
             if g < 0 || problem.groups[Int(g)].first(where: { problem.vmActive[Int($0)] }) == Int32(v) { itemFloor += 1 }
         }
         let workBudget = Self.workPerSecond * remaining()
-        let columnLimit = Int(min(workBudget / Double(max(1, itemFloor)), 1e12))
+        let columnLimit = Int(min(Self.estimateSlack * workBudget / Double(max(1, itemFloor)), 1e12))
         guard let estimate = PlacementFormulation.estimate(problem, columnLimit: columnLimit, deadline: deadline),
-              estimate.work <= workBudget, estimate.bytes <= Self.memoryLimit else {
+              estimate.work <= Self.estimateSlack * workBudget, estimate.bytes <= Self.memoryLimit else {
             skipped = true
             return bestBeforeMIP()
         }

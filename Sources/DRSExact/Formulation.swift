@@ -480,20 +480,35 @@ struct PlacementFormulation {
             if xColumns + unplaceable > columnLimit || (itemCount & 63 == 0 && ContinuousClock.now >= deadline) { return nil }
         }
         let ft = (0..<V).filter { problem.vmIsFT[$0] }.count
-        let secondaryColumns = ft * receiving.count
         let U = receiving.count
+        let secondaryColumns = ft * U
         let balance = problem.goal == .balance, consolidate = problem.goal == .consolidate
         let admission = problem.admissionLimit != nil
         let softMembers = problem.softRules.reduce(0) { $0 + $1.vms.count }
+        // Only soft affinity has a row per (member column): o[k,h] >= x.
+        let softAffinityMembers = problem.softRules.reduce(0) { $0 + ($1.kind == .affinity ? $1.vms.count : 0) }
         let hardMembers = problem.antiAffinity.reduce(0) { $0 + $1.count }
+        // Symmetry rows order classes of identical empty hosts: at most items x (hosts - 1)
+        // rows per class, and each class's nonzeros within `symmetryBudget`.
+        var occupied = [Bool](repeating: false, count: H)
+        for v in 0..<V where problem.vmActive[v] {
+            if problem.vmInitialHost[v] >= 0 { occupied[Int(problem.vmInitialHost[v])] = true }
+            if problem.vmInitialSecondary[v] >= 0 { occupied[Int(problem.vmInitialSecondary[v])] = true }
+        }
+        let emptyHosts = receiving.filter { !occupied[$0] }.count
+        let symmetryRows = emptyHosts > 1 ? (itemCount + 1) * emptyHosts : 0
+        let symmetryNonzeros = emptyHosts > 1 ? min(itemCount * itemCount * emptyHosts + 2 * emptyHosts, symmetryBudget * emptyHosts) : 0
+        // Capacity rows and active-host columns may also sit on the host of a pinned VM that
+        // receives nothing: per host, not per receiving host.
         var columns = xColumns + unplaceable + secondaryColumns + 2 * ft
-        columns += (consolidate ? U : 0) + (balance ? U * R + 1 : 0) + problem.softRules.count * U + (admission ? 1 : 0)
-        var rows = itemCount + ft + secondaryColumns + U * R
-        rows += (consolidate ? xColumns + secondaryColumns + U : 0) + (balance ? 3 * U * R + 1 : 0)
-        rows += problem.antiAffinity.count * U + softMembers * U + (admission ? R + 1 : 0)
+        columns += (consolidate ? H : 0) + (balance ? H * R + 1 : 0) + problem.softRules.count * (H + 1) + (admission ? 1 : 0)
+        var rows = itemCount + ft + secondaryColumns + H * R + symmetryRows
+        rows += (consolidate ? xColumns + secondaryColumns : 0) + (balance ? 3 * H * R + 1 : 0)
+        rows += problem.antiAffinity.count * H + softAffinityMembers * U + problem.softRules.count * (H + 1) + (admission ? R + 1 : 0)
         var nonzeros = xColumns * (2 + R + (consolidate ? 2 : 0) + (balance ? R : 0) + (admission ? R + 1 : 0))
         nonzeros += secondaryColumns * (3 + R + (consolidate ? 2 : 0) + (balance ? R : 0) + (admission ? R : 0))
-        nonzeros += unplaceable + 2 * ft + (balance ? 8 * U * R : 0) + 2 * (hardMembers + softMembers) * U
+        nonzeros += unplaceable + 2 * ft + (consolidate ? H * R : 0) + (balance ? 8 * H * R + 1 : 0) + (admission ? R + 1 : 0)
+        nonzeros += (hardMembers + 2 * softMembers) * U + 3 * problem.softRules.count * (H + 1) + symmetryNonzeros
         rows = max(rows, 1)
         columns = max(columns, 1)
         return Size(rows: rows, columns: columns, nonzeros: nonzeros)

@@ -328,6 +328,10 @@ enum GLPKBackend {
     /// thread that solves).
     static var failures: UInt { UInt(opendrs_glpk_generation()) }
 
+    /// Makes the next GLPK solve on the calling thread fail inside GLPK, under the guard (for
+    /// tests of what a GLPK failure leads to).
+    static func failNextCall() { opendrs_glpk_fail_next_call() }
+
     /// Whether the error guard catches a GLPK failure provoked on purpose and GLPK works again
     /// afterwards on this thread (for tests).
     static func guardCatchesFailure() -> Bool { opendrs_glpk_provoke_failure() == 1 }

@@ -32,4 +32,8 @@ unsigned long opendrs_glpk_generation(void);
    standard error. For tests. */
 int opendrs_glpk_provoke_failure(void);
 
+/* Makes the next guarded call on the calling thread fail inside GLPK (a column index out of
+   range, under the guard), as an internal GLPK error would. For tests. */
+void opendrs_glpk_fail_next_call(void);
+
 #endif
