@@ -51,6 +51,16 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// when no move has migration cost); for `balance` the larger of the set-partitioning bound
 /// (when `BalancePatterns` applies) and the stage-2 bound when the model is exact (as above) and
 /// no move has migration cost; otherwise nil.
+///
+/// Limits: one deadline covers every phase. The heuristic start runs its extra heuristics only
+/// within `heuristicShare` of the time limit; the assignment model's size is estimated from counts
+/// (`PlacementFormulation.estimate`) before anything is built, and a model that could not be
+/// solved in the time left (`workPerSecond`) or would pass `memoryLimit` is not built
+/// (`termination` `modelTooLarge`; the best plan so far stands); the pattern and balance searches
+/// stay within their item limits and watch the deadline in their loops. The time limit covers the
+/// solve: reading the snapshot, ordering the waves, checking and writing the plan come on top,
+/// linear in the input (the same as for every solver; about 1 s for 40,000 VMs on 2,000 hosts on
+/// the development machine).
 public struct ExactSolver: PlacementSolver {
     public let id = "exact-glpk"
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,

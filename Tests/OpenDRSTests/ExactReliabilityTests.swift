@@ -100,6 +100,26 @@ private func runningBalanceSnapshot() -> Snapshot {
     return snapshot
 }
 
+/// The objective of plan JSON (the fields `Objective.isBetter` compares).
+private func objective(ofPlanJSON text: String) throws -> Objective {
+    let root = try JSONParser.parse(Array(text.utf8))
+    guard case let .object(fields)? = root["objective"] else { throw PlanReadError(description: "objective missing") }
+    func number(_ key: String) -> Double {
+        if case let .number(value)? = fields.first(where: { $0.key == key })?.value { return value }
+        return .nan
+    }
+    func numbers(_ key: String) -> [Int] {
+        guard case let .array(values)? = fields.first(where: { $0.key == key })?.value else { return [] }
+        return values.map { if case let .number(value) = $0 { return Int(value) } else { return -1 } }
+    }
+    var objective = Objective()
+    objective.unplacedByPriority = numbers("unplacedByPriority")
+    objective.unprotectedByPriority = numbers("unprotectedByPriority")
+    objective.softViolations = Int(number("softViolations"))
+    objective.cost = number("cost")
+    return objective
+}
+
 @Suite("Exact solver reliability")
 struct ExactReliabilityTests {
     @Test("GLPK writes nothing to standard output, even when it fails: its messages go to standard error")
@@ -198,6 +218,25 @@ struct ExactReliabilityTests {
             }
             #expect(!greedy.objective.isBetter(than: exact.objective), "seed \(seed) tight \(tight)")
             #expect(exact.status != .infeasible)
+        }
+    }
+
+    @Test("drs plan --solver exact plans wherever --solver greedy plans (standby residents, maintenance, HA, tight waves, FT), with a score no worse")
+    func exactPlansWhereGreedyPlans() throws {
+        let folder = Fixtures.root.appendingPathComponent("Tests/OpenDRSTests/ExactCases")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(names.count >= 6)
+        for name in names {
+            let path = folder.appendingPathComponent(name).path
+            let greedy = try Fixtures.drs(["plan", path, "--solver", "greedy", "--time-limit", "5"])
+            let exact = try Fixtures.drs(["plan", path, "--solver", "exact", "--time-limit", "10"])
+            guard greedy.code == 0 else { continue }
+            #expect(exact.code == 0, "\(name): greedy plans, exact exits \(exact.code): \(exact.err)")
+            guard exact.code == 0 else { continue }
+            let greedyObjective = try objective(ofPlanJSON: greedy.out), exactObjective = try objective(ofPlanJSON: exact.out)
+            #expect(!greedyObjective.isBetter(than: exactObjective), "\(name)")
+            let check = try Fixtures.drs(["check", path, "-"], stdin: exact.out)
+            #expect(check.code == 0, "\(name): \(check.out) \(check.err)")
         }
     }
 
