@@ -51,6 +51,16 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// when no move has migration cost); for `balance` the larger of the set-partitioning bound
 /// (when `BalancePatterns` applies) and the stage-2 bound when the model is exact (as above) and
 /// no move has migration cost; otherwise nil.
+///
+/// Limits: one deadline covers every phase. The heuristic start runs its extra heuristics only
+/// within `heuristicShare` of the time limit; the assignment model's size is estimated from counts
+/// (`PlacementFormulation.estimate`) before anything is built, and a model that could not be
+/// solved in the time left (`workPerSecond`) or would pass `memoryLimit` is not built
+/// (`termination` `modelTooLarge`; the best plan so far stands); the pattern and balance searches
+/// stay within their item limits and watch the deadline in their loops. The time limit covers the
+/// solve: reading the snapshot, ordering the waves, checking and writing the plan come on top,
+/// linear in the input (the same as for every solver; about 1 s for 40,000 VMs on 2,000 hosts on
+/// the development machine).
 public struct ExactSolver: PlacementSolver {
     public let id = "exact-glpk"
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
@@ -66,8 +76,23 @@ public struct ExactSolver: PlacementSolver {
     /// would otherwise chase digits below the cone tolerance).
     static let balanceGap = 1e-7
 
-    /// Row x column products of a model GLPK gets through per second (see `solve`).
+    /// Row x column products of a model GLPK gets through per second (see `solve`): a model
+    /// whose product passes this times the seconds left is not built. Measured on the
+    /// development machine: about 10^7 per second of wall time; 4 x 10^6 leaves room for the
+    /// branch and cut after the LP.
     static let workPerSecond = 4e6
+
+    /// Largest estimated memory of the assignment model, in bytes (`PlacementFormulation.Size`:
+    /// the model, its stage copies and GLPK's copy): 1 GiB. Beyond it the model is not built.
+    public static let memoryLimit = 1 << 30
+
+    /// The size estimate bounds the model from above (rows by up to about a fifth on clusters
+    /// with many rules and FT pairs), so it is held to this multiple of the work budget; the
+    /// model as built is then held to the budget itself.
+    static let estimateSlack = 1.5
+
+    /// Share of the time limit the heuristic start may take (see `search`).
+    static let heuristicShare = 0.3
 
     /// Whether the searches over patterns and assignments (`PatternSolver` for `consolidate`,
     /// `BalanceSearch` and `BalancePatterns` for `balance`) run before the assignment model; off
@@ -80,13 +105,55 @@ public struct ExactSolver: PlacementSolver {
         [LocalSearchSolver(), BinCentricSolver()] + ConstructiveSolver.Rule.allCases.map { ConstructiveSolver($0) }
     }
 
+    /// The planner's check of a target: the objective of the plan it makes of `result` when that
+    /// plan passes the checker, nil when it does not (see `solve`). Set by `DRSPlanner`, which
+    /// this module cannot import.
+    public var targetCheck: (@Sendable (Problem, SolverResult) -> Objective?)?
+
     public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }
 
+    /// Solves, then (with `targetCheck`) keeps the result only when the planner can carry it out
+    /// into a plan at least as good as the heuristic start's: the model holds the final state,
+    /// not the order of the moves. `termination` says why the search stopped; a GLPK failure is
+    /// `backendError` (the best plan found before it stands, never `optimal`).
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+        let failuresBefore = GLPKBackend.failures
+        let clock = ContinuousClock()
+        let began = clock.now
+        var (result, starts) = try search(problem, options: options)
+        if GLPKBackend.failures != failuresBefore && result.status != .optimal { result.termination = .backendError }
+        // A result that is the only start is what a heuristic would have answered: nothing to
+        // fall back to.
+        let onlyStart = starts.count == 1 && starts[0].placement == result.placement && starts[0].secondaries == result.secondaries
+        guard let targetCheck, !onlyStart else { return result }
+        let objective = targetCheck(problem, result)
+        let expected = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
+        // The starts are checked only when the target failed or its plan lost moves on the way.
+        if let objective, objective == expected { return result }
+        for var start in starts where start.placement != result.placement || start.secondaries != result.secondaries {
+            guard let startObjective = targetCheck(problem, start) else { continue }
+            if let objective, !startObjective.isBetter(than: objective) { return result }
+            start.status = .feasible
+            start.termination = objective == nil ? .targetUnreachable : .unproven
+            start.bound = result.bound.map { bound in
+                min(bound, problem.goal == .balance ? startObjective.imbalance : Double(startObjective.activeHosts))
+            }
+            start.nodes = result.nodes
+            start.seconds = (clock.now - began).seconds
+            return start
+        }
+        return result
+    }
+
+    /// The search; also returns the heuristic plans it started from, best first (the best of all
+    /// heuristics, then the greedy baseline's when that is another plan).
+    private func search(_ problem: Problem, options: SolveOptions) throws -> (result: SolverResult, starts: [SolverResult]) {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int64(max(0.05, options.timeLimit) * 1000)))
         func remaining() -> Double { max(0.05, (deadline - clock.now).seconds) }
+        /// A phase was not started because its model would not fit the time or memory left.
+        var skipped = false
 
         // The incumbent ("greedy" below): the best plan of the baseline and every heuristic, so
         // that the exact result is never worse than any of them.
@@ -94,19 +161,26 @@ public struct ExactSolver: PlacementSolver {
         heuristicOptions.timeLimit = min(1, options.timeLimit / 10)
         var greedy = try GreedySolver().solve(problem, options: heuristicOptions)
         var greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
+        let baseline = greedy
         heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40)
+        // A heuristic's construction does not watch the clock: the next one starts only while one
+        // as slow as the slowest so far still ends within `heuristicShare` of the time limit.
+        var slowest = (clock.now - start).seconds
         for solver in Self.incumbentHeuristics {
-            guard let result = try? solver.solve(problem, options: heuristicOptions),
-                  Self.withinLimits(problem, result.placement, result.secondaries) else { continue }
+            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit { break }
+            let began = clock.now
+            let outcome = try? solver.solve(problem, options: heuristicOptions)
+            slowest = max(slowest, (clock.now - began).seconds)
+            guard let result = outcome, Self.withinLimits(problem, result.placement, result.secondaries) else { continue }
             let score = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
             if score.isBetter(than: greedyScore) { (greedy, greedyScore) = (result, score) }
         }
         var nodes = 0
 
         func finish(_ placement: [Int32], _ secondaries: [Int32], status: Plan.Status, bound: Double?,
-                    fromGreedy: Bool) -> SolverResult {
+                    fromGreedy: Bool) -> (result: SolverResult, starts: [SolverResult]) {
             var result = SolverResult(status: status, placement: placement, secondaries: secondaries, bound: bound,
-                                      movePriority: movePriorities(problem, placement, greedy: greedy),
+                                      movePriority: fromGreedy ? greedy.movePriority : movePriorities(problem, placement, secondaries, greedy: greedy),
                                       reasons: fromGreedy ? greedy.reasons : reasons(problem, placement, secondaries, proven: status == .optimal))
             if let bound {
                 let objective = Score.evaluate(problem, placement: placement, secondaries: secondaries)
@@ -115,9 +189,17 @@ public struct ExactSolver: PlacementSolver {
             }
             result.nodes = nodes
             result.seconds = (clock.now - start).seconds
-            return result
+            if status == .optimal {
+                result.termination = .optimal
+            } else if skipped {
+                result.termination = .modelTooLarge
+            } else {
+                result.termination = result.seconds >= 0.9 * options.timeLimit ? .feasibleTimeLimit : .unproven
+            }
+            let differs = baseline.placement != greedy.placement || baseline.secondaries != greedy.secondaries
+            return (result, differs ? [greedy, baseline] : [greedy])
         }
-        func greedyResult(bound: Double? = nil) -> SolverResult {
+        func greedyResult(bound: Double? = nil) -> (result: SolverResult, starts: [SolverResult]) {
             finish(greedy.placement, greedy.secondaries, status: .feasible, bound: bound, fromGreedy: true)
         }
 
@@ -143,7 +225,7 @@ public struct ExactSolver: PlacementSolver {
         // (`alternativePlacement`: the best plan of the pattern model or the balance search.)
         var alternativePlacement: [Int32]?
         /// The best plan found before the MIP, for when the MIP cannot run or finds nothing.
-        func bestBeforeMIP() -> SolverResult {
+        func bestBeforeMIP() -> (result: SolverResult, starts: [SolverResult]) {
             guard let alternativePlacement else { return greedyResult(bound: goalBound) }
             return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
         }
@@ -190,6 +272,22 @@ public struct ExactSolver: PlacementSolver {
             }
         }
 
+        // The model's size from counts first: one that cannot be solved in the time left, or that
+        // would pass `memoryLimit`, is not built (the best plan so far stands). GLPK's LP work
+        // grows with rows x columns and is not interruptible while scaling and presolving.
+        // Rows are at least the items, so the columns counted stop at the budget over that.
+        var itemFloor = 0
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            let g = problem.vmGroup[v]
+            if g < 0 || problem.groups[Int(g)].first(where: { problem.vmActive[Int($0)] }) == Int32(v) { itemFloor += 1 }
+        }
+        let workBudget = Self.workPerSecond * remaining()
+        let columnLimit = Int(min(Self.estimateSlack * workBudget / Double(max(1, itemFloor)), 1e12))
+        guard let estimate = PlacementFormulation.estimate(problem, columnLimit: columnLimit, deadline: deadline),
+              estimate.work <= Self.estimateSlack * workBudget, estimate.bytes <= Self.memoryLimit else {
+            skipped = true
+            return bestBeforeMIP()
+        }
         var formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
         var targetIsExact = everythingPlaced
         let greedyValues = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries)
@@ -197,12 +295,11 @@ public struct ExactSolver: PlacementSolver {
         // (it may, for example, break admission control with a secondary placed after the check).
         let greedyIsValid = greedyValues.map { formulation.model.isFeasible($0) } ?? false
 
-        // GLPK's LP work grows with rows x columns and is not interruptible while scaling and
-        // presolving; a model too large to solve within the time that is left is not started
-        // (the greedy plan stands, with the combinatorial bound). Measured on the development
-        // machine: about 1e7 row-column products per second of wall time.
-        let work = Double(formulation.model.rows.count) * Double(formulation.model.columns.count)
-        if work > Self.workPerSecond * remaining() {
+        // The same budget on the model as built (the estimate counts rows from their largest
+        // number; this is the model GLPK gets).
+        let size = formulation.size
+        if size.work > Self.workPerSecond * remaining() || size.bytes > Self.memoryLimit {
+            skipped = true
             return bestBeforeMIP()
         }
 
@@ -389,14 +486,144 @@ public struct ExactSolver: PlacementSolver {
         return best
     }
 
-    /// Recommendation priority of each move: 1 when mandatory (or when the greedy also had to
-    /// move the VM to repair the input, or at threshold 1), else 0 (graded by the planner).
-    func movePriorities(_ problem: Problem, _ placement: [Int32], greedy: SolverResult) -> [UInt8] {
+    /// Recommendation priority of each VM's move (primary or FT secondary): 1 when mandatory,
+    /// when the greedy also had to move the VM to repair the input, or at threshold 1 (no move is
+    /// optional there). Every other move is graded as local search grades its moves, by
+    /// `MigrationCost.priority` of its own benefit over its migration seconds (2 when it takes
+    /// no migration time):
+    /// - `balance`: the imbalance the move removes, that of the target with the VM back where it
+    ///   runs minus the target's (two hosts change: O(R) per move);
+    /// - `consolidate`: 1 host for a move off a host the target empties, over the seconds of
+    ///   every move off that host (as `HostEmptying` grades an emptied host); 0 otherwise.
+    /// A move that a soft rule wants graded on is 2. A move whose own benefit does not pay for it
+    /// at the threshold (it pays together with others) gets the threshold.
+    /// O(V x R + H x R).
+    func movePriorities(_ problem: Problem, _ placement: [Int32], _ secondaries: [Int32], greedy: SolverResult) -> [UInt8] {
         let threshold = problem.snapshot.cluster.migrationThreshold
-        return (0..<problem.vmCount).map { v in
-            guard problem.vmActive[v], placement[v] >= 0, placement[v] != problem.vmInitialHost[v] else { return 0 }
-            return problem.isMandatory(v) || threshold <= 1 || greedy.movePriority[v] == 1 ? 1 : 0
+        let V = problem.vmCount, H = problem.hostCount, R = problem.resourceCount
+        var priorities = [UInt8](repeating: 0, count: V)
+        func moves(_ v: Int) -> (primary: Bool, secondary: Bool) {
+            guard problem.vmActive[v], placement[v] >= 0 else { return (false, false) }
+            let primary = placement[v] != problem.vmInitialHost[v]
+            let secondary = problem.vmIsFT[v] && secondaries[v] >= 0 && secondaries[v] != problem.vmInitialSecondary[v]
+            return (primary, secondary)
         }
+        var optional: [Int] = []
+        for v in 0..<V {
+            let (primary, secondary) = moves(v)
+            guard primary || secondary else { continue }
+            if problem.isMandatory(v) || threshold <= 1 || greedy.movePriority[v] == 1 { priorities[v] = 1 } else { optional.append(v) }
+        }
+        guard !optional.isEmpty else { return priorities }
+        func grade(benefit: Double, seconds: Double) -> UInt8 {
+            let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: problem.goal, benefit: benefit, seconds: seconds)
+            return UInt8(max(2, min(priority, threshold)))
+        }
+        func seconds(_ v: Int) -> Double {
+            let (primary, secondary) = moves(v)
+            return (primary && problem.vmInitialHost[v] >= 0 ? problem.vmMigration[v].seconds : 0)
+                + (secondary && problem.vmInitialSecondary[v] >= 0 ? problem.vmMigration[v].seconds : 0)
+        }
+        // Loads of the target, per host and resource (milli-units).
+        var load = [Int64](repeating: 0, count: H * R)
+        var residents = [Int](repeating: 0, count: H)
+        for v in 0..<V where problem.vmActive[v] {
+            for h in [placement[v], problem.vmIsFT[v] ? secondaries[v] : -1] where h >= 0 {
+                residents[Int(h)] += 1
+                for r in 0..<R { load[r * H + Int(h)] += problem.demand(v, r) }
+            }
+        }
+        let softViolations = Score.softViolations(problem, placement: placement)
+        var reverted = placement
+
+        switch problem.goal {
+        case .balance:
+            // Counted hosts as `Score.evaluate` counts them; the mean per resource is unchanged
+            // by moving a VM between two counted hosts.
+            let counted = (0..<H).map { problem.hostState[$0] == .connected || (problem.hostState[$0] == .standby && residents[$0] > 0) }
+            var mean = [Double](repeating: 0, count: R)
+            var terms = 0
+            var sumSquares = 0.0
+            for r in 0..<R {
+                var totalLoad = 0.0, totalCapacity = 0.0
+                for h in 0..<H where counted[h] {
+                    totalLoad += Double(load[r * H + h]) / Units.scale
+                    totalCapacity += problem.hostCapacity[r * H + h]
+                }
+                guard totalCapacity > 0 else { continue }
+                mean[r] = totalLoad / totalCapacity
+                for h in 0..<H where counted[h] && problem.hostCapacity[r * H + h] > 0 {
+                    let d = Double(load[r * H + h]) / Units.scale / problem.hostCapacity[r * H + h] - mean[r]
+                    sumSquares += d * d
+                    terms += 1
+                }
+            }
+            guard terms > 0 else { break }
+            let imbalance = (sumSquares / Double(terms)).squareRoot()
+            func term(_ h: Int, _ r: Int, _ amount: Int64) -> Double {
+                let capacity = problem.hostCapacity[r * H + h]
+                guard counted[h], capacity > 0 else { return 0 }
+                let d = Double(amount) / Units.scale / capacity - mean[r]
+                return d * d
+            }
+            for v in optional {
+                // The VM's own hosts: primary from its target back to where it runs, and the same
+                // for its secondary.
+                var changes: [(from: Int, to: Int)] = []
+                let (primary, secondary) = moves(v)
+                if primary && problem.vmInitialHost[v] >= 0 { changes.append((Int(placement[v]), Int(problem.vmInitialHost[v]))) }
+                if secondary && problem.vmInitialSecondary[v] >= 0 { changes.append((Int(secondaries[v]), Int(problem.vmInitialSecondary[v]))) }
+                guard !changes.isEmpty, changes.allSatisfy({ counted[$0.from] && counted[$0.to] }) else {
+                    priorities[v] = UInt8(max(2, threshold))
+                    continue
+                }
+                var delta = 0.0
+                var changed: [Int: Int64] = [:]
+                for change in changes {
+                    for r in 0..<R {
+                        changed[r * H + change.from, default: load[r * H + change.from]] -= problem.demand(v, r)
+                        changed[r * H + change.to, default: load[r * H + change.to]] += problem.demand(v, r)
+                    }
+                }
+                for index in changed.keys.sorted() {
+                    let h = index % H, r = index / H
+                    delta += term(h, r, changed[index]!) - term(h, r, load[index])
+                }
+                let without = (max(0, sumSquares + delta) / Double(terms)).squareRoot()
+                if primary && !problem.vmSoftRules[v].isEmpty {
+                    reverted[v] = problem.vmInitialHost[v]
+                    let softWorse = Score.softViolations(problem, placement: reverted) > softViolations
+                    reverted[v] = placement[v]
+                    if softWorse { priorities[v] = 2; continue }
+                }
+                priorities[v] = grade(benefit: without - imbalance, seconds: seconds(v))
+            }
+        case .consolidate:
+            var secondsOff = [Double](repeating: 0, count: H)
+            for v in optional {
+                let (primary, secondary) = moves(v)
+                if primary && problem.vmInitialHost[v] >= 0 { secondsOff[Int(problem.vmInitialHost[v])] += problem.vmMigration[v].seconds }
+                if secondary && problem.vmInitialSecondary[v] >= 0 { secondsOff[Int(problem.vmInitialSecondary[v])] += problem.vmMigration[v].seconds }
+            }
+            for v in optional {
+                let (primary, secondary) = moves(v)
+                var sources: [Int] = []
+                if primary && problem.vmInitialHost[v] >= 0 { sources.append(Int(problem.vmInitialHost[v])) }
+                if secondary && problem.vmInitialSecondary[v] >= 0 { sources.append(Int(problem.vmInitialSecondary[v])) }
+                if primary && !problem.vmSoftRules[v].isEmpty {
+                    reverted[v] = problem.vmInitialHost[v]
+                    let softWorse = Score.softViolations(problem, placement: reverted) > softViolations
+                    reverted[v] = placement[v]
+                    if softWorse { priorities[v] = 2; continue }
+                }
+                var best = UInt8(max(2, threshold))
+                for h in sources where residents[h] == 0 {
+                    best = min(best, grade(benefit: 1, seconds: secondsOff[h]))
+                }
+                priorities[v] = best
+            }
+        }
+        return priorities
     }
 
     func reasons(_ problem: Problem, _ placement: [Int32], _ secondaries: [Int32], proven: Bool) -> [Int: String] {

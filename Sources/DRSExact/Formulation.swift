@@ -73,6 +73,12 @@ struct PlacementFormulation {
 
     func isNewVM(_ v: Int) -> Bool { problem.snapshot.vms[v].host == nil }
 
+    /// Whether VM `v` runs on `h` and may not keep it: a host that is not connected (the plan
+    /// has no step that keeps a VM on a standby host and powers the host on).
+    func mustLeave(_ v: Int, _ h: Int) -> Bool {
+        Int(problem.vmInitialHost[v]) == h && problem.hostState[h] != .connected
+    }
+
     /// Builds the model. `incumbent` (placement, secondaries) fixes the balance target `u*` and
     /// the standby hosts the balance model may use.
     init(problem: Problem, incumbent: (placement: [Int32], secondaries: [Int32])) {
@@ -110,7 +116,9 @@ struct PlacementFormulation {
             if let first = pinned.first {
                 if pinned.allSatisfy({ $0 == first }) { hosts = [first] }
             } else {
-                for h in 0..<H where usableHosts[h] && members.allSatisfy({ problem.allows($0, h) }) {
+                // A VM may not stay on a host it must leave (standby: staying there is no step,
+                // so nothing would bring the host back); it may still be placed elsewhere.
+                for h in 0..<H where usableHosts[h] && members.allSatisfy({ problem.allows($0, h) && !mustLeave($0, h) }) {
                     let fits = (0..<R).allSatisfy { r in members.reduce(Int64(0)) { $0 + problem.demand($1, r) } <= problem.limit(h, r) }
                     if fits { hosts.append(h) }
                 }
@@ -133,7 +141,7 @@ struct PlacementFormulation {
         for v in 0..<V where problem.vmIsFT[v] {
             let i = itemOfVM[v]
             var hosts: [Int] = []
-            for h in 0..<H where usableHosts[h] {
+            for h in 0..<H where usableHosts[h] && !(h == Int(problem.vmInitialSecondary[v]) && problem.hostState[h] != .connected) {
                 if (0..<R).allSatisfy({ problem.demand(v, $0) <= problem.limit(h, $0) }) { hosts.append(h) }
             }
             let columns = hosts.map { _ in model.addColumn() }
@@ -166,8 +174,10 @@ struct PlacementFormulation {
                 for v in members { onHost[h].append((itemColumns[i][k], v)) }
             }
         }
-        for (v, hosts) in secondaryHosts {
-            for (k, h) in hosts.enumerated() { onHost[h].append((secondaryColumns[v]![k], v)) }
+        // In VM order: the order of these entries is the order of rows built from them, and
+        // GLPK's path (so which of several equal-cost plans it returns) depends on row order.
+        for v in secondaryHosts.keys.sorted() {
+            for (k, h) in secondaryHosts[v]!.enumerated() { onHost[h].append((secondaryColumns[v]![k], v)) }
         }
 
         // Migration cost.
@@ -420,6 +430,93 @@ struct PlacementFormulation {
                 cost[z] = 1
             }
         }
+    }
+
+    /// Size of a model, estimated or counted.
+    struct Size: Equatable {
+        var rows: Int
+        var columns: Int
+        var nonzeros: Int
+
+        /// Bytes the model takes while it is solved: the Swift model (a column 32 bytes, a row
+        /// about 64 plus 16 per nonzero), its copies for the two stages, and GLPK's copy (about
+        /// 200 bytes per row or column and 100 per nonzero in GLPK 5.0's problem object, with
+        /// its factorisation and branch-and-cut tree on top).
+        var bytes: Int { 3 * (32 * columns + 64 * rows + 16 * nonzeros) + 400 * (rows + columns) + 200 * nonzeros }
+        /// GLPK's LP work, the row x column product `ExactSolver` budgets time by.
+        var work: Double { Double(rows) * Double(columns) }
+    }
+
+    /// The size of the model `init` would build for `problem`, from counts alone: x columns are
+    /// counted item by item (an upper bound: every receiving host that allows the item and has
+    /// room for it alone, standby hosts included), everything else from its largest count. Nil
+    /// once the columns pass `columnLimit` or `deadline` passes (the model is then too large to
+    /// build: the caller does not start it). O(min(items x hosts, columnLimit x ...) x R).
+    static func estimate(_ problem: Problem, columnLimit: Int, deadline: ContinuousClock.Instant) -> Size? {
+        let H = problem.hostCount, R = problem.resourceCount, V = problem.vmCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        var itemCount = 0, xColumns = 0, unplaceable = 0
+        var seenGroup = Set<Int32>()
+        var members: [Int] = []
+        var demand = [Int64](repeating: 0, count: R)
+        for v in 0..<V where problem.vmActive[v] {
+            let g = problem.vmGroup[v]
+            if g >= 0 {
+                guard seenGroup.insert(g).inserted else { continue }
+                members = problem.groups[Int(g)].map { Int($0) }.filter { problem.vmActive[$0] }
+            } else {
+                members = [v]
+            }
+            itemCount += 1
+            unplaceable += 1
+            if members.contains(where: { problem.vmPinned[$0] }) {
+                xColumns += 1
+                continue
+            }
+            for r in 0..<R { demand[r] = members.reduce(Int64(0)) { $0 + problem.demand($1, r) } }
+            for h in receiving where members.allSatisfy({ problem.allows($0, h) }) {
+                if (0..<R).allSatisfy({ demand[$0] <= problem.limit(h, $0) }) { xColumns += 1 }
+            }
+            if xColumns + unplaceable > columnLimit || (itemCount & 63 == 0 && ContinuousClock.now >= deadline) { return nil }
+        }
+        let ft = (0..<V).filter { problem.vmIsFT[$0] }.count
+        let U = receiving.count
+        let secondaryColumns = ft * U
+        let balance = problem.goal == .balance, consolidate = problem.goal == .consolidate
+        let admission = problem.admissionLimit != nil
+        let softMembers = problem.softRules.reduce(0) { $0 + $1.vms.count }
+        // Only soft affinity has a row per (member column): o[k,h] >= x.
+        let softAffinityMembers = problem.softRules.reduce(0) { $0 + ($1.kind == .affinity ? $1.vms.count : 0) }
+        let hardMembers = problem.antiAffinity.reduce(0) { $0 + $1.count }
+        // Symmetry rows order classes of identical empty hosts: at most items x (hosts - 1)
+        // rows per class, and each class's nonzeros within `symmetryBudget`.
+        var occupied = [Bool](repeating: false, count: H)
+        for v in 0..<V where problem.vmActive[v] {
+            if problem.vmInitialHost[v] >= 0 { occupied[Int(problem.vmInitialHost[v])] = true }
+            if problem.vmInitialSecondary[v] >= 0 { occupied[Int(problem.vmInitialSecondary[v])] = true }
+        }
+        let emptyHosts = receiving.filter { !occupied[$0] }.count
+        let symmetryRows = emptyHosts > 1 ? (itemCount + 1) * emptyHosts : 0
+        let symmetryNonzeros = emptyHosts > 1 ? min(itemCount * itemCount * emptyHosts + 2 * emptyHosts, symmetryBudget * emptyHosts) : 0
+        // Capacity rows and active-host columns may also sit on the host of a pinned VM that
+        // receives nothing: per host, not per receiving host.
+        var columns = xColumns + unplaceable + secondaryColumns + 2 * ft
+        columns += (consolidate ? H : 0) + (balance ? H * R + 1 : 0) + problem.softRules.count * (H + 1) + (admission ? 1 : 0)
+        var rows = itemCount + ft + secondaryColumns + H * R + symmetryRows
+        rows += (consolidate ? xColumns + secondaryColumns : 0) + (balance ? 3 * H * R + 1 : 0)
+        rows += problem.antiAffinity.count * H + softAffinityMembers * U + problem.softRules.count * (H + 1) + (admission ? R + 1 : 0)
+        var nonzeros = xColumns * (2 + R + (consolidate ? 2 : 0) + (balance ? R : 0) + (admission ? R + 1 : 0))
+        nonzeros += secondaryColumns * (3 + R + (consolidate ? 2 : 0) + (balance ? R : 0) + (admission ? R : 0))
+        nonzeros += unplaceable + 2 * ft + (consolidate ? H * R : 0) + (balance ? 8 * H * R + 1 : 0) + (admission ? R + 1 : 0)
+        nonzeros += (hardMembers + 2 * softMembers) * U + 3 * problem.softRules.count * (H + 1) + symmetryNonzeros
+        rows = max(rows, 1)
+        columns = max(columns, 1)
+        return Size(rows: rows, columns: columns, nonzeros: nonzeros)
+    }
+
+    /// The size of the model as built.
+    var size: Size {
+        Size(rows: model.rows.count, columns: model.columns.count, nonzeros: model.rows.reduce(0) { $0 + $1.columns.count })
     }
 
     /// The imbalance column z (balance only).

@@ -32,7 +32,7 @@ final class GLPKProblem {
     private(set) var rowScale: [Double] = []
 
     init() {
-        glp_term_out(GLP_OFF)
+        opendrs_glpk_quiet()
         generation = UInt(opendrs_glpk_generation())
         pointer = glp_create_prob()
     }
@@ -323,6 +323,14 @@ enum GLPKBackend {
         outcome.failure = true
         return outcome
     }
+
+    /// GLPK failures caught on the calling thread so far (every GLPK call of a solve runs on the
+    /// thread that solves).
+    static var failures: UInt { UInt(opendrs_glpk_generation()) }
+
+    /// Makes the next GLPK solve on the calling thread fail inside GLPK, under the guard (for
+    /// tests of what a GLPK failure leads to).
+    static func failNextCall() { opendrs_glpk_fail_next_call() }
 
     /// Whether the error guard catches a GLPK failure provoked on purpose and GLPK works again
     /// afterwards on this thread (for tests).

@@ -4,6 +4,8 @@ public struct Plan: Codable, Sendable, Equatable {
 
     public var schemaVersion: Int = 1
     public var status: Status
+    /// Why the solver stopped (nil when it does not say; then absent from the JSON).
+    public var termination: Termination?
     public var solver: String
     public var automation: AutomationLevel
     public var objective: Objective
@@ -136,6 +138,9 @@ extension Plan {
         var members: [(key: String, value: JSONValue)] = [
             ("schemaVersion", .number(1)),
             ("status", .string(status.rawValue)),
+        ]
+        if let termination { members.append(("termination", .string(termination.rawValue))) }
+        members += [
             ("solver", .string(solver)),
             ("automation", .string(automation.rawValue)),
             ("objective", objectiveJSON),

@@ -14,6 +14,28 @@ public struct SolveOptions: Sendable {
     }
 }
 
+/// Why a solver stopped: the plan's `termination`, beside its `status` (SPEC section 6). Solvers
+/// that always run to the end of their method leave it nil.
+public enum Termination: String, Codable, Sendable, CaseIterable {
+    /// The search completed and proved the plan optimal.
+    case optimal
+    /// The time limit ended the search; the plan is the best one found.
+    case feasibleTimeLimit
+    /// The search ended within the time limit without a proof (the model is not the whole
+    /// score); the plan is the best one found.
+    case unproven
+    /// A model or search too large for the time or memory left was not started; the plan is
+    /// the best one found before it.
+    case modelTooLarge
+    /// The optimisation backend failed; the plan is the best one found before the failure.
+    case backendError
+    /// The solver's own target could not be carried out in waves within the hard constraints;
+    /// the plan is the best heuristic plan it started from.
+    case targetUnreachable
+    /// Nothing was found.
+    case noPlan
+}
+
 /// What a solver returns: a target placement with its status and statistics. A solver that
 /// could not run throws; one that ran and found no plan returns status `unknown` or `infeasible`.
 public struct SolverResult: Sendable {
@@ -30,6 +52,8 @@ public struct SolverResult: Sendable {
     public var reasons: [Int: String]
     public var nodes: Int = 0
     public var seconds: Double = 0
+    /// Why the solver stopped, when it reports it.
+    public var termination: Termination?
 
     public init(status: Plan.Status, placement: [Int32], secondaries: [Int32], bound: Double? = nil,
                 movePriority: [UInt8], reasons: [Int: String] = [:]) {

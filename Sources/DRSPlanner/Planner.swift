@@ -284,6 +284,8 @@ public enum Planner {
             let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
             plan.gap = goal > 0 ? max(0, (goal - bound) / goal) : 0
         }
+        // A proof covers the solver's target; with moves dropped the plan is no longer that target.
+        plan.termination = result.termination == .optimal && status != .optimal ? .unproven : result.termination
         plan.dropped = dropped
         plan.waveSeconds = waveSeconds
         plan.estimatedSeconds = waveSeconds.reduce(0, +)

@@ -15,14 +15,14 @@ public enum SolverCatalog {
     public static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
         switch name {
         case "greedy": return GreedySolver()
-        case "exact", "exact-glpk": return ExactSolver()
-        case "exact-assignment": return ExactSolver(usesPatterns: false)
+        case "exact", "exact-glpk": return ExactSolver.checked()
+        case "exact-assignment": return ExactSolver.checked(usesPatterns: false)
         case "local-search": return LocalSearchSolver()
         case "bin-centric": return BinCentricSolver()
         case "portfolio": return PortfolioSolver()
         case "auto":
             let active = snapshot.vms.filter { $0.powerState == .on }.count
-            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver() : LocalSearchSolver()
+            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver.checked() : LocalSearchSolver()
         default:
             if let rule = ConstructiveSolver.Rule(rawValue: name) { return ConstructiveSolver(rule) }
             throw PlanningError.unknownSolver(name)

@@ -11,7 +11,13 @@
  * deleted. Callers validate their input first; the guard is the last line, not the first.
  */
 
-/* glp_simplex under the guard. */
+/* Turns GLPK's terminal output off on the calling thread and sends whatever GLPK still prints
+   (its error messages, which it prints whatever the setting) to standard error instead of
+   standard output, which carries the plan. GLPK keeps both settings in its per-thread
+   environment, which a failure frees: every guarded call sets them again. */
+void opendrs_glpk_quiet(void);
+
+/* glp_simplex under the guard (GLPK made quiet first). */
 int opendrs_guarded_simplex(glp_prob *problem, const glp_smcp *parameters, int *failed);
 
 /* glp_intopt under the guard. A failure inside the branch-and-cut callback also lands here;
@@ -22,7 +28,12 @@ int opendrs_guarded_intopt(glp_prob *problem, const glp_iocp *parameters, int *f
 unsigned long opendrs_glpk_generation(void);
 
 /* Makes GLPK fail on purpose under the guard (a column index out of range); returns 1 when the
-   guard caught the failure and the thread can go on using GLPK. For tests. */
+   guard caught the failure and the thread can go on using GLPK. GLPK's error message goes to
+   standard error. For tests. */
 int opendrs_glpk_provoke_failure(void);
+
+/* Makes the next guarded call on the calling thread fail inside GLPK (a column index out of
+   range, under the guard), as an internal GLPK error would. For tests. */
+void opendrs_glpk_fail_next_call(void);
 
 #endif
