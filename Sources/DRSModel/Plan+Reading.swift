@@ -1,6 +1,9 @@
 /// A problem with plan JSON, at a JSON path (ids and keys escaped and cut, `DisplayText`).
 public struct PlanReadError: Error, Sendable, CustomStringConvertible {
     public var description: String
+
+    /// An error with its message.
+    public init(description: String) { self.description = description }
 }
 
 extension Plan {
