@@ -135,8 +135,12 @@ public enum Planner {
         return nil
     }
 
+    /// The plan for a solver's target: waves, HA and power steps, automation, timing, score.
+    /// `reserveHosts` are standby hosts the problem counts as connected for the HA reserve: the
+    /// plan powers them on in wave 1.
     static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
         let snapshot = problem.snapshot
+        let ha = problem
         let V = problem.vmCount
         let threshold = snapshot.cluster.migrationThreshold
         var units: [[Move]] = []
@@ -195,14 +199,14 @@ public enum Planner {
 
         // HA steps in wave 1: election, promotions.
         var steps: [Step] = []
-        let hasHAStep = problem.haElected || problem.vmPromoted.contains(true) || !reserveHosts.isEmpty
+        let hasHAStep = ha.haElected || problem.vmPromoted.contains(true) || !reserveHosts.isEmpty
         if hasHAStep { waveCount = max(waveCount, 1) }
         for h in reserveHosts {
             steps.append(Step(wave: 1, kind: .powerOn, host: hostID(problem, h), priority: 1, applied: true,
                               reason: "HA admission control: the failover reserve needs this standby host"))
         }
-        if problem.haElected, let master = problem.haMaster {
-            let old = snapshot.cluster.ha?.master
+        if ha.haElected, let master = ha.haMaster {
+            let old = ha.snapshot.cluster.ha?.master
             steps.append(Step(wave: 1, kind: .elect, host: master, priority: 1, applied: true,
                               reason: old.map { "HA master \($0) is not available; \(master) has the most datastores" } ?? "no HA master; \(master) has the most datastores"))
         }
@@ -273,7 +277,7 @@ public enum Planner {
             var admission = AdmissionReserve(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: connected)
             for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] && !reserveHosts.contains(h) {
                 guard connected.count > 1, admission.holds(without: h) else { continue }
-                if snapshot.cluster.ha?.master == hostID(problem, h) || problem.haMaster == hostID(problem, h) { continue }
+                if ha.snapshot.cluster.ha?.master == hostID(problem, h) || ha.haMaster == hostID(problem, h) { continue }
                 connected.remove(h)
                 admission.remove(h)
                 steps.append(Step(wave: standbyWave, kind: .standby, host: hostID(problem, h), priority: 2, applied: true,
@@ -340,7 +344,7 @@ public enum Planner {
         if !dropped.isEmpty && status == .optimal { status = .feasible }
         var plan = Plan(status: status, solver: solverID, automation: snapshot.cluster.automation, objective: objective,
                         bound: result.bound, gap: nil, seconds: result.seconds, placement: placement,
-                        secondaries: secondaries, unplaced: unplaced, reasons: reasons, haMaster: problem.haMaster, steps: steps)
+                        secondaries: secondaries, unplaced: unplaced, reasons: reasons, haMaster: ha.haMaster, steps: steps)
         if let bound = result.bound {
             let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
             plan.gap = goal > 0 ? max(0, (goal - bound) / goal) : 0
@@ -357,8 +361,8 @@ public enum Planner {
 
     static func order(_ kind: Step.Kind) -> Int {
         switch kind {
-        case .elect: return 0
-        case .powerOn: return 1
+        case .powerOn: return 0
+        case .elect: return 1
         case .promote: return 2
         case .restart: return 3
         case .place: return 4

@@ -49,7 +49,7 @@ extension Planner {
         let start = clock.now
         var failures: [(solver: String, error: PlanningError)] = []
         var lastPlan: Plan?
-        for (attempt, candidate) in ([solver] + fallbacks(after: solver)).enumerated() {
+        for (attempt, candidate) in ([solver] + fallbacks(after: solver, for: problem)).enumerated() {
             var budget = options
             if attempt > 0 {
                 // Fallbacks share what is left of the limit (at least a tenth of it each).
@@ -91,10 +91,18 @@ extension Planner {
     }
 
     /// Solvers tried, in order, when `solver`'s plan cannot be carried out: greedy, which
-    /// repairs what the input breaks in its own order, then the bin-centric construction.
-    public static func fallbacks(after solver: any PlacementSolver) -> [any PlacementSolver] {
-        ([GreedySolver(), BinCentricSolver()] as [any PlacementSolver]).filter { $0.id != solver.id }
+    /// repairs what the input breaks in its own order, the bin-centric construction, and, for
+    /// problems of at most `exactFallbackLimit` active VMs x hosts, the exact solver (it can
+    /// rearrange what the constructions cannot, to empty a host entering maintenance).
+    public static func fallbacks(after solver: any PlacementSolver, for problem: Problem) -> [any PlacementSolver] {
+        var list: [any PlacementSolver] = [GreedySolver(), BinCentricSolver()]
+        if problem.vmActive.filter({ $0 }).count * problem.hostCount <= exactFallbackLimit { list.append(ExactSolver()) }
+        return list.filter { $0.id != solver.id }
     }
+
+    /// Size (active VMs x hosts) up to which the exact solver is a fallback: five times the size
+    /// `auto` gives it, since it only runs when the other solvers failed.
+    public static let exactFallbackLimit = ExactSolver.autoLimit * 5
 
     /// One solver's plan, checked whole and as its applied subset; the errors say which part
     /// failed (`infeasible` for constraints the input broke that the plan could not repair,

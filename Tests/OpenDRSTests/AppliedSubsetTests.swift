@@ -297,4 +297,114 @@ import OpenDRS
         let full = FailoverSweep.sweep(s, solver: GreedySolver(), options: SolveOptions(timeLimit: 60))
         #expect(full.skipped.isEmpty && full.absorbed, "\(full.skipped) \(full.failing.map(\.host))")
     }
+
+    // MARK: Infeasible means proven
+
+    static let disagreeing = ["heuristics-disagree-36.json", "heuristics-disagree-46.json", "heuristics-disagree-61.json"]
+
+    @Test("infeasible means proven: where one solver finds a plan, no solver answers infeasible", arguments: disagreeing)
+    func solversAgreeWhereAPlanExists(name: String) throws {
+        // Random small snapshots (maintenance, failed and standby hosts, rules, HA) on which the
+        // heuristics used to answer infeasible while another solver succeeded.
+        let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("Datasets/regressions/\(name)"))
+        let s = try Snapshot.read(json: Array(data))
+        for solverName in SolverCatalog.names where solverName != "exact-assignment" {
+            let solver = try SolverCatalog.solver(named: solverName, for: s)
+            let plan = try Planner.checkedPlan(s, solver: solver, options: SolveOptions(timeLimit: 5))
+            #expect(plan.status != .infeasible && plan.status != .unknown)
+            #expect(PlanChecker.check(s, plan).isEmpty, "\(solverName)")
+            #expect(PlanChecker.checkApplied(s, plan).isEmpty, "\(solverName)")
+        }
+    }
+
+    @Test("a fallback plan says which solver failed and which one made it")
+    func fallbackIsNamed() throws {
+        struct Stubborn: PlacementSolver {
+            let id = "stubborn"
+            func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+                // Leaves every VM where it is: a host entering maintenance keeps its VMs.
+                SolverResult(status: .feasible, placement: problem.vmInitialHost, secondaries: problem.vmInitialSecondary,
+                             movePriority: [UInt8](repeating: 0, count: problem.vmCount))
+            }
+        }
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("m", state: .maintenance)]
+        s.vms = [Fixtures.vm("a", on: "m", cpu: 30, memory: 10), Fixtures.vm("b", on: "h1", cpu: 30, memory: 10)]
+        let plan = try Planner.checkedPlan(s, solver: Stubborn())
+        #expect(plan.solver == "greedy")
+        #expect(plan.notes.first?.hasPrefix("fell back to greedy: stubborn: cannot reach a state") == true, "\(plan.notes)")
+        #expect(plan.placement["a"] != "m")
+        #expect(PlanChecker.check(s, plan).isEmpty)
+    }
+
+    @Test("infeasible means proven: an evacuation no solver manages but nothing proves impossible is unknown, exit 1")
+    func unprovenFailureIsUnknown() throws {
+        // Three VMs of 60 for two hosts of 100: the aggregate fits (180 <= 200), no host takes two.
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("m", state: .maintenance)]
+        s.vms = [Fixtures.vm("x", on: "h1", cpu: 60, memory: 10), Fixtures.vm("y", on: "h2", cpu: 60, memory: 10),
+                 Fixtures.vm("p", on: "m", cpu: 60, memory: 10)]
+        #expect(Planner.provenInfeasibility(Problem(s)) == nil)
+        do {
+            _ = try Planner.checkedPlan(s, solver: GreedySolver())
+            Issue.record("expected no plan")
+        } catch let failure as NoPlanFound {
+            #expect(failure.plan.status == .unknown)
+            #expect(failure.plan.steps.allSatisfy { !$0.applied })
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-unknown-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let input = folder.appendingPathComponent("three.json").path
+        try JSONWriter.write(s.json).write(toFile: input, atomically: true, encoding: .utf8)
+        for solver in ["greedy", "local-search", "exact"] {
+            let result = try Fixtures.drs(["plan", input, "--solver", solver])
+            #expect(result.code == 1, "\(solver): \(result.err)")
+            #expect(result.err.contains("status unknown"))
+        }
+        // One more VM of 60 and the aggregate no longer fits: proven, exit 3.
+        s.vms.append(Fixtures.vm("q", on: "m", cpu: 60, memory: 10))
+        #expect(Planner.provenInfeasibility(Problem(s))?.hasPrefix("proven:") == true)
+        #expect(throws: PlanningError.self) { _ = try Planner.checkedPlan(s, solver: GreedySolver()) }
+    }
+
+    // MARK: Standby hosts and the HA reserve; placing again after the waves
+
+    @Test("a standby host is powered on to hold the HA reserve when a VM would otherwise stay unplaced")
+    func standbyHostHoldsTheReserve() throws {
+        var s = Snapshot()
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("spare", state: .standby)]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 30, memory: 10),
+                 Fixtures.vm("n", on: nil, cpu: 30, memory: 10, priority: .highest)]
+        // Over h1 and h2 the reserve is 100 < 120; with the spare host on it is 200.
+        for name in ["greedy", "local-search", "bin-centric", "exact"] {
+            let plan = try Planner.checkedPlan(s, solver: try SolverCatalog.solver(named: name, for: s))
+            #expect(plan.unplaced.isEmpty, "\(name): \(plan.reasons)")
+            let powerOn = try #require(plan.steps.first { $0.kind == .powerOn }, "\(name)")
+            #expect(powerOn.host == "spare" && powerOn.applied)
+            #expect(PlanChecker.check(s, plan).isEmpty, "\(name)")
+            #expect(PlanChecker.checkApplied(s, plan).isEmpty, "\(name)")
+        }
+        // Without a standby host the VM stays unplaced for admission control, as before.
+        s.hosts.removeLast()
+        let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(plan.unplaced == ["n"])
+        #expect(plan.reasons["n"]?.contains("admission control") == true)
+    }
+
+    @Test("VMs left unplaced by dropped moves are placed again on the state the waves reach")
+    func unplacedAfterDroppedMovesArePlacedAgain() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), ClusterHost(id: "small", capacity: ["cpu": 50, "memory": 100])]
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 60, memory: 10), Fixtures.vm("b", on: "h2", cpu: 90, memory: 10),
+                 Fixtures.vm("n", on: nil, cpu: 45, memory: 10)]
+        // The target swaps nothing feasible: a cannot reach h2, so n never gets room on h1.
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["a": "h2", "n": "h1"]))
+        #expect(plan.dropped.contains { $0.vm == "a" })
+        #expect(plan.placement["n"] == "small", "\(plan.unplaced) \(plan.reasons)")
+        #expect(plan.steps.first { $0.vm == "n" }?.reason.contains("placed after the other steps") == true)
+        #expect(plan.unplaced.isEmpty)
+        #expect(PlanChecker.check(s, plan).isEmpty)
+        #expect(plan.status == .feasible)
+    }
 }
