@@ -29,7 +29,7 @@ struct AppliedSubset {
     var moving: [Int: [Int32]] = [:]
     var movingSecondary: [Int: [Int32]] = [:]
 
-    init(problem: Problem) {
+    init(problem: Problem, reserveHosts: Set<String> = []) {
         self.problem = problem
         H = problem.hostCount
         R = problem.resourceCount
@@ -44,7 +44,8 @@ struct AppliedSubset {
             for v in members where primary[Int(v)] >= 0 { presence[rule][primary[Int(v)], default: 0] += 1 }
         }
         initialPresence = presence
-        hostOn = problem.hostState.map { $0 == .connected }
+        // Reserve hosts are standby until their powerOn step runs.
+        hostOn = problem.snapshot.hosts.map { $0.state == .connected && !reserveHosts.contains($0.id) }
     }
 
     /// Demotes what the applied subset cannot carry out alone; returns the notes to add to the
@@ -52,7 +53,7 @@ struct AppliedSubset {
     static func repair(_ steps: inout [Step], problem: Problem, reserveHosts: Set<String>) -> [String] {
         var demoted = 0
         for _ in 0..<(steps.count + 2) {
-            var pass = AppliedSubset(problem: problem)
+            var pass = AppliedSubset(problem: problem, reserveHosts: reserveHosts)
             let (count, again) = pass.run(&steps, reserveHosts: reserveHosts)
             demoted += count
             if !again { break }
@@ -79,7 +80,10 @@ struct AppliedSubset {
             guard let h = hostIndex(step.host) else { continue }
             powerOnWave[h] = min(powerOnWave[h] ?? Int.max, step.wave)
             powerOnStep[h] = index
-            steps[index].applied = reserveHosts.contains(step.host!) && newPlacementApplied
+            // A reserve host comes back when new VMs are placed (admission control counts it)
+            // or when it is elected HA master.
+            let elected = steps.contains { $0.kind == .elect && $0.applied && $0.host == step.host }
+            steps[index].applied = reserveHosts.contains(step.host!) && (newPlacementApplied || elected)
         }
         let index = StepIndex(steps, problem: problem)
         var byWave: [(wave: Int, indices: [Int])] = []
@@ -173,7 +177,7 @@ struct AppliedSubset {
         for (h, index) in powerOnStep where steps[index].applied && !hostOn[h] && !reserveHosts.contains(steps[index].host!) {
             steps[index].applied = false
         }
-        for (h, index) in powerOnStep where !steps[index].applied && !reserveHosts.contains(steps[index].host!) {
+        for (h, index) in powerOnStep where !steps[index].applied {
             if steps.contains(where: { $0.applied && $0.to == problem.snapshot.hosts[h].id }) { steps[index].applied = true }
         }
         // HA admission control in the applied end state: new VMs placed lowest priority last.

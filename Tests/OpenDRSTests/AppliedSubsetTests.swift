@@ -385,6 +385,14 @@ import OpenDRS
             #expect(PlanChecker.check(s, plan).isEmpty, "\(name)")
             #expect(PlanChecker.checkApplied(s, plan).isEmpty, "\(name)")
         }
+        // A new VM that is only recommended needs no reserve yet: the host stays in standby
+        // under --apply, and the applied subset holds.
+        s.vms[2].automation = .manual
+        let manual = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(manual.steps.first { $0.kind == .powerOn }?.applied == false)
+        #expect(manual.steps.first { $0.vm == "n" }?.applied == false)
+        #expect(PlanChecker.checkApplied(s, manual).isEmpty)
+        s.vms[2].automation = nil
         // Without a standby host the VM stays unplaced for admission control, as before.
         s.hosts.removeLast()
         let plan = try Planner.checkedPlan(s, solver: GreedySolver())
