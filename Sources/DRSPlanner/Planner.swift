@@ -39,9 +39,8 @@ public enum Planner {
     }
 
     /// HA admission control over the hosts that will be on (SPEC section 2): when the solver
-    /// leaves a new VM unplaced or puts VMs on standby hosts, the standby hosts it uses and, largest
-    /// first, as many more as the aggregate reserve needs to cover every active VM count as
-    /// connected. Returns those hosts and the problem with them connected (the plan powers them
+    /// leaves a new VM unplaced, the standby hosts it uses and, largest first, as many more as
+    /// the aggregate reserve needs to cover every active VM count as connected. Returns those hosts and the problem with them connected (the plan powers them
     /// on in wave 1), or nil when nothing would change. O(V x R + H log H x R).
     static func standbyReserve(_ problem: Problem, _ result: SolverResult) -> ([Int], Problem)? {
         guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0, problem.admissionLimit != nil else { return nil }
@@ -53,7 +52,8 @@ public enum Planner {
         var chosen = Set(standby.filter { h in
             result.placement.contains(Int32(h)) || result.secondaries.contains(Int32(h))
         })
-        guard newUnplaced || !chosen.isEmpty else { return nil }
+        // Admission control only holds back new VMs: with none unplaced there is nothing to gain.
+        guard newUnplaced else { return nil }
         let R = problem.resourceCount
         var demand = [Int64](repeating: 0, count: R)
         for v in 0..<problem.vmCount where problem.vmActive[v] {
@@ -67,10 +67,8 @@ public enum Planner {
                 return demand[r] <= limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
             }
         }
-        if newUnplaced {
-            let size = { (h: Int) -> Double in (0..<R).reduce(0.0) { $0 + Double(problem.limit(h, $1)) } }
-            for h in standby.sorted(by: { size($0) > size($1) }) where !chosen.contains(h) && !covered() { chosen.insert(h) }
-        }
+        let size = { (h: Int) -> Double in (0..<R).reduce(0.0) { $0 + Double(problem.limit(h, $1)) } }
+        for h in standby.sorted(by: { size($0) > size($1) }) where !chosen.contains(h) && !covered() { chosen.insert(h) }
         guard !chosen.isEmpty else { return nil }
         var snapshot = problem.snapshot
         for h in chosen { snapshot.hosts[h].state = .connected }

@@ -400,6 +400,22 @@ import OpenDRS
         #expect(plan.reasons["n"]?.contains("admission control") == true)
     }
 
+    @Test("admission control counts a standby host the plan powers on to place a VM")
+    func admissionCountsAHostThePlanPowersOn() throws {
+        var s = Snapshot()
+        s.cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: "h1")
+        s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("spare", state: .standby)]
+        // The new VM fits only on the spare host; over h1 and h2 alone the reserve (100) cannot
+        // cover 180, over all three (200) it can.
+        s.vms = [Fixtures.vm("a", on: "h1", cpu: 70, memory: 10), Fixtures.vm("c", on: "h2", cpu: 70, memory: 10),
+                 Fixtures.vm("b", on: nil, cpu: 40, memory: 10)]
+        let plan = try Planner.checkedPlan(s, solver: GreedySolver())
+        #expect(plan.placement["b"] == "spare", "\(plan.reasons)")
+        #expect(plan.steps.filter { $0.kind == .powerOn }.map(\.host) == ["spare"])
+        #expect(PlanChecker.check(s, plan).isEmpty)
+        #expect(PlanChecker.checkApplied(s, plan).isEmpty)
+    }
+
     @Test("VMs left unplaced by dropped moves are placed again on the state the waves reach")
     func unplacedAfterDroppedMovesArePlacedAgain() throws {
         var s = Snapshot()
