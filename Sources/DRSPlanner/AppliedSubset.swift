@@ -76,14 +76,14 @@ struct AppliedSubset {
         // step needs it (or, for a reserve host, when new VMs are placed under admission control).
         var powerOnWave: [Int: Int] = [:]
         var powerOnStep: [Int: Int] = [:]
+        let elected = Set(steps.filter { $0.kind == .elect && $0.applied }.compactMap(\.host))
         for (index, step) in steps.enumerated() where step.kind == .powerOn {
             guard let h = hostIndex(step.host) else { continue }
             powerOnWave[h] = min(powerOnWave[h] ?? Int.max, step.wave)
             powerOnStep[h] = index
             // A reserve host comes back when new VMs are placed (admission control counts it)
             // or when it is elected HA master.
-            let elected = steps.contains { $0.kind == .elect && $0.applied && $0.host == step.host }
-            steps[index].applied = reserveHosts.contains(step.host!) && (newPlacementApplied || elected)
+            steps[index].applied = reserveHosts.contains(step.host!) && (newPlacementApplied || elected.contains(step.host!))
         }
         let index = StepIndex(steps, problem: problem)
         var byWave: [(wave: Int, indices: [Int])] = []
@@ -177,8 +177,9 @@ struct AppliedSubset {
         for (h, index) in powerOnStep where steps[index].applied && !hostOn[h] && !reserveHosts.contains(steps[index].host!) {
             steps[index].applied = false
         }
-        for (h, index) in powerOnStep where !steps[index].applied {
-            if steps.contains(where: { $0.applied && $0.to == problem.snapshot.hosts[h].id }) { steps[index].applied = true }
+        let destinations = Set(steps.filter { $0.applied && $0.kind != .powerOn }.compactMap(\.to))
+        for (h, index) in powerOnStep where !steps[index].applied && destinations.contains(problem.snapshot.hosts[h].id) {
+            steps[index].applied = true
         }
         // HA admission control in the applied end state: new VMs placed lowest priority last.
         if let excess = admissionExcess(steps) {
@@ -296,8 +297,7 @@ struct AppliedSubset {
             guard v >= 0 else { return [] }
             return recommended(index.ofVM[v] ?? []) { $0.secondary == steps[position].secondary }
         case let .hostOff(h):
-            let id = problem.snapshot.hosts[h].id
-            return recommended(steps.indices.filter { steps[$0].kind == .powerOn }) { $0.host == id }
+            return recommended(index.powerOn[h].map { [$0] } ?? []) { _ in true }
         case let .room(h):
             return recommended(index.fromHost[h] ?? []) { _ in true }
         case let .partner(_, rule, h):
@@ -343,13 +343,15 @@ struct AppliedSubset {
     }
 }
 
-/// Steps by VM and by source host, to name what a blocked step waits for.
+/// Steps by VM, by source host and powerOn steps by host, to name what a blocked step waits for.
 struct StepIndex {
     var ofVM: [Int: [Int]] = [:]
     var fromHost: [Int: [Int]] = [:]
+    var powerOn: [Int: Int] = [:]
 
     init(_ steps: [Step], problem: Problem) {
         for (position, step) in steps.enumerated() {
+            if step.kind == .powerOn, let h = step.host.flatMap({ problem.hostIndex[$0] }) { powerOn[h] = position }
             if let v = step.vm.flatMap({ problem.vmIndex[$0] }) { ofVM[v, default: []].append(position) }
             if let h = step.from.flatMap({ problem.hostIndex[$0] }), step.kind == .migrate { fromHost[h, default: []].append(position) }
         }
