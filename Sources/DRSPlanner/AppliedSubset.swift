@@ -265,8 +265,13 @@ struct AppliedSubset {
                 guard !hosts.isEmpty else { continue }
                 common = common.map { $0.intersection(hosts) } ?? Set(hosts)
             }
+            // And when the wave ends: the members that do not move here stay where they are.
+            var landing = Set<Int32>()
+            for u in members {
+                if let at = unitAt[u] { landing.insert(at.to) } else if let hosts = moving[u] { landing.insert(hosts.last!) } else if primary[u] >= 0 { landing.insert(primary[u]) }
+            }
             let initiallySplit = Set(members.map { initialPrimary[$0] }.filter { $0 >= 0 }).count > 1
-            if common?.isEmpty == true && !initiallySplit { return .group(vm: v) }
+            if (common?.isEmpty == true || landing.count > 1) && !initiallySplit { return .group(vm: v) }
         }
         // Start the unit.
         for h in turnOn { hostOn[h] = true }

@@ -86,8 +86,9 @@ extension Planner {
         throw NoPlanFound(message: "no solver reached a plan that satisfies every hard constraint:\n" + tried, plan: refused)
     }
 
+    /// The first two lines of an error's text, on one line, for a note.
     static func firstLine(_ error: Error) -> String {
-        String("\(error)".split(separator: "\n").first ?? "")
+        "\(error)".split(separator: "\n").prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
     /// Solvers tried, in order, when `solver`'s plan cannot be carried out: greedy, which
