@@ -40,8 +40,9 @@ public enum Planner {
 
     /// HA admission control over the hosts that will be on (SPEC section 2): when the solver
     /// leaves a new VM unplaced, the standby hosts it uses and, largest first, as many more as
-    /// the aggregate reserve needs to cover every active VM count as connected. Returns those hosts and the problem with them connected (the plan powers them
-    /// on in wave 1), or nil when nothing would change. O(V x R + H log H x R).
+    /// the aggregate reserve needs to cover every active VM count as connected. Returns those
+    /// hosts and the problem with them connected (the plan powers them on in wave 1), or nil
+    /// when nothing would change. O(V x R + H x standby hosts x R).
     static func standbyReserve(_ problem: Problem, _ result: SolverResult) -> ([Int], Problem)? {
         guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0, problem.admissionLimit != nil else { return nil }
         let standby = (0..<problem.hostCount).filter { problem.hostState[$0] == .standby }
@@ -138,7 +139,6 @@ public enum Planner {
     /// plan powers them on in wave 1.
     static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
         let snapshot = problem.snapshot
-        let ha = problem
         let V = problem.vmCount
         let threshold = snapshot.cluster.migrationThreshold
         var units: [[Move]] = []
@@ -197,14 +197,14 @@ public enum Planner {
 
         // HA steps in wave 1: election, promotions.
         var steps: [Step] = []
-        let hasHAStep = ha.haElected || problem.vmPromoted.contains(true) || !reserveHosts.isEmpty
+        let hasHAStep = problem.haElected || problem.vmPromoted.contains(true) || !reserveHosts.isEmpty
         if hasHAStep { waveCount = max(waveCount, 1) }
         for h in reserveHosts {
             steps.append(Step(wave: 1, kind: .powerOn, host: hostID(problem, h), priority: 1, applied: true,
                               reason: "HA admission control: the failover reserve needs this standby host"))
         }
-        if ha.haElected, let master = ha.haMaster {
-            let old = ha.snapshot.cluster.ha?.master
+        if problem.haElected, let master = problem.haMaster {
+            let old = snapshot.cluster.ha?.master
             steps.append(Step(wave: 1, kind: .elect, host: master, priority: 1, applied: true,
                               reason: old.map { "HA master \($0) is not available; \(master) has the most datastores" } ?? "no HA master; \(master) has the most datastores"))
         }
@@ -275,7 +275,7 @@ public enum Planner {
             var admission = AdmissionReserve(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: connected)
             for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] && !reserveHosts.contains(h) {
                 guard connected.count > 1, admission.holds(without: h) else { continue }
-                if ha.snapshot.cluster.ha?.master == hostID(problem, h) || ha.haMaster == hostID(problem, h) { continue }
+                if snapshot.cluster.ha?.master == hostID(problem, h) || problem.haMaster == hostID(problem, h) { continue }
                 connected.remove(h)
                 admission.remove(h)
                 steps.append(Step(wave: standbyWave, kind: .standby, host: hostID(problem, h), priority: 2, applied: true,
@@ -342,7 +342,7 @@ public enum Planner {
         if !dropped.isEmpty && status == .optimal { status = .feasible }
         var plan = Plan(status: status, solver: solverID, automation: snapshot.cluster.automation, objective: objective,
                         bound: result.bound, gap: nil, seconds: result.seconds, placement: placement,
-                        secondaries: secondaries, unplaced: unplaced, reasons: reasons, haMaster: ha.haMaster, steps: steps)
+                        secondaries: secondaries, unplaced: unplaced, reasons: reasons, haMaster: problem.haMaster, steps: steps)
         if let bound = result.bound {
             let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
             plan.gap = goal > 0 ? max(0, (goal - bound) / goal) : 0
