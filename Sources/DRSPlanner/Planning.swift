@@ -32,7 +32,8 @@ public struct NoPlanFound: Error, CustomStringConvertible {
 extension Planner {
     /// Plans and checks: returns a plan only when the independent checker accepts it, both as a
     /// whole and as its applied subset alone. A solver whose plan fails is followed by the
-    /// fallbacks (`fallbacks(after:)`), and the plan says so in `notes`. When no solver reaches
+    /// fallbacks (`fallbacks(after:for:)`), unless the
+    /// failure is proven inevitable first,, and the plan says so in `notes`. When no solver reaches
     /// a valid plan, the answer is `infeasible` (exit 3) only with a proof (`provenInfeasibility`),
     /// else `NoPlanFound` (status `unknown`, exit 1). An infeasible or unknown answer applies
     /// nothing.
@@ -58,7 +59,7 @@ extension Planner {
             do {
                 var plan = try checkedSolverPlan(problem, solver: candidate, options: budget, context: context)
                 if attempt > 0 {
-                    let why = failures.map { "\($0.solver): \(firstLine($0.error))" }.joined(separator: "; ")
+                    let why = failures.map { "\($0.solver): \(summary($0.error))" }.joined(separator: "; ")
                     plan.notes.insert("fell back to \(candidate.id): \(why)", at: 0)
                     if plan.status == .optimal { plan.status = .feasible }
                 }
@@ -70,6 +71,8 @@ extension Planner {
                 case .checkFailed: break
                 }
                 failures.append((candidate.id, error))
+                // A proof makes every other solver fail too: no need to try them.
+                if attempt == 0, provenInfeasibility(problem) != nil { break }
             }
         }
         var refused = lastPlan ?? Plan(status: .unknown, solver: solver.id, automation: problem.snapshot.cluster.automation,
@@ -86,8 +89,8 @@ extension Planner {
         throw NoPlanFound(message: "no solver reached a plan that satisfies every hard constraint:\n" + tried, plan: refused)
     }
 
-    /// The first two lines of an error's text, on one line, for a note.
-    static func firstLine(_ error: Error) -> String {
+    /// The first two lines of an error's text on one line, for a note.
+    static func summary(_ error: Error) -> String {
         "\(error)".split(separator: "\n").prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
