@@ -26,12 +26,14 @@ public struct Plan: Codable, Sendable, Equatable {
     public var steps: [Step]
     /// Moves of the target that no feasible order could carry out, and why.
     public var dropped: [DroppedMove] = []
-    /// What the plan could not do and says so: problems the snapshot already had that it
-    /// leaves (no worse), or that it replaces a solver's plan the checker refused.
-    public var notes: [String] = []
     /// Estimated duration of each wave and of the whole plan, seconds.
     public var waveSeconds: [Double] = []
     public var estimatedSeconds: Double = 0
+    /// What the planner changed on the way to this plan that a reader should know: problems the
+    /// snapshot already had that it leaves (no worse), a solver's plan the checker refused and
+    /// what replaced it, steps kept as recommendations because what they need is only
+    /// recommended, hosts powered on to hold the HA reserve. Written only when non-empty.
+    public var notes: [String] = []
 
     public init(status: Status, solver: String, automation: AutomationLevel, objective: Objective,
                 bound: Double? = nil, gap: Double? = nil, seconds: Double, placement: [String: String],
@@ -95,6 +97,9 @@ public struct Step: Codable, Sendable, Equatable {
     public var reason: String
     /// For recommended initial placements: the hosts ranked best first.
     public var candidates: [String]?
+    /// For a step kept as a recommendation because it needs another recommended step first:
+    /// those steps, as "kind subject from->to (wave n)". Nil otherwise.
+    public var waitsFor: [String]?
 
     public init(wave: Int, kind: Kind, vm: String? = nil, host: String? = nil, from: String? = nil, to: String? = nil,
                 secondary: Bool? = nil, seconds: Double = 0, downtime: Double? = nil, priority: Int, applied: Bool,
@@ -166,13 +171,21 @@ extension Plan {
                 return .object(fields)
             })))
         }
-        if !notes.isEmpty { members.append(("notes", .array(notes.map { .string($0) }))) }
         members.append(("waveSeconds", .array(waveSeconds.map { round($0, 1e3) })))
+        if !notes.isEmpty { members.append(("notes", .array(notes.map { .string($0) }))) }
         return .object(members)
     }
 }
 
 extension Step {
+    /// A short name of the step for messages: "migrate A1 h1->h2 (wave 1)", "place N on h2
+    /// (wave 2)", "powerOn h4 (wave 1)".
+    public var label: String {
+        let subject = (vm ?? host ?? "?") + (secondary == true ? "'s secondary" : "")
+        let route = to.map { target in from.map { " \($0)->\(target)" } ?? " on \(target)" } ?? ""
+        return "\(kind.rawValue) \(subject)\(route) (wave \(wave))"
+    }
+
     var json: JSONValue {
         var fields: [(key: String, value: JSONValue)] = [("wave", .number(Double(wave))), ("kind", .string(kind.rawValue))]
         if let vm { fields.append(("vm", .string(vm))) }
@@ -186,6 +199,7 @@ extension Step {
         fields.append(("applied", .bool(applied)))
         fields.append(("reason", .string(reason)))
         if let candidates { fields.append(("candidates", .array(candidates.map { .string($0) }))) }
+        if let waitsFor { fields.append(("waitsFor", .array(waitsFor.map { .string($0) }))) }
         return .object(fields)
     }
 }

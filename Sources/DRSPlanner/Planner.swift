@@ -13,10 +13,67 @@ public enum Planner {
     public static func plan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try solver.solve(problem, options: options)
-        var plan = build(problem, result: result, solverID: solver.id)
+        var result = try solver.solve(problem, options: options)
+        var planned = problem
+        var reserve: [Int] = []
+        if let (hosts, widened) = standbyReserve(problem, result) {
+            var rest = options
+            rest.timeLimit = max(options.timeLimit * 0.1, options.timeLimit - (clock.now - start).seconds)
+            let again = try solver.solve(widened, options: rest)
+            if unplacedByPriority(widened, again).lexicographicallyPrecedes(unplacedByPriority(problem, result)) {
+                result = again
+                planned = widened
+                reserve = hosts
+            }
+        }
+        var plan = build(planned, result: result, solverID: solver.id, reserveHosts: reserve)
         plan.seconds = (clock.now - start).seconds
         return plan
+    }
+
+    /// Unplaced active VMs per priority rank, highest priority first (level 1 of the score).
+    static func unplacedByPriority(_ problem: Problem, _ result: SolverResult) -> [Int] {
+        var counts = [Int](repeating: 0, count: Priority.allCases.count)
+        for v in 0..<problem.vmCount where problem.vmActive[v] && result.placement[v] < 0 { counts[Int(problem.vmPriority[v])] += 1 }
+        return counts
+    }
+
+    /// HA admission control over the hosts that will be on (SPEC section 2): when the solver
+    /// leaves a new VM unplaced, the standby hosts it uses and, largest first, as many more as
+    /// the aggregate reserve needs to cover every active VM count as connected. Returns those
+    /// hosts and the problem with them connected (the plan powers them on in wave 1), or nil
+    /// when nothing would change. O(V x R + H x standby hosts x R).
+    static func standbyReserve(_ problem: Problem, _ result: SolverResult) -> ([Int], Problem)? {
+        guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0, problem.admissionLimit != nil else { return nil }
+        let standby = (0..<problem.hostCount).filter { problem.hostState[$0] == .standby }
+        guard !standby.isEmpty else { return nil }
+        let newUnplaced = (0..<problem.vmCount).contains { v in
+            problem.vmActive[v] && problem.vmInitialHost[v] < 0 && !problem.vmNeedsRestart[v] && result.placement[v] < 0
+        }
+        var chosen = Set(standby.filter { h in
+            result.placement.contains(Int32(h)) || result.secondaries.contains(Int32(h))
+        })
+        // Admission control only holds back new VMs: with none unplaced there is nothing to gain.
+        guard newUnplaced else { return nil }
+        let R = problem.resourceCount
+        var demand = [Int64](repeating: 0, count: R)
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            let copies: Int64 = problem.vmIsFT[v] ? 2 : 1
+            for r in 0..<R { demand[r] += copies * problem.demand(v, r) }
+        }
+        func covered() -> Bool {
+            (0..<R).allSatisfy { r in
+                let limits = (0..<problem.hostCount).filter { problem.hostState[$0] == .connected || chosen.contains($0) }
+                    .map { problem.limit($0, r) }.sorted(by: >)
+                return demand[r] <= limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+            }
+        }
+        let size = { (h: Int) -> Double in (0..<R).reduce(0.0) { $0 + Double(problem.limit(h, $1)) } }
+        for h in standby.sorted(by: { size($0) > size($1) }) where !chosen.contains(h) && !covered() { chosen.insert(h) }
+        guard !chosen.isEmpty else { return nil }
+        var snapshot = problem.snapshot
+        for h in chosen { snapshot.hosts[h].state = .connected }
+        return (chosen.sorted(), Problem(snapshot))
     }
 
     static func hostID(_ problem: Problem, _ h: Int) -> String { problem.snapshot.hosts[h].id }
@@ -77,7 +134,10 @@ public enum Planner {
         return nil
     }
 
-    static func build(_ problem: Problem, result: SolverResult, solverID: String) -> Plan {
+    /// The plan for a solver's target: waves, HA and power steps, automation, timing, score.
+    /// `reserveHosts` are standby hosts the problem counts as connected for the HA reserve: the
+    /// plan powers them on in wave 1.
+    static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
         let snapshot = problem.snapshot
         let V = problem.vmCount
         let threshold = snapshot.cluster.migrationThreshold
@@ -133,11 +193,16 @@ public enum Planner {
 
         var waves = WavePlanner(problem: problem)
         var waveCount = waves.schedule(units)
+        if placeRemaining(problem, waves: &waves, wave: waveCount + 1) { waveCount += 1 }
 
         // HA steps in wave 1: election, promotions.
         var steps: [Step] = []
-        let hasHAStep = problem.haElected || problem.vmPromoted.contains(true)
+        let hasHAStep = problem.haElected || problem.vmPromoted.contains(true) || !reserveHosts.isEmpty
         if hasHAStep { waveCount = max(waveCount, 1) }
+        for h in reserveHosts {
+            steps.append(Step(wave: 1, kind: .powerOn, host: hostID(problem, h), priority: 1, applied: true,
+                              reason: "HA admission control: the failover reserve needs this standby host"))
+        }
         if problem.haElected, let master = problem.haMaster {
             let old = snapshot.cluster.ha?.master
             steps.append(Step(wave: 1, kind: .elect, host: master, priority: 1, applied: true,
@@ -208,7 +273,7 @@ public enum Planner {
             let standbyWave = waveCount + 1
             var added = false
             var admission = AdmissionReserve(problem, primaries: finalPrimary, secondaries: finalSecondary, hosts: connected)
-            for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] {
+            for h in connected.sorted(by: { hostID(problem, $0) < hostID(problem, $1) }) where !occupied[h] && !reserveHosts.contains(h) {
                 guard connected.count > 1, admission.holds(without: h) else { continue }
                 if snapshot.cluster.ha?.master == hostID(problem, h) || problem.haMaster == hostID(problem, h) { continue }
                 connected.remove(h)
@@ -220,15 +285,17 @@ public enum Planner {
             if added { waveCount = standbyWave }
         }
 
-        // Automation: which steps run by themselves.
+        // Automation: which steps run by themselves. Then the applied steps must be a plan on
+        // their own: a step that needs a recommended one is only recommended too (a standby host
+        // comes back when an applied step needs it).
         for index in steps.indices {
             steps[index].applied = isApplied(steps[index], problem: problem)
         }
-        // A standby host brought back for an applied step is powered on too.
-        for index in steps.indices where steps[index].kind == .powerOn {
-            let host = steps[index].host
-            steps[index].applied = steps.contains { $0.applied && $0.to == host && $0.kind != .powerOn }
+        steps.sort { a, b in
+            if a.wave != b.wave { return a.wave < b.wave }
+            return order(a.kind) < order(b.kind)
         }
+        let notes = AppliedSubset.repair(&steps, problem: problem, reserveHosts: Set(reserveHosts.map { hostID(problem, $0) }))
         // Candidates for recommended initial placements.
         var finalState = PlacementState(problem: problem)
         for v in 0..<V where problem.vmActive[v] {
@@ -244,10 +311,6 @@ public enum Planner {
             steps[index].candidates = [steps[index].to!] + ranked.prefix(4)
         }
 
-        steps.sort { a, b in
-            if a.wave != b.wave { return a.wave < b.wave }
-            return order(a.kind) < order(b.kind)
-        }
         var waveSeconds = [Double](repeating: 0, count: waveCount)
         for step in steps where step.wave >= 1 && step.wave <= waveCount {
             waveSeconds[step.wave - 1] = max(waveSeconds[step.wave - 1], step.seconds)
@@ -287,6 +350,10 @@ public enum Planner {
         // A proof covers the solver's target; with moves dropped the plan is no longer that target.
         plan.termination = result.termination == .optimal && status != .optimal ? .unproven : result.termination
         plan.dropped = dropped
+        plan.notes = notes
+        if !reserveHosts.isEmpty {
+            plan.notes.append("powered on \(reserveHosts.map { hostID(problem, $0) }.joined(separator: ", ")) from standby: HA admission control counts the hosts that will be on, and these let more VMs be placed")
+        }
         plan.waveSeconds = waveSeconds
         plan.estimatedSeconds = waveSeconds.reduce(0, +)
         return plan
@@ -294,8 +361,8 @@ public enum Planner {
 
     static func order(_ kind: Step.Kind) -> Int {
         switch kind {
-        case .elect: return 0
-        case .powerOn: return 1
+        case .powerOn: return 0
+        case .elect: return 1
         case .promote: return 2
         case .restart: return 3
         case .place: return 4
@@ -372,5 +439,92 @@ public enum Planner {
             for r in demand.indices { total[r] -= limits[r][host] }
             removed.insert(host)
         }
+    }
+}
+
+extension Planner {
+    /// VMs the waves leave without a host (a placement or restart the wave planner dropped, or
+    /// one the solver gave up on) are placed again against the state the waves actually reach,
+    /// in one more wave: highest priority first, on the connected (or standby) host with the
+    /// most room that keeps capacity, hard rules, FT separation and, for new VMs, HA admission
+    /// control; FT secondaries still missing follow their primaries. Returns whether anything
+    /// was placed. O(unplaced x H x (R + rules)).
+    static func placeRemaining(_ problem: Problem, waves: inout WavePlanner, wave: Int) -> Bool {
+        let V = problem.vmCount, H = problem.hostCount, R = problem.resourceCount
+        var waiting = (0..<V).filter { v in
+            problem.vmActive[v] && waves.primaryAt[v] < 0 && problem.vmInitialHost[v] < 0
+        }
+        let missingSecondaries = (0..<V).filter { v in
+            problem.vmActive[v] && problem.vmIsFT[v] && waves.secondaryAt[v] < 0 && waves.primaryAt[v] >= 0
+        }
+        guard !waiting.isEmpty || !missingSecondaries.isEmpty else { return false }
+        waiting.sort { (problem.vmPriority[$0], $0) < (problem.vmPriority[$1], $1) }
+        var running = [Int64](repeating: 0, count: R)
+        for v in 0..<V where problem.vmActive[v] {
+            for at in [waves.primaryAt[v], waves.secondaryAt[v]] where at >= 0 { for r in 0..<R { running[r] += problem.demand(v, r) } }
+        }
+        func slack(_ h: Int) -> Double {
+            (0..<R).reduce(0.0) { sum, r in
+                let limit = problem.limit(h, r)
+                return limit > 0 ? sum + Double(limit - waves.load[r * H + h]) / Double(limit) : sum
+            }
+        }
+        // Hosts once, connected first, most room first; a unit is tried only where it fits.
+        let order = (0..<H).filter { problem.hostReceives[$0] }.map { ($0, slack($0)) }
+            .sorted { (waves.hostOn[$0.0] ? 0 : 1, -$0.1, $0.0) < (waves.hostOn[$1.0] ? 0 : 1, -$1.1, $1.0) }.map(\.0)
+        func largestRoom() -> [Int64] {
+            (0..<R).map { r in order.map { problem.limit($0, r) - waves.load[r * H + $0] }.max() ?? 0 }
+        }
+        var room = largestRoom()
+        func fits(_ members: [Int], _ h: Int) -> Bool {
+            (0..<R).allSatisfy { r in waves.load[r * H + h] + members.reduce(0) { $0 + problem.demand($1, r) } <= problem.limit(h, r) }
+        }
+        func hosts(for members: [Int]) -> [Int] {
+            let needed = (0..<R).map { r in members.reduce(Int64(0)) { $0 + problem.demand($1, r) } }
+            guard (0..<R).allSatisfy({ needed[$0] <= room[$0] }) else { return [] }
+            return order.filter { fits(members, $0) }
+        }
+        var concurrency = [Int](repeating: 0, count: H)
+        var placedAny = false
+        var done = Set<Int>()
+        for v in waiting where !done.contains(v) {
+            let group = problem.vmGroup[v]
+            let members = group >= 0 ? problem.groups[Int(group)].map(Int.init).filter { waves.primaryAt[$0] < 0 && problem.vmInitialHost[$0] < 0 } : [v]
+            done.formUnion(members)
+            let isNew = members.contains { !problem.vmNeedsRestart[$0] }
+            if isNew, let limit = problem.admissionLimit {
+                let fits = (0..<R).allSatisfy { r in
+                    running[r] + members.reduce(0) { $0 + problem.demand($1, r) * (problem.vmIsFT[$1] ? 2 : 1) } <= limit[r]
+                }
+                if !fits { continue }
+            }
+            let partnersAt = group >= 0 ? Set(problem.groups[Int(group)].map { waves.primaryAt[Int($0)] }.filter { $0 >= 0 }) : []
+            for h in hosts(for: members) where partnersAt.isEmpty || (partnersAt.count == 1 && partnersAt.contains(Int32(h))) {
+                let unit = members.map { u in
+                    Move(vm: u, secondary: false, from: -1, to: h, priority: 1,
+                         reason: (mandatoryReason(problem, u) ?? "placement") + "; placed after the other steps, on the state they reach")
+                }
+                guard waves.canStart(unit, concurrency: concurrency) else { continue }
+                waves.start(unit, wave: wave, concurrency: &concurrency)
+                for u in members { for r in 0..<R { running[r] += problem.demand(u, r) } }
+                placedAny = true
+                room = largestRoom()
+                break
+            }
+        }
+        for v in (waiting + missingSecondaries) where problem.vmIsFT[v] && waves.primaryAt[v] >= 0 && waves.secondaryAt[v] < 0 {
+            for h in hosts(for: [v]) where Int32(h) != waves.primaryAt[v] {
+                let unit = [Move(vm: v, secondary: true, from: -1, to: h, priority: 1,
+                                 reason: "FT protection: new secondary, placed after the other steps")]
+                guard waves.canStart(unit, concurrency: concurrency) else { continue }
+                waves.start(unit, wave: wave, concurrency: &concurrency)
+                for r in 0..<R { running[r] += problem.demand(v, r) }
+                placedAny = true
+                room = largestRoom()
+                break
+            }
+        }
+        if placedAny { waves.finish(wave: wave) }
+        return placedAny
     }
 }

@@ -21,12 +21,23 @@ public enum PlanningError: Error, CustomStringConvertible {
     }
 }
 
+/// No plan was found within the limits, and none is proven impossible (SPEC status `unknown`,
+/// exit 1). `plan` is the last attempt, with status `unknown` and nothing applied.
+public struct NoPlanFound: Error, CustomStringConvertible {
+    public var message: String
+    public var plan: Plan
+    public var description: String { "no plan found (status unknown, not proven infeasible): " + message }
+}
+
 extension Planner {
-    /// Plans and checks: returns a plan only when the independent checker accepts it, listing
-    /// in `notes` what it keeps of the snapshot's own problems. When the checker refuses the
-    /// solver's plan, a more conservative plan it accepts is returned instead, saying so
-    /// (`conservativePlan`); when none is accepted, a VM left on a host entering maintenance
-    /// is the cause, reported as infeasible with the blocking VMs named.
+    /// Plans and checks: returns a plan only when the independent checker accepts it, both as a
+    /// whole and as its applied subset alone, listing in `notes` what it keeps of the snapshot's
+    /// own problems. When the checker refuses the solver's plan, a more conservative plan it
+    /// accepts is returned instead, saying so (`conservativePlan`); when there is none, the
+    /// fallbacks (`fallbacks(after:for:)`) are tried in turn, unless the failure is proven
+    /// inevitable first. When no solver reaches a valid plan, the answer is `infeasible`
+    /// (exit 3) only with a proof (`provenInfeasibility`), else `NoPlanFound` (status
+    /// `unknown`, exit 1). An infeasible or unknown answer applies nothing.
     public static func checkedPlan(_ snapshot: Snapshot, solver: any PlacementSolver,
                                    options: SolveOptions = SolveOptions()) throws -> Plan {
         try checkedPlan(Problem(snapshot), solver: solver, options: options)
@@ -36,12 +47,82 @@ extension Planner {
     /// across snapshots that differ only in host states.
     public static func checkedPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions(),
                                    context: PlanChecker.Context? = nil) throws -> Plan {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failures: [(solver: String, error: PlanningError)] = []
+        var lastPlan: Plan?
+        for (attempt, candidate) in ([solver] + fallbacks(after: solver, for: problem)).enumerated() {
+            var budget = options
+            if attempt > 0 {
+                // Fallbacks share what is left of the limit (at least a tenth of it each).
+                budget.timeLimit = max(options.timeLimit * 0.1, options.timeLimit - (clock.now - start).seconds)
+            }
+            do {
+                var plan = try checkedSolverPlan(problem, solver: candidate, options: budget, context: context)
+                if attempt > 0 {
+                    let why = failures.map { "\($0.solver): \(summary($0.error))" }.joined(separator: "; ")
+                    plan.notes.insert("fell back to \(candidate.id): \(why)", at: 0)
+                    if plan.status == .optimal { plan.status = .feasible }
+                }
+                return plan
+            } catch let error as PlanningError {
+                switch error {
+                case .unknownSolver: throw error
+                case let .infeasible(_, partial): lastPlan = partial
+                case .checkFailed: break
+                }
+                failures.append((candidate.id, error))
+                // A proof makes every other solver fail too: no need to try them.
+                if attempt == 0, provenInfeasibility(problem) != nil { break }
+            }
+        }
+        var refused = lastPlan ?? Plan(status: .unknown, solver: solver.id, automation: problem.snapshot.cluster.automation,
+                                       objective: Objective(), seconds: 0, placement: [:], secondaries: [:], unplaced: [],
+                                       reasons: [:], haMaster: nil, steps: [])
+        for index in refused.steps.indices { refused.steps[index].applied = false }
+        refused.seconds = (clock.now - start).seconds
+        let tried = failures.map { "\($0.solver): \($0.error)" }.joined(separator: "\n")
+        if let proof = provenInfeasibility(problem) {
+            refused.status = .infeasible
+            throw PlanningError.infeasible(proof + "\n" + tried, refused)
+        }
+        refused.status = .unknown
+        throw NoPlanFound(message: "no solver reached a plan that satisfies every hard constraint:\n" + tried, plan: refused)
+    }
+
+    /// The first two lines of an error's text on one line, for a note.
+    static func summary(_ error: Error) -> String {
+        "\(error)".split(separator: "\n").prefix(2).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+
+    /// Solvers tried, in order, when `solver`'s plan cannot be carried out: greedy, which
+    /// repairs what the input breaks in its own order, the bin-centric construction, and, for
+    /// problems of at most `exactFallbackLimit` active VMs x hosts, the exact solver (it can
+    /// rearrange what the constructions cannot, to empty a host entering maintenance).
+    public static func fallbacks(after solver: any PlacementSolver, for problem: Problem) -> [any PlacementSolver] {
+        var list: [any PlacementSolver] = [GreedySolver(), BinCentricSolver()]
+        if problem.vmActive.filter({ $0 }).count * problem.hostCount <= exactFallbackLimit { list.append(ExactSolver()) }
+        return list.filter { $0.id != solver.id }
+    }
+
+    /// Size (active VMs x hosts) up to which the exact solver is a fallback: five times the size
+    /// `auto` gives it, since it only runs when the other solvers failed.
+    public static let exactFallbackLimit = ExactSolver.autoLimit * 5
+
+    /// One solver's plan, checked whole and as its applied subset; the errors say which part
+    /// failed (`infeasible` for constraints the input broke that the plan could not repair,
+    /// not yet proven).
+    static func checkedSolverPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions,
+                                  context: PlanChecker.Context?) throws -> Plan {
         let snapshot = problem.snapshot
         let context = context ?? PlanChecker.Context(snapshot)
         var plan = try plan(problem, solver: solver, options: options)
         let review = PlanChecker.review(snapshot, plan, context: context)
-        if review.violations.isEmpty { return noted(plan, kept: review.kept) }
-        let violations = review.violations
+        var violations = review.violations
+        if violations.isEmpty {
+            violations = appliedSubsetViolations(snapshot, plan)
+            if violations.isEmpty { return noted(plan, kept: review.kept) }
+        }
         // A plan the checker refuses is never printed: a more conservative one is, saying so.
         if let fallback = conservativePlan(problem, rejected: plan, solverID: solver.id, violations: violations,
                                            options: options, context: context) {
@@ -63,6 +144,60 @@ extension Planner {
         throw PlanningError.checkFailed(violations)
     }
 
+    /// The violations of a plan's applied subset alone (what `--apply` carries out), labelled.
+    static func appliedSubsetViolations(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
+        PlanChecker.checkApplied(snapshot, plan).map { violation in
+            var labelled = violation
+            labelled.message = "applied subset: " + violation.message
+            return labelled
+        }
+    }
+
+    /// A proof that no plan exists, or nil: the mandatory part cannot hold whatever the solver.
+    /// A running VM on a host entering maintenance must leave it, so it is impossible when the
+    /// VM's automation is disabled, when no host that can receive it is allowed by its hard
+    /// rules with room for it alone, or when the running VMs that must stay running (all but
+    /// those on failed hosts and new ones) exceed, in some resource, the capacity of every host
+    /// that can take VMs, or a required anti-affinity rule has more running VMs than there are
+    /// such hosts. O(V x H x R) at worst.
+    public static func provenInfeasibility(_ problem: Problem) -> String? {
+        let snapshot = problem.snapshot
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        for v in 0..<problem.vmCount where problem.vmActive[v] {
+            let h = Int(problem.vmInitialHost[v])
+            guard h >= 0, problem.hostState[h] == .maintenance else { continue }
+            let id = snapshot.vms[v].id
+            if snapshot.vms[v].automation == .disabled {
+                return "proven: \(id) must leave \(hostID(problem, h)) (maintenance) but its automation is disabled"
+            }
+            let possible = receiving.contains { to in
+                to != h && problem.allows(v, to) && (0..<problem.resourceCount).allSatisfy { problem.demand(v, $0) <= problem.limit(to, $0) }
+            }
+            if !possible {
+                return "proven: \(id) must leave \(hostID(problem, h)) (maintenance) and no other host can take it (capacity and must/mustNot rules)"
+            }
+        }
+        for members in problem.antiAffinity {
+            let running = members.filter { problem.vmActive[Int($0)] && problem.vmInitialHost[Int($0)] >= 0 }
+            if running.count > receiving.count {
+                let ids = Set(members.map { snapshot.vms[Int($0)].id })
+                let name = snapshot.rules.first { $0.kind == .antiAffinity && $0.isHard && Set($0.vms).isSuperset(of: ids) }?.id ?? "?"
+                return "proven: required anti-affinity rule \(name) has \(running.count) running VMs but only \(receiving.count) host(s) can take VMs"
+            }
+        }
+        for r in 0..<problem.resourceCount {
+            var running: Int64 = 0
+            for v in 0..<problem.vmCount where problem.vmActive[v] && problem.vmInitialHost[v] >= 0 {
+                running += problem.demand(v, r)
+            }
+            let capacity = receiving.reduce(Int64(0)) { $0 + problem.limit($1, r) }
+            if running > capacity {
+                return "proven: the running VMs need more \(snapshot.resources[r]) than all hosts that can take VMs have"
+            }
+        }
+        return nil
+    }
+
     /// VMs the plan leaves on hosts that cannot keep them, with the reason.
     public static func blockingVMs(_ snapshot: Snapshot, _ plan: Plan) -> [(vm: String, why: String)] {
         let states = Dictionary(snapshot.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
@@ -80,16 +215,17 @@ extension Planner {
     }
 
     /// The snapshot that results from carrying out only the applied steps, after checking that
-    /// those steps alone are safe. Throws `checkFailed` when the applied subset is not.
+    /// those steps alone are safe at every wave (`PlanChecker.checkApplied`). Throws
+    /// `checkFailed` when the applied subset is not.
     public static func applied(_ snapshot: Snapshot, plan: Plan) throws -> Snapshot {
+        let violations = PlanChecker.checkApplied(snapshot, plan)
+        if !violations.isEmpty { throw PlanningError.checkFailed(violations) }
         var next = snapshot
-        var appliedPlan = plan
-        appliedPlan.steps = plan.steps.filter(\.applied)
         var vmIndex: [String: Int] = [:]
         for (v, vm) in next.vms.enumerated() { vmIndex[vm.id] = v }
         var hostIndex: [String: Int] = [:]
         for (h, host) in next.hosts.enumerated() { hostIndex[host.id] = h }
-        for step in appliedPlan.steps {
+        for step in plan.steps where step.applied {
             switch step.kind {
             case .elect: next.cluster.ha?.master = step.host
             case .standby: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .standby }
@@ -103,20 +239,6 @@ extension Planner {
                 if step.secondary == true { next.vms[v].ft?.secondaryHost = step.to } else { next.vms[v].host = step.to }
             }
         }
-        // The applied plan must end where it says and be safe at every wave.
-        appliedPlan.placement = [:]
-        appliedPlan.secondaries = [:]
-        appliedPlan.unplaced = []
-        let states = Dictionary(next.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
-        for vm in next.vms where vm.powerState == .on {
-            if let host = vm.host, states[host] != .failed { appliedPlan.placement[vm.id] = host } else { appliedPlan.unplaced.append(vm.id) }
-            if let secondary = vm.ft?.secondaryHost, states[secondary] != .failed { appliedPlan.secondaries[vm.id] = secondary }
-        }
-        // The applied steps must be safe at every wave; what they leave for the recommended
-        // steps (a VM still on a host entering maintenance, a rule the input already broke)
-        // may remain, but nothing may be worse than in the snapshot.
-        let violations = PlanChecker.check(snapshot, appliedPlan, requireRepaired: false)
-        if !violations.isEmpty { throw PlanningError.checkFailed(violations) }
         return next
     }
 }
@@ -139,6 +261,9 @@ extension Planner {
             plan = try checkedPlan(next, solver: solver, options: options)
         } catch let PlanningError.infeasible(message, partial) {
             throw PlanningError.infeasible("cannot empty \(hosts.joined(separator: ", ")): " + message, partial)
+        } catch var failure as NoPlanFound {
+            failure.message = "cannot empty \(hosts.joined(separator: ", ")): " + failure.message
+            throw failure
         }
         if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
             let problem = Problem(next)
@@ -152,6 +277,7 @@ extension Planner {
             if !AdmissionReserve(problem, primaries: primaries, secondaries: secondaries, hosts: connected).holds() {
                 var refused = plan
                 refused.status = .infeasible
+                for index in refused.steps.indices { refused.steps[index].applied = false }
                 throw PlanningError.infeasible("putting \(hosts.joined(separator: ", ")) into maintenance would break HA admission control: the remaining connected hosts could not absorb \(ha.hostFailuresToTolerate) host failure(s)", refused)
             }
         }

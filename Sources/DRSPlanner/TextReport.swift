@@ -15,7 +15,11 @@ public enum TextReport {
         if let master = plan.haMaster { out += "HA master: \(master)\n" }
         out += "\n"
         if plan.steps.isEmpty {
-            out += "No steps: the cluster is already where it should be.\n"
+            if plan.unplaced.isEmpty {
+                out += "No steps: the cluster is already where it should be.\n"
+            } else {
+                out += "No steps, but \(plan.unplaced.count) VM(s) stay unplaced: \(plan.unplaced.prefix(10).joined(separator: ", "))\(plan.unplaced.count > 10 ? ", ..." : "") (reasons below).\n"
+            }
         } else {
             var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "prio", "applied", "reason"]]
             for step in plan.steps {
@@ -25,6 +29,15 @@ public enum TextReport {
             }
             out += table(rows)
             out += "\(plan.steps.count) steps in \(plan.waveSeconds.count) waves, estimated \(format(plan.estimatedSeconds, 1)) s\n"
+            let waiting = plan.steps.filter { !$0.applied && $0.waitsFor != nil }
+            if !waiting.isEmpty {
+                out += "\nRecommended only, waiting for recommended steps (--apply leaves them out):\n"
+                for step in waiting { out += "  \(step.label) needs \(step.waitsFor!.joined(separator: ", "))\n" }
+            }
+        }
+        if !plan.notes.isEmpty {
+            out += "\nNotes:\n"
+            for note in plan.notes { out += "  \(note)\n" }
         }
         if !plan.unplaced.isEmpty {
             out += "\nUnplaced:\n"

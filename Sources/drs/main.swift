@@ -220,14 +220,32 @@ struct CheckCommand: ParsableCommand {
             } catch let error as PlanReadError {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "\(plan): \(error.description)")
             }
-            let violations = PlanChecker.check(input, planValue)
-            if violations.isEmpty {
-                let waves = Set(planValue.steps.map(\.wave)).count
+            // The whole plan, then its applied subset alone (what --apply carries out).
+            let whole = PlanChecker.check(input, planValue)
+            let applied = PlanChecker.checkApplied(input, planValue)
+            let waves = Set(planValue.steps.map(\.wave)).count
+            let appliedSteps = planValue.steps.filter(\.applied)
+            let appliedWaves = Set(appliedSteps.map(\.wave)).count
+            if whole.isEmpty && applied.isEmpty {
                 print("plan OK: \(planValue.steps.count) steps in \(waves) waves; every hard constraint holds at every wave")
-            } else {
-                let lines = violations.map { "  \($0)" }.joined(separator: "\n")
-                throw ExitFailure(code: 1, message: "plan REJECTED: \(violations.count) violation(s):\n\(lines)")
+                print("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves hold every hard constraint on their own")
+                return
             }
+            var report: [String] = []
+            if whole.isEmpty {
+                report.append("whole plan OK: \(planValue.steps.count) steps in \(waves) waves")
+            } else {
+                report.append("whole plan REJECTED: \(whole.count) violation(s):")
+                report += whole.map { "  \($0)" }
+            }
+            if applied.isEmpty {
+                report.append("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves")
+            } else {
+                report.append("applied subset REJECTED: \(applied.count) violation(s) when only the \(appliedSteps.count) applied steps run:")
+                report += applied.map { "  \($0)" }
+            }
+            let failed = [whole.isEmpty ? nil : "the whole plan", applied.isEmpty ? nil : "its applied subset"].compactMap { $0 }
+            throw ExitFailure(code: 1, message: "plan REJECTED (\(failed.joined(separator: " and ")) failed):\n" + report.joined(separator: "\n"))
         }
     }
 }
@@ -298,6 +316,9 @@ struct EvacuateCommand: ParsableCommand {
             } catch let PlanningError.infeasible(message, partial) {
                 if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
+            } catch let failure as NoPlanFound {
+                if options.format == .json { print(JSONWriter.write(failure.plan.json), terminator: "") }
+                throw ExitFailure(code: 1, message: "refused: \(failure)")
             }
             var shown = input
             for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
@@ -309,25 +330,47 @@ struct EvacuateCommand: ParsableCommand {
     }
 }
 
-/// `drs failover --all`: every single-host failure, planned for real.
+/// `drs failover --all`: every single-host failure, planned for real within one time budget
+/// (`--time-limit` is the budget of the whole sweep, split across the failures). Exit 3 when
+/// some failure would leave VMs down (so the sweep can gate CI), 1 when the sweep is
+/// incomplete (a failure could not be planned, or the budget ran out before every host was
+/// tried), 0 when every single-host failure can be absorbed. `--format json` writes one
+/// object with a report per host.
 enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
         let solver = try SolverCatalog.solver(named: options.solver == "auto" ? "greedy" : options.solver, for: snapshot)
-        let reports = FailoverSweep.run(snapshot, solver: solver, options: options.solveOptions)
-        var anyLost = false
-        for report in reports {
-            if let error = report.error {
-                anyLost = true
-                print("\(report.host): could not be planned: \(error)")
-            } else if report.lost.isEmpty {
-                let extra = report.unprotected.isEmpty ? "" : "; \(report.unprotected.count) FT VM(s) left without a secondary: \(report.unprotected.joined(separator: ", "))"
-                print("\(report.host): ok, \(report.restarted) restarted, \(report.promoted) promoted\(extra)")
+        let sweep = FailoverSweep.sweep(snapshot, solver: solver, options: options.solveOptions)
+        switch options.format {
+        case .json:
+            print(JSONWriter.write(sweep.json), terminator: "")
+        case .text:
+            for report in sweep.reports {
+                if let error = report.error {
+                    print("\(report.host): could not be planned: \(error)")
+                } else if report.lost.isEmpty {
+                    let extra = report.unprotected.isEmpty ? "" : "; \(report.unprotected.count) FT VM(s) left without a secondary: \(report.unprotected.joined(separator: ", "))"
+                    print("\(report.host): ok, \(report.restarted) restarted, \(report.promoted) promoted\(extra)")
+                } else {
+                    print("\(report.host): \(report.lost.count) could not be restarted: " + report.lost.map { "\($0.vm) (\($0.reason))" }.joined(separator: "; "))
+                }
+            }
+            if !sweep.skipped.isEmpty {
+                print("not tried (the --time-limit budget of \(sweep.timeLimit) s for the whole sweep ran out): \(sweep.skipped.joined(separator: ", "))")
+            }
+            if sweep.vmsDown {
+                print("some single-host failures would leave VMs down")
+            } else if sweep.absorbed {
+                print("every single-host failure can be absorbed (\(sweep.reports.count) hosts tried)")
             } else {
-                anyLost = true
-                print("\(report.host): \(report.lost.count) could not be restarted: " + report.lost.map { "\($0.vm) (\($0.reason))" }.joined(separator: "; "))
+                print("incomplete: \(sweep.failing.count) failure(s) could not be planned, \(sweep.skipped.count) not tried")
             }
         }
-        print(anyLost ? "some single-host failures would leave VMs down" : "every single-host failure can be absorbed (\(reports.count) hosts tried)")
+        if sweep.vmsDown {
+            throw ExitFailure(code: ExitStatus.infeasible, message: "\(sweep.reports.filter { !$0.lost.isEmpty }.count) single-host failure(s) would leave VMs down")
+        }
+        if !sweep.absorbed {
+            throw ExitFailure(code: 1, message: "failover sweep incomplete: \(sweep.failing.count) failure(s) could not be planned, \(sweep.skipped.count) host(s) not tried within --time-limit \(sweep.timeLimit) s (the budget of the whole sweep)")
+        }
     }
 }
 

@@ -201,7 +201,7 @@ import OpenDRS
 
     @Test func failoverAllReportsHostByHost() throws {
         let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
-        let result = try Fixtures.drs(["failover", path, "--all"])
+        let result = try Fixtures.drs(["failover", path, "--all", "--format", "text"])
         #expect(result.code == 0, "\(result.err)")
         for host in ["A", "B", "C", "D"] { #expect(result.out.contains("\(host): ")) }
     }
