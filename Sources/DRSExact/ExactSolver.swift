@@ -127,9 +127,9 @@ public struct ExactSolver: PlacementSolver {
         let onlyStart = starts.count == 1 && starts[0].placement == result.placement && starts[0].secondaries == result.secondaries
         guard let targetCheck, !onlyStart else { return result }
         let objective = targetCheck(problem, result)
-        let expected = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
-        // The starts are checked only when the target failed or its plan lost moves on the way.
-        if let objective, objective == expected { return result }
+        // A start the model could not take (it keeps a problem of the snapshot that the model
+        // forbids, an overload say) may still be the better plan by the one score: the starts
+        // are always compared, each at the cost of one plan build and one check.
         for var start in starts where start.placement != result.placement || start.secondaries != result.secondaries {
             guard let startObjective = targetCheck(problem, start) else { continue }
             if let objective, !startObjective.isBetter(than: objective) { return result }

@@ -522,7 +522,9 @@ private struct Replay {
         guard let ha = snapshot.cluster.ha, ha.enabled else { return }
         let masterState = ha.master.flatMap { hostIndex[$0] }.map { state[$0] }
         if masterState != .connected {
-            let winner = snapshot.hosts.indices.filter { state[$0] == .connected }.map { snapshot.hosts[$0] }.max { a, b in
+            // The election runs when the master is lost, among the hosts connected then (a
+            // standby host the plan powers on later is not yet a candidate) that stay connected.
+            let winner = snapshot.hosts.indices.filter { snapshot.hosts[$0].state == .connected && state[$0] == .connected }.map { snapshot.hosts[$0] }.max { a, b in
                 let da = Set(a.datastores).count, db = Set(b.datastores).count
                 return da != db ? da < db : a.id < b.id
             }

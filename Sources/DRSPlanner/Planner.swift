@@ -252,6 +252,21 @@ public enum Planner {
         // Final positions are what the steps reach.
         let finalPrimary = waves.primaryAt
         let finalSecondary = waves.secondaryAt
+        // A standby host that the snapshot shows running VMs, and that still runs some at the
+        // end (they cannot leave, or need not), is brought back: the plan powers it on in wave 1
+        // rather than leave a VM on a host that counts as off.
+        var stillOccupied = Set<Int>()
+        for v in 0..<V where problem.vmActive[v] {
+            for h in [finalPrimary[v], finalSecondary[v]] where h >= 0 && problem.hostState[Int(h)] == .standby {
+                stillOccupied.insert(Int(h))
+            }
+        }
+        let poweredOnByWaves = Set(waves.poweredOn.map(\.host))
+        for h in stillOccupied.sorted() where !poweredOnByWaves.contains(h) && !reserveHosts.contains(h) {
+            steps.append(Step(wave: 1, kind: .powerOn, host: hostID(problem, h), priority: 1, applied: true,
+                              reason: "VMs still run on this standby host: it is powered on"))
+            waveCount = max(waveCount, 1)
+        }
         var reasons: [String: String] = [:]
         var dropped: [DroppedMove] = []
         for (move, why) in waves.dropped {
@@ -460,8 +475,13 @@ extension Planner {
         guard !waiting.isEmpty || !missingSecondaries.isEmpty else { return false }
         waiting.sort { (problem.vmPriority[$0], $0) < (problem.vmPriority[$1], $1) }
         var running = [Int64](repeating: 0, count: R)
+        // Admission control counts every VM that runs or is to be restarted, an FT VM twice
+        // whether its secondary is placed yet or not (the checker's rule): the restarts and
+        // secondaries placed below are already in the sum; only new VMs add to it.
         for v in 0..<V where problem.vmActive[v] {
-            for at in [waves.primaryAt[v], waves.secondaryAt[v]] where at >= 0 { for r in 0..<R { running[r] += problem.demand(v, r) } }
+            let hosted = waves.primaryAt[v] >= 0 || problem.vmNeedsRestart[v]
+            let copies: Int64 = hosted ? (problem.vmIsFT[v] ? 2 : 1) : (waves.secondaryAt[v] >= 0 ? 1 : 0)
+            for r in 0..<R { running[r] += copies * problem.demand(v, r) }
         }
         func slack(_ h: Int) -> Double {
             (0..<R).reduce(0.0) { sum, r in
@@ -506,7 +526,9 @@ extension Planner {
                 }
                 guard waves.canStart(unit, concurrency: concurrency) else { continue }
                 waves.start(unit, wave: wave, concurrency: &concurrency)
-                for u in members { for r in 0..<R { running[r] += problem.demand(u, r) } }
+                for u in members where !problem.vmNeedsRestart[u] {
+                    for r in 0..<R { running[r] += problem.demand(u, r) * (problem.vmIsFT[u] ? 2 : 1) }
+                }
                 placedAny = true
                 room = largestRoom()
                 break
@@ -518,7 +540,6 @@ extension Planner {
                                  reason: "FT protection: new secondary, placed after the other steps")]
                 guard waves.canStart(unit, concurrency: concurrency) else { continue }
                 waves.start(unit, wave: wave, concurrency: &concurrency)
-                for r in 0..<R { running[r] += problem.demand(v, r) }
                 placedAny = true
                 room = largestRoom()
                 break

@@ -18,14 +18,16 @@ public enum TextReport {
             if plan.unplaced.isEmpty {
                 out += "No steps: the cluster is already where it should be.\n"
             } else {
-                out += "No steps, but \(plan.unplaced.count) VM(s) stay unplaced: \(plan.unplaced.prefix(10).joined(separator: ", "))\(plan.unplaced.count > 10 ? ", ..." : "") (reasons below).\n"
+                out += "No steps, but \(plan.unplaced.count) VM(s) stay unplaced: \(plan.unplaced.prefix(10).map { DisplayText.escaped($0) }.joined(separator: ", "))\(plan.unplaced.count > 10 ? ", ..." : "") (reasons below).\n"
             }
         } else {
             var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "prio", "applied", "reason"]]
             for step in plan.steps {
-                let subject = (step.vm ?? step.host ?? "") + (step.secondary == true ? " (sec)" : "")
-                rows.append([String(step.wave), step.kind.rawValue, subject, step.from ?? "-", step.to ?? "-",
-                             format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", step.reason])
+                // Ids are user text: escaped and cut, so a control character never reaches the terminal.
+                let subject = DisplayText.escaped(step.vm ?? step.host ?? "") + (step.secondary == true ? " (sec)" : "")
+                rows.append([String(step.wave), step.kind.rawValue, subject, step.from.map { DisplayText.escaped($0) } ?? "-",
+                             step.to.map { DisplayText.escaped($0) } ?? "-",
+                             format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])
             }
             out += table(rows)
             out += "\(plan.steps.count) steps in \(plan.waveSeconds.count) waves, estimated \(format(plan.estimatedSeconds, 1)) s\n"
@@ -41,15 +43,11 @@ public enum TextReport {
         }
         if !plan.unplaced.isEmpty {
             out += "\nUnplaced:\n"
-            for vm in plan.unplaced { out += "  \(vm): \(plan.reasons[vm] ?? "")\n" }
+            for vm in plan.unplaced { out += "  \(DisplayText.escaped(vm)): \(DisplayText.escaped(plan.reasons[vm] ?? "", limit: 400))\n" }
         }
         if !plan.dropped.isEmpty {
             out += "\nDropped moves:\n"
-            for move in plan.dropped { out += "  \(move.vm) -> \(move.to): \(move.reason)\n" }
-        }
-        if !plan.notes.isEmpty {
-            out += "\nNotes:\n"
-            for note in plan.notes { out += "  \(note)\n" }
+            for move in plan.dropped { out += "  \(DisplayText.escaped(move.vm)) -> \(DisplayText.escaped(move.to)): \(DisplayText.escaped(move.reason, limit: 400))\n" }
         }
         out += "\nHost utilization (before -> after):\n"
         let before = loads(snapshot, placement: Dictionary(snapshot.vms.compactMap { vm in

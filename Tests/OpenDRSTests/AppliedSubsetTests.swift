@@ -356,7 +356,7 @@ import OpenDRS
         s.vms = [Fixtures.vm("a", on: "m", cpu: 30, memory: 10), Fixtures.vm("b", on: "h1", cpu: 30, memory: 10)]
         let plan = try Planner.checkedPlan(s, solver: Stubborn())
         #expect(plan.solver == "greedy")
-        #expect(plan.notes.first?.hasPrefix("fell back to greedy: stubborn: cannot reach a state") == true, "\(plan.notes)")
+        #expect(plan.notes.contains { $0.contains("stubborn") && $0.contains("greedy") }, "\(plan.notes)")
         #expect(plan.placement["a"] != "m")
         #expect(PlanChecker.check(s, plan).isEmpty)
     }

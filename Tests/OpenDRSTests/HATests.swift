@@ -280,7 +280,7 @@ import OpenDRS
             [{"id": "ft", "host": "h1", "demand": {"cpu": 30, "memory": 10}, "ft": {"secondaryHost": "h2"}},
              {"id": "other", "host": "h3", "demand": {"cpu": 20, "memory": 10}}]
             """)
-        let sweep = try Fixtures.drs(["failover", "-", "--all"], stdin: text)
+        let sweep = try Fixtures.drs(["failover", "-", "--all", "--format", "text"], stdin: text)
         #expect(sweep.code == 0, "\(sweep.err)")
         #expect(sweep.out.contains("h2: ok, 1 restarted, 0 promoted"), "\(sweep.out)")
         let plan = try Fixtures.drs(["failover", "-", "--fail", "h2", "--solver", "greedy"], stdin: text)
