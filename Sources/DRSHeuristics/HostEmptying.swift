@@ -67,6 +67,10 @@ struct HostEmptying {
     var work = 0
     static let maximumPasses = 3
     static let workLimit = 40_000_000
+    /// While repairing unplaced VMs: empty connected and standby hosts may receive too.
+    var opensEmpty = false
+    /// Whether a loop stopped because the deadline passed.
+    var deadlineReached = false
 
     init(problem: Problem, state: PlacementState, movePriority: [UInt8], seed: UInt64, deadline: ContinuousClock.Instant) {
         self.problem = problem
@@ -135,7 +139,7 @@ struct HostEmptying {
 
     /// Whether the unplaced entity may go to the running host `t` now, capacity included.
     func canTake(_ entity: Int32, _ t: Int) -> Bool {
-        guard !closed[t], state.residents[t] > 0 else { return false }
+        guard !closed[t], state.residents[t] > 0 || opensEmpty else { return false }
         let v = vm(entity)
         if isSecondary(entity) { return state.canPlaceSecondary(v, on: t) }
         return state.canPlace([v], on: t) && state.softDelta(v, on: t) <= 0
@@ -207,12 +211,21 @@ struct HostEmptying {
 
     // MARK: Driving
 
-    /// Runs passes over the running hosts until one empties nothing, the pass limit or the
-    /// deadline. Returns the number of hosts emptied.
+    /// Repairs unplaced VMs first (`repair`), then runs passes over the running hosts until one
+    /// empties nothing, the pass limit or the deadline. A host is never emptied while an
+    /// unplaced VM would fit on it once empty (`blocksEmptying`). Returns the number of hosts
+    /// emptied.
     @discardableResult
     mutating func run() -> Int {
+        repair(repackAlways: problem.goal == .consolidate)
+        return emptyHosts()
+    }
+
+    /// The passes of `run` without the repair.
+    @discardableResult
+    mutating func emptyHosts() -> Int {
         let H = problem.hostCount
-        if problem.goal == .consolidate { repack() }
+        let waiting = unplaced().filter { state.admits([$0]) }
         for _ in 0..<Self.maximumPasses {
             var candidates = (0..<H).filter { h in
                 !closed[h] && problem.hostReceives[h] && state.residents[h] > 0
@@ -223,7 +236,9 @@ struct HostEmptying {
             let order = candidates.indices.sorted { fills[$0] != fills[$1] ? fills[$0] < fills[$1] : $0 < $1 }.map { candidates[$0] }
             var progress = false
             for h in order {
-                if clock.now >= deadline || work >= Self.workLimit { return emptied }
+                if clock.now >= deadline { deadlineReached = true; return emptied }
+                if work >= Self.workLimit { return emptied }
+                if blocksEmptying(h, waiting) { continue }
                 if state.residents[h] > 0 && attempt(h) {
                     emptied += 1
                     progress = true
@@ -232,6 +247,142 @@ struct HostEmptying {
             if !progress { break }
         }
         return emptied
+    }
+
+    // MARK: Repairing unplaced VMs (level 1 of the score)
+
+    /// Active primaries without a host that a repair may place: not pinned, not in a required
+    /// affinity group, highest priority first, then largest first.
+    func unplaced() -> [Int] {
+        let list = (0..<problem.vmCount).filter { v in
+            problem.vmActive[v] && state.placement[v] < 0 && !problem.vmPinned[v] && problem.vmGroup[v] < 0
+        }
+        return list.sorted { a, b in
+            problem.vmPriority[a] != problem.vmPriority[b] ? problem.vmPriority[a] < problem.vmPriority[b]
+                : (sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b)
+        }
+    }
+
+    /// Unplaced VMs per priority class, highest first (the score's level 1).
+    func unplacedByPriority() -> [Int] {
+        var counts = [Int](repeating: 0, count: 5)
+        for v in 0..<problem.vmCount where problem.vmActive[v] && state.placement[v] < 0 {
+            counts[min(4, Int(problem.vmPriority[v]))] += 1
+        }
+        return counts
+    }
+
+    /// Whether emptying h would leave it empty while one of the `waiting` unplaced VMs (each
+    /// admitted by HA admission control) could run there: allowed by its rules and within h's
+    /// limits on its own. O(waiting x R).
+    func blocksEmptying(_ h: Int, _ waiting: [Int]) -> Bool {
+        guard problem.hostReceives[h] else { return false }
+        for v in waiting where problem.allows(v, h) {
+            if (0..<problem.resourceCount).allSatisfy({ problem.demand(v, $0) <= problem.limit(h, $0) }) { return true }
+        }
+        return false
+    }
+
+    /// Places what it can of the unplaced VMs, before anything else is improved:
+    /// 1. `repack` (when `repackAlways`, or when an unplaced VM is repackable): the VMs not
+    ///    running yet, the unplaced ones among them, are re-placed host by host, running hosts
+    ///    first, then empty and standby hosts; kept when fewer VMs stay unplaced (by priority),
+    ///    or as many and fewer hosts are active.
+    /// 2. Each VM still unplaced, highest priority first: inserted where it fits tightest on any
+    ///    receiving host (running hosts first, then empty connected hosts, then standby hosts),
+    ///    or by a chain of ejections on running hosts (see `attempt`) that ends with every
+    ///    ejected VM placed again; otherwise every change is undone. HA admission control is
+    ///    checked for the VM before it is tried; the ejected VMs were admitted and stay so.
+    /// Migrations made to place a VM are mandatory (priority 1): level 1 of the score comes
+    /// before any migration cost. Stops at the deadline. Returns the VMs placed.
+    @discardableResult
+    mutating func repair(repackAlways: Bool) -> Int {
+        let before = unplaced()
+        if repackAlways || before.contains(where: { repackable(Int32($0 << 1)) }) { repack() }
+        var placed = before.count - unplaced().count
+        let list = unplaced()
+        guard !list.isEmpty else { return placed }
+        opensEmpty = true
+        defer { opensEmpty = false }
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        func rank(_ h: Int) -> Int {
+            state.residents[h] > 0 ? 0 : (problem.hostState[h] == .connected ? 1 : 2)
+        }
+        for (index, v) in list.enumerated() {
+            if index & 15 == 0 && clock.now >= deadline { deadlineReached = true; break }
+            guard state.placement[v] < 0, state.admits([v], secondaries: problem.vmIsFT[v] ? [v] : []) else { continue }
+            let entity = Int32(v << 1)
+            journal.removeAll(keepingCapacity: true)
+            // Direct insertion: running hosts, then empty connected hosts, then standby hosts.
+            // A soft violation is accepted when nothing else takes it (level 1 before level 2).
+            var best: (soft: Int, rank: Int, score: Double, host: Int)?
+            work += receiving.count
+            for t in receiving where state.canPlace([v], on: t) {
+                let candidate = (state.softDelta(v, on: t), rank(t), tightness(entity, t), t)
+                if best == nil || (candidate.0, candidate.1) < (best!.soft, best!.rank)
+                    || ((candidate.0, candidate.1) == (best!.soft, best!.rank) && candidate.2 < best!.score) {
+                    best = candidate
+                }
+            }
+            if let best {
+                attach(entity, to: best.host)
+                recordRepair()
+                placed += 1
+                continue
+            }
+            // Ejection chain on running hosts.
+            var targets = receiving.filter { state.residents[$0] > 0 }
+            random.shuffle(&targets)
+            var pool = [entity]
+            var steps = 0
+            let limit = 40
+            while !pool.isEmpty && steps < limit {
+                steps += 1
+                if steps & 7 == 0 && clock.now >= deadline { deadlineReached = true; break }
+                if !eject(&pool, targets: targets, base: seconds, budget: .infinity) { break }
+                insertDirect(&pool, targets: receiving, base: seconds, budget: .infinity)
+            }
+            if pool.isEmpty {
+                recordRepair()
+                placed += 1
+            } else {
+                rollback(to: 0)
+            }
+        }
+        return placed
+    }
+
+    /// `reasons` without the VMs that are placed now (and protected, for FT VMs).
+    static func settled(_ reasons: [Int: String], _ state: PlacementState) -> [Int: String] {
+        reasons.filter { v, _ in state.placement[v] < 0 || (state.problem.vmIsFT[v] && state.secondaries[v] < 0) }
+    }
+
+    /// Repairs the unplaced VMs of a finished constructive run (`repair` without the repack of
+    /// VMs that are all placed): returns the new state, move priorities and reasons, and
+    /// whether the deadline stopped it. O(V) when nothing is unplaced.
+    static func repairUnplaced(_ problem: Problem, state: PlacementState, movePriority: [UInt8], reasons: [Int: String],
+                               seed: UInt64, deadline: ContinuousClock.Instant)
+        -> (state: PlacementState, movePriority: [UInt8], reasons: [Int: String], deadlineReached: Bool) {
+        guard (0..<problem.vmCount).contains(where: { problem.vmActive[$0] && state.placement[$0] < 0 }) else {
+            return (state, movePriority, reasons, false)
+        }
+        var emptying = HostEmptying(problem: problem, state: state, movePriority: movePriority, seed: seed, deadline: deadline)
+        emptying.repair(repackAlways: false)
+        return (emptying.state, emptying.movePriority, settled(reasons, emptying.state), emptying.deadlineReached)
+    }
+
+    /// Grades the moves of a repair: a VM back at its snapshot host needs no step; every other
+    /// move is mandatory (it makes room for, or places, a VM that would stay unplaced).
+    mutating func recordRepair() {
+        for change in journal where change.to >= 0 {
+            let v = vm(change.entity)
+            if isSecondary(change.entity) {
+                movePriority[v] = 1
+            } else {
+                movePriority[v] = Int(state.placement[v]) == Int(problem.vmInitialHost[v]) ? 0 : 1
+            }
+        }
+        journal.removeAll(keepingCapacity: true)
     }
 
     // MARK: Repacking VMs that have not run yet
@@ -245,8 +396,10 @@ struct HostEmptying {
             && problem.vmGroup[v] < 0 && problem.vmSoftRules[v].isEmpty && !problem.vmIsFT[v]
     }
 
-    /// Re-places every repackable VM host by host, keeping the result only when it has fewer
-    /// active hosts and leaves none of them unplaced. Hosts are filled in order: running hosts
+    /// Re-places every repackable VM, and every unplaced one that would be repackable, host by
+    /// host, keeping the result only when fewer VMs stay unplaced (by priority, an unplaced VM
+    /// taken only within HA admission control), or as many and it has fewer active hosts.
+    /// Hosts are filled in order: running hosts
     /// that keep other VMs (fullest first), then empty connected hosts (largest first), then
     /// standby hosts. Each host takes the subset of the remaining VMs that leaves it the least
     /// normalised slack, found by a depth-first search that always takes the largest VM that
@@ -260,10 +413,17 @@ struct HostEmptying {
         let H = problem.hostCount, R = problem.resourceCount
         var items: [Int32] = []
         for h in 0..<H { for entity in members[h] where repackable(entity) { items.append(entity) } }
-        guard items.count > 1 else { return false }
+        let waiting = (0..<problem.vmCount).filter { state.placement[$0] < 0 && repackable(Int32($0 << 1)) }
+            .map { Int32($0 << 1) }
+        guard items.count + waiting.count > 1 else { return false }
         let activeBefore = (0..<H).filter { state.residents[$0] > 0 }.count
+        let unplacedBefore = unplacedByPriority()
+        // HA admission control: what the unplaced VMs may add, per resource (nil: no limit).
+        var headroom: [Int64]? = problem.admissionLimit.map { limit in (0..<R).map { limit[$0] - state.admitted[$0] } }
+        let wasWaiting = Set(waiting)
+        items += waiting
         journal.removeAll(keepingCapacity: true)
-        for entity in items { detach(entity) }
+        for entity in items where slot[Int(entity)] >= 0 { detach(entity) }
         let norms = items.map { entity -> Double in
             var square = 0.0
             for r in 0..<R { let x = Double(problem.demand(Int(entity >> 1), r)) * normalizer[r]; square += x * x }
@@ -292,18 +452,36 @@ struct HostEmptying {
             .map { ($0, capacityKey($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
         let standby = (0..<H).filter { problem.hostState[$0] == .standby && state.residents[$0] == 0 }
         let nodesPerHost = max(64, min(4096, 8_000_000 / max(1, n * R)))
+        // Unplaced VMs HA admission control cannot take are left out.
+        if headroom != nil {
+            for k in 0..<n where wasWaiting.contains(sorted[k]) {
+                if (0..<R).allSatisfy({ demand[k * R + $0] <= headroom![$0] }) {
+                    for r in 0..<R { headroom![r] -= demand[k * R + r] }
+                } else {
+                    placed[k] = true
+                    remaining -= 1
+                }
+            }
+        }
+        // next[k]: the first k' >= k not placed yet (n: none), path-compressed.
+        var next = Array(0...n)
+        for k in stride(from: n - 1, through: 0, by: -1) where placed[k] { next[k] = next[k + 1] }
         for t in running + empty + standby where remaining > 0 {
-            if clock.now >= deadline { break }
+            if clock.now >= deadline { deadlineReached = true; break }
             let chosen = bestSubset(for: t, sorted: sorted, norms: sortedNorms, demand: demand,
-                                    suffixMinimum: suffixMinimum, placed: placed, nodeLimit: nodesPerHost)
+                                    suffixMinimum: suffixMinimum, next: &next, nodeLimit: nodesPerHost)
             for k in chosen {
                 attach(sorted[k], to: t)
                 placed[k] = true
+                next[k] = k + 1
                 remaining -= 1
             }
         }
         let activeAfter = (0..<H).filter { state.residents[$0] > 0 }.count
-        if remaining == 0 && activeAfter < activeBefore {
+        let unplacedAfter = unplacedByPriority()
+        let better = unplacedAfter != unplacedBefore ? unplacedAfter.lexicographicallyPrecedes(unplacedBefore)
+            : activeAfter < activeBefore
+        if better {
             record(priority: 2)
             return true
         }
@@ -314,7 +492,7 @@ struct HostEmptying {
     /// The subset of the unplaced sorted VMs that leaves host t the least normalised slack
     /// (see `repack`); indices into `sorted`.
     mutating func bestSubset(for t: Int, sorted: [Int32], norms: [Double], demand: [Int64], suffixMinimum: [Int64],
-                             placed: [Bool], nodeLimit: Int) -> [Int] {
+                             next: inout [Int], nodeLimit: Int) -> [Int] {
         let R = problem.resourceCount, n = sorted.count
         var room = (0..<R).map { residual(t, $0) }
         func slack() -> Double {
@@ -326,8 +504,23 @@ struct HostEmptying {
             for r in 0..<R where demand[k * R + r] > room[r] { return false }
             return state.canPlace([vm(sorted[k])], on: t)
         }
+        // The first k' >= k not placed (n: none); `next` skips the placed ones.
+        func find(_ k: Int) -> Int {
+            var root = k
+            while next[root] != root { root = next[root] }
+            var k = k
+            while next[k] != root { let up = next[k]; next[k] = root; k = up }
+            return root
+        }
         // Bin completion: the largest VM that fits is always taken.
-        guard let first = (0..<n).first(where: { !placed[$0] && fits($0) }) else { return [] }
+        var first = find(0)
+        while first < n && !fits(first) {
+            var stop = false
+            for r in 0..<R where room[r] < suffixMinimum[first * R + r] { stop = true; break }
+            if stop { return [] }
+            first = find(first + 1)
+        }
+        guard first < n else { return [] }
         var best: (slack: Double, set: [Int]) = (.infinity, [])
         var current: [Int] = []
         var nodes = 0
@@ -357,12 +550,12 @@ struct HostEmptying {
                 if norms[mid] > limit { low = mid + 1 } else { high = mid }
             }
             var previous = -1
-            var k = low
+            var k = find(low)
             while k < n && nodes < nodeLimit && !exact {
                 var stop = false
                 for r in 0..<R where room[r] < suffixMinimum[k * R + r] { stop = true; break }
                 if stop { break }
-                if !placed[k] && fits(k) {
+                if fits(k) {
                     // Equal demands give equal subtrees: try one of them.
                     var same = previous >= 0
                     if same { for r in 0..<R where demand[k * R + r] != demand[previous * R + r] { same = false; break } }
@@ -373,7 +566,7 @@ struct HostEmptying {
                         release(k)
                     }
                 }
-                k += 1
+                k = find(k + 1)
             }
         }
         take(first)
