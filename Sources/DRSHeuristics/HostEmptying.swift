@@ -24,7 +24,8 @@ import DRSModel
 /// seconds counted against the snapshot's placement, so a VM returning home refunds its move);
 /// otherwise every change of the attempt is undone. Passes over the hosts repeat while one
 /// empties a host (at most `maximumPasses`), ties broken by a seeded shuffle, until
-/// `workLimit` candidate evaluations.
+/// `workLimit` candidate evaluations; a pass ends early after `failureWork` evaluations spent
+/// on attempts in a row that empty nothing.
 ///
 /// Hard constraints hold after every step: capacity under maxUtilization, vmHost rules, host
 /// states, anti-affinity and FT separation through `PlacementState.canPlace` and
@@ -67,6 +68,29 @@ struct HostEmptying {
     var work = 0
     static let maximumPasses = 3
     static let workLimit = 40_000_000
+    /// A pass ends once attempts in a row that empty nothing have cost this many candidate
+    /// evaluations (hosts come least filled first, so the fuller ones left are less likely
+    /// still): a few hundred attempts on small clusters, a few on 10^4 hosts.
+    static let failureWork = 4_000_000
+    /// VMs x R above which `repack` fills each host by its first descent alone, each query
+    /// of the fit tree looking at most at `largeRepackVisits` nodes in VM order before it
+    /// takes the fitting VM largest in the first resource instead.
+    static let largeRepack = 125_000
+    static let largeRepackVisits = 4000
+
+    /// Whether `repack` may place VM v: active, not running before the plan, not pinned, no
+    /// affinity group, no soft rule, no FT secondary.
+    static func repackable(_ problem: Problem, _ v: Int) -> Bool {
+        problem.vmActive[v] && problem.vmInitialHost[v] < 0 && !problem.vmPinned[v]
+            && problem.vmGroup[v] < 0 && problem.vmSoftRules[v].isEmpty && !problem.vmIsFT[v]
+    }
+
+    /// A large initial placement that `repack` packs from scratch: goal consolidate, every
+    /// active VM repackable, VMs x R above `largeRepack`.
+    static func packsFromScratch(_ problem: Problem) -> Bool {
+        problem.goal == .consolidate && problem.vmCount * problem.resourceCount > largeRepack
+            && (0..<problem.vmCount).allSatisfy { !problem.vmActive[$0] || repackable(problem, $0) }
+    }
     /// While repairing unplaced VMs: empty connected and standby hosts may receive too.
     var opensEmpty = false
     /// Whether a loop stopped because the deadline passed.
@@ -225,6 +249,9 @@ struct HostEmptying {
     @discardableResult
     mutating func emptyHosts() -> Int {
         let H = problem.hostCount
+        // A large initial placement (nothing runs before the plan) is packed by `repack`'s
+        // host-by-host fill; emptying a host costs O(H) per VM there and hardly pays.
+        if Self.packsFromScratch(problem) { return 0 }
         let waiting = unplaced().filter { state.admits([$0]) }
         for _ in 0..<Self.maximumPasses {
             var candidates = (0..<H).filter { h in
@@ -235,13 +262,19 @@ struct HostEmptying {
             let fills = candidates.map { fill($0) }
             let order = candidates.indices.sorted { fills[$0] != fills[$1] ? fills[$0] < fills[$1] : $0 < $1 }.map { candidates[$0] }
             var progress = false
+            var failed = 0
             for h in order {
                 if clock.now >= deadline { deadlineReached = true; return emptied }
                 if work >= Self.workLimit { return emptied }
+                if failed >= Self.failureWork { break }
                 if blocksEmptying(h, waiting) { continue }
+                let before = work
                 if state.residents[h] > 0 && attempt(h) {
                     emptied += 1
                     progress = true
+                    failed = 0
+                } else {
+                    failed += work - before
                 }
             }
             if !progress { break }
@@ -287,24 +320,35 @@ struct HostEmptying {
     /// 1. `repack` (when `repackAlways`, or when an unplaced VM is repackable): the VMs not
     ///    running yet, the unplaced ones among them, are re-placed host by host, running hosts
     ///    first, then empty and standby hosts; kept when fewer VMs stay unplaced (by priority),
-    ///    or as many and fewer hosts are active.
+    ///    or as many and fewer hosts are active. When a large repack's tree queries gave up
+    ///    early (`largeRepackVisits`) and left such VMs unplaced, it is run again with full
+    ///    queries.
     /// 2. Each VM still unplaced, highest priority first: inserted where it fits tightest on any
     ///    receiving host (running hosts first, then empty connected hosts, then standby hosts),
-    ///    or by a chain of ejections on running hosts (see `attempt`) that ends with every
-    ///    ejected VM placed again; otherwise every change is undone. HA admission control is
+    ///    or after one smaller VM of a running host moves to a host where it fits directly
+    ///    (`oneEjection`), or by a chain of ejections on running hosts (see `attempt`, within
+    ///    `workLimit`) that ends with every ejected VM placed again; otherwise every change is
+    ///    undone. HA admission control is
     ///    checked for the VM before it is tried; the ejected VMs were admitted and stay so.
     /// Migrations made to place a VM are mandatory (priority 1): level 1 of the score comes
     /// before any migration cost. Stops at the deadline. Returns the VMs placed.
     @discardableResult
     mutating func repair(repackAlways: Bool) -> Int {
         let before = unplaced()
-        if repackAlways || before.contains(where: { repackable(Int32($0 << 1)) }) { repack() }
+        if repackAlways || before.contains(where: { repackable(Int32($0 << 1)) }) {
+            repack()
+            // A fill whose tree queries gave up early may leave VMs a full search places.
+            if unplaced().contains(where: { repackable(Int32($0 << 1)) }) && clock.now < deadline {
+                repack(visits: .max)
+            }
+        }
         var placed = before.count - unplaced().count
         let list = unplaced()
         guard !list.isEmpty else { return placed }
         opensEmpty = true
         defer { opensEmpty = false }
         let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        var fitIndex: ResidualIndex?
         func rank(_ h: Int) -> Int {
             state.residents[h] > 0 ? 0 : (problem.hostState[h] == .connected ? 1 : 2)
         }
@@ -326,11 +370,21 @@ struct HostEmptying {
             }
             if let best {
                 attach(entity, to: best.host)
+                if fitIndex != nil { refresh(&fitIndex!, best.host) }
                 recordRepair()
                 placed += 1
                 continue
             }
-            // Ejection chain on running hosts.
+            // One ejection: a smaller VM leaves a running host for one where it fits directly.
+            if fitIndex == nil { fitIndex = hostIndex() }
+            if oneEjection(v, &fitIndex!) {
+                recordRepair()
+                placed += 1
+                continue
+            }
+            journal.removeAll(keepingCapacity: true)
+            // Ejection chain on running hosts, within the work limit.
+            if work >= Self.workLimit { continue }
             var targets = receiving.filter { state.residents[$0] > 0 }
             random.shuffle(&targets)
             var pool = [entity]
@@ -348,8 +402,57 @@ struct HostEmptying {
             } else {
                 rollback(to: 0)
             }
+            fitIndex = nil
         }
         return placed
+    }
+
+    /// A first-fit index over the receiving hosts as loaded now (running hosts first).
+    func hostIndex() -> ResidualIndex {
+        let problem = self.problem, state = self.state, H = problem.hostCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        let order = receiving.filter { state.residents[$0] > 0 } + receiving.filter { state.residents[$0] == 0 }
+        return ResidualIndex(problem: problem, order: order, normalizer: normalizer,
+                             residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
+                             open: { problem.hostReceives[$0] })
+    }
+
+    mutating func refresh(_ index: inout ResidualIndex, _ h: Int) {
+        for r in 0..<problem.resourceCount { index.setResidual(h, r, residual(h, r)) }
+        index.refresh(h)
+    }
+
+    /// Places the unplaced VM v on a running host t after one smaller ejectable VM of t moves
+    /// to a host where it fits directly (first fit over `index`, kept up to date). O(VMs on
+    /// running hosts x R) for the scan, plus O(R log H) per candidate.
+    mutating func oneEjection(_ v: Int, _ index: inout ResidualIndex) -> Bool {
+        let R = problem.resourceCount, H = problem.hostCount
+        let entity = Int32(v << 1)
+        let wp = weight(entity)
+        var need = [Int64](repeating: 0, count: R)
+        for t in 0..<H where state.residents[t] > 0 && !closed[t] && rulesAllow(entity, t) {
+            for r in 0..<R { need[r] = problem.demand(v, r) - residual(t, r) }
+            work += members[t].count
+            for a in members[t] where !isSecondary(a) && ejectable(a) && weight(a) < wp {
+                let av = vm(a)
+                var enough = true
+                for r in 0..<R where problem.demand(av, r) < need[r] { enough = false; break }
+                guard enough else { continue }
+                let mark = journal.count
+                detach(a)
+                guard canTake(entity, t) else { rollback(to: mark); continue }
+                attach(entity, to: t)
+                let demand = (0..<R).map { problem.demand(av, $0) }
+                if let u = index.firstFit(demand, accept: { $0 != t && canTake(a, $0) }) {
+                    attach(a, to: u)
+                    refresh(&index, t)
+                    refresh(&index, u)
+                    return true
+                }
+                rollback(to: mark)
+            }
+        }
+        return false
     }
 
     /// `reasons` without the VMs that are placed now (and protected, for FT VMs).
@@ -391,9 +494,7 @@ struct HostEmptying {
     /// capacity, vmHost and anti-affinity masks at stake: not running before the plan (new, or
     /// restarting), not pinned, no affinity group, no soft rule, no FT secondary.
     func repackable(_ entity: Int32) -> Bool {
-        let v = vm(entity)
-        return !isSecondary(entity) && problem.vmActive[v] && problem.vmInitialHost[v] < 0 && !problem.vmPinned[v]
-            && problem.vmGroup[v] < 0 && problem.vmSoftRules[v].isEmpty && !problem.vmIsFT[v]
+        !isSecondary(entity) && Self.repackable(problem, vm(entity))
     }
 
     /// Re-places every repackable VM, and every unplaced one that would be repackable, host by
@@ -405,10 +506,11 @@ struct HostEmptying {
     /// normalised slack, found by a depth-first search that always takes the largest VM that
     /// fits (bin completion), visits larger VMs first and stops at an exact fill or after
     /// `nodesPerHost` nodes; its first leaf is the first-fit-decreasing choice, so it never
-    /// fills a host less than that. O(hosts x nodesPerHost x VMs x R) at worst.
+    /// fills a host less than that. O(hosts x nodesPerHost x R log VMs) when the fit tree prunes
+    /// well (`ItemFitTree`), O(hosts x nodesPerHost x VMs x R) at worst.
     /// Returns whether it was kept.
     @discardableResult
-    mutating func repack() -> Bool {
+    mutating func repack(visits: Int = largeRepackVisits) -> Bool {
         let problem = self.problem, normalizer = self.normalizer
         let H = problem.hostCount, R = problem.resourceCount
         var items: [Int32] = []
@@ -431,15 +533,10 @@ struct HostEmptying {
         }
         let sortedIndices = items.indices.sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : items[$0] < items[$1] }
         let sorted = sortedIndices.map { items[$0] }
-        let sortedNorms = sortedIndices.map { norms[$0] }
         let n = sorted.count
         var demand = [Int64](repeating: 0, count: n * R)
         for k in 0..<n { for r in 0..<R { demand[k * R + r] = problem.demand(vm(sorted[k]), r) } }
-        var suffixMinimum = [Int64](repeating: .max, count: (n + 1) * R)
-        for k in stride(from: n - 1, through: 0, by: -1) {
-            for r in 0..<R { suffixMinimum[k * R + r] = min(suffixMinimum[(k + 1) * R + r], demand[k * R + r]) }
-        }
-        var placed = [Bool](repeating: false, count: n)
+        var tree = ItemFitTree(demand: demand, count: n, resources: R)
         var remaining = n
         func capacityKey(_ h: Int) -> Double {
             var total = 0.0
@@ -451,29 +548,28 @@ struct HostEmptying {
         let empty = (0..<H).filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
             .map { ($0, capacityKey($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
         let standby = (0..<H).filter { problem.hostState[$0] == .standby && state.residents[$0] == 0 }
-        let nodesPerHost = max(64, min(4096, 8_000_000 / max(1, n * R)))
+        // Up to 8 x 10^6 / (VMs x R) nodes per host (64 to 4096); above 125,000 VMs x R, the
+        // first descent alone (the host-by-host first-fit-decreasing fill).
+        let budget = 8_000_000 / max(1, n * R)
+        let nodesPerHost = n * R > Self.largeRepack ? 1 : min(4096, budget)
         // Unplaced VMs HA admission control cannot take are left out.
         if headroom != nil {
             for k in 0..<n where wasWaiting.contains(sorted[k]) {
                 if (0..<R).allSatisfy({ demand[k * R + $0] <= headroom![$0] }) {
                     for r in 0..<R { headroom![r] -= demand[k * R + r] }
                 } else {
-                    placed[k] = true
+                    tree.set(k, available: false)
                     remaining -= 1
                 }
             }
         }
-        // next[k]: the first k' >= k not placed yet (n: none), path-compressed.
-        var next = Array(0...n)
-        for k in stride(from: n - 1, through: 0, by: -1) where placed[k] { next[k] = next[k + 1] }
         for t in running + empty + standby where remaining > 0 {
             if clock.now >= deadline { deadlineReached = true; break }
-            let chosen = bestSubset(for: t, sorted: sorted, norms: sortedNorms, demand: demand,
-                                    suffixMinimum: suffixMinimum, next: &next, nodeLimit: nodesPerHost)
+            let chosen = bestSubset(for: t, sorted: sorted, demand: demand, tree: &tree, nodeLimit: nodesPerHost,
+                                    visits: nodesPerHost == 1 ? visits : .max)
             for k in chosen {
                 attach(sorted[k], to: t)
-                placed[k] = true
-                next[k] = k + 1
+                tree.set(k, available: false)
                 remaining -= 1
             }
         }
@@ -489,50 +585,46 @@ struct HostEmptying {
         return false
     }
 
-    /// The subset of the unplaced sorted VMs that leaves host t the least normalised slack
-    /// (see `repack`); indices into `sorted`.
-    mutating func bestSubset(for t: Int, sorted: [Int32], norms: [Double], demand: [Int64], suffixMinimum: [Int64],
-                             next: inout [Int], nodeLimit: Int) -> [Int] {
-        let R = problem.resourceCount, n = sorted.count
+    /// The subset of the available sorted VMs that leaves host t the least normalised slack
+    /// (see `repack`); indices into `sorted`. Candidates come from `tree` (the first available
+    /// VM at or after a position that fits the room left), so a node costs O(R log n) when
+    /// the tree's minima prune well, not a scan of the VMs.
+    mutating func bestSubset(for t: Int, sorted: [Int32], demand: [Int64], tree: inout ItemFitTree, nodeLimit: Int,
+                             visits: Int) -> [Int] {
+        let R = problem.resourceCount
         var room = (0..<R).map { residual(t, $0) }
         func slack() -> Double {
             var total = 0.0
             for r in 0..<R { total += Double(room[r]) * normalizer[r] }
             return total
         }
-        func fits(_ k: Int) -> Bool {
-            for r in 0..<R where demand[k * R + r] > room[r] { return false }
-            return state.canPlace([vm(sorted[k])], on: t)
-        }
-        // The first k' >= k not placed (n: none); `next` skips the placed ones.
-        func find(_ k: Int) -> Int {
-            var root = k
-            while next[root] != root { root = next[root] }
+        /// The first available VM at or after k that fits the room and the rules of t.
+        func nextFit(_ k: Int) -> Int? {
             var k = k
-            while next[k] != root { let up = next[k]; next[k] = root; k = up }
-            return root
+            while let found = tree.first(from: k, room: room, visits: visits) {
+                if state.canPlace([vm(sorted[found])], on: t) { return found }
+                k = found + 1
+            }
+            return nil
         }
         // Bin completion: the largest VM that fits is always taken.
-        var first = find(0)
-        while first < n && !fits(first) {
-            var stop = false
-            for r in 0..<R where room[r] < suffixMinimum[first * R + r] { stop = true; break }
-            if stop { return [] }
-            first = find(first + 1)
-        }
-        guard first < n else { return [] }
+        guard let first = nextFit(0) else { return [] }
         var best: (slack: Double, set: [Int]) = (.infinity, [])
         var current: [Int] = []
         var nodes = 0
         var exact = false
+        // The first descent (the first-fit-decreasing fill) always completes.
+        var leafReached = false
         func take(_ k: Int) {
             for r in 0..<R { room[r] -= demand[k * R + r] }
             state.assign(vm(sorted[k]), to: t)
+            tree.set(k, available: false)
             current.append(k)
         }
         func release(_ k: Int) {
             for r in 0..<R { room[r] += demand[k * R + r] }
             state.unassign(vm(sorted[k]))
+            tree.set(k, available: true)
             current.removeLast()
         }
         func search(_ start: Int) {
@@ -540,34 +632,18 @@ struct HostEmptying {
             let value = slack()
             if value < best.slack - 1e-12 { best = (value, current) }
             if room.allSatisfy({ $0 == 0 }) { exact = true; return }
-            // A VM fits only if its norm is at most the residual's: skip the larger ones.
-            var square = 0.0
-            for r in 0..<R { let x = Double(max(0, room[r])) * normalizer[r]; square += x * x }
-            let limit = square.squareRoot() * (1 + 1e-9) + 1e-12
-            var low = start, high = n
-            while low < high {
-                let mid = (low + high) / 2
-                if norms[mid] > limit { low = mid + 1 } else { high = mid }
-            }
             var previous = -1
-            var k = find(low)
-            while k < n && nodes < nodeLimit && !exact {
-                var stop = false
-                for r in 0..<R where room[r] < suffixMinimum[k * R + r] { stop = true; break }
-                if stop { break }
-                if fits(k) {
-                    // Equal demands give equal subtrees: try one of them.
-                    var same = previous >= 0
-                    if same { for r in 0..<R where demand[k * R + r] != demand[previous * R + r] { same = false; break } }
-                    if !same {
-                        previous = k
-                        take(k)
-                        search(k + 1)
-                        release(k)
-                    }
-                }
-                k = find(k + 1)
+            var k = start
+            while (nodes < nodeLimit || !leafReached) && !exact, let found = nextFit(k) {
+                k = found + 1
+                // Equal demands give equal subtrees: try one of them.
+                if previous >= 0 && (0..<R).allSatisfy({ demand[found * R + $0] == demand[previous * R + $0] }) { continue }
+                previous = found
+                take(found)
+                search(found + 1)
+                release(found)
             }
+            leafReached = true
         }
         take(first)
         search(first + 1)

@@ -42,7 +42,10 @@ public struct LocalSearchSolver: PlacementSolver {
         let mandatory = (0..<problem.vmCount).reduce(0) { $0 + (problem.isMandatory($1) ? 1 : 0) }
         let scan = mandatory * problem.hostCount <= 200_000_000
         var run = ConstructiveRun(problem: problem, rule: problem.goal == .balance && scan ? .leastLoaded : .ffdL2)
-        run.placePending()
+        // A large initial placement to consolidate is packed host by host by the repair's
+        // repack from an empty cluster; first fit would be thrown away.
+        let fromScratch = problem.snapshot.cluster.migrationThreshold > 1 && HostEmptying.packsFromScratch(problem)
+        if fromScratch { run.pending = [] } else { run.placePending() }
         let initial = run.result()
         var result = initial
         var search = LocalSearch(run: run, seed: options.seed, deadline: deadline,
