@@ -12,9 +12,10 @@ public enum SnapshotClass: String, Sendable, CaseIterable {
     /// in proportion; hosts are common server models (16 to 128 cores, 128 GiB to 2 TiB) sized
     /// so the cluster is about 70% full. Models initial placement of a tenant's fleet.
     case catalog
-    /// Hosts filled exactly by construction: each of the first K = H - H/4 identical hosts has
-    /// its capacity split, resource by resource, into the demands of its VMs; the other hosts
-    /// stay empty. For `consolidate` the optimum is K active hosts, which equals the
+    /// Hosts filled exactly by construction: each of the first K identical hosts has its
+    /// capacity split, resource by resource, into the demands of its VMs; the other H - K hosts
+    /// are spare. K = H - H/4, or round(H / (1 + s)) with `GeneratorOptions.spare` s (the spare
+    /// hosts as a fraction of K: `--hosts 10500 --spare 0.05` fills 10,000 and leaves 500). For `consolidate` the optimum is K active hosts, which equals the
     /// continuous bound max over r of ceil(total demand / host capacity); the VMs are shuffled
     /// so the construction is hidden. Models the tightest packing a solver can be asked for.
     case knownOptimum = "known-optimum"
@@ -45,9 +46,12 @@ public struct GeneratorOptions: Sendable, Equatable {
     public var goal: Goal?
     /// Fraction of the VMs that are members of a rule (rebalance, failure, maintenance).
     public var rulesFraction: Double
+    /// known-optimum only: spare hosts as a fraction of the hosts filled exactly (nil: a
+    /// quarter of the hosts are spare).
+    public var spare: Double?
 
     public init(snapshotClass: SnapshotClass, hosts: Int, vms: Int, resources: Int = 2, seed: UInt64 = 1,
-                goal: Goal? = nil, rulesFraction: Double = 0.2) {
+                goal: Goal? = nil, rulesFraction: Double = 0.2, spare: Double? = nil) {
         self.snapshotClass = snapshotClass
         self.hosts = hosts
         self.vms = vms
@@ -55,6 +59,13 @@ public struct GeneratorOptions: Sendable, Equatable {
         self.seed = seed
         self.goal = goal
         self.rulesFraction = rulesFraction
+        self.spare = spare
+    }
+
+    /// The hosts filled exactly by the known-optimum class (at most one per VM).
+    public var filledHosts: Int {
+        let filled = spare.map { Int((Double(hosts) / (1 + $0)).rounded()) } ?? hosts - hosts / 4
+        return min(vms, max(1, min(hosts, filled)))
     }
 
     /// The goal the snapshot will carry.
@@ -68,12 +79,17 @@ public struct GeneratorOptions: Sendable, Equatable {
         if vms < 1 || vms > 10_000_000 { return "--vms: must be 1 to 10000000, got \(vms)" }
         if !(1...4).contains(resources) { return "--resources: must be 1 to 4, got \(resources)" }
         if !(rulesFraction >= 0 && rulesFraction <= 1) { return "--rules-fraction: must be in [0, 1], got \(rulesFraction)" }
+        if let spare {
+            if snapshotClass != .knownOptimum { return "--spare: only the known-optimum class has spare hosts" }
+            if !(spare >= 0 && spare <= 10) { return "--spare: must be in [0, 10], got \(spare)" }
+        }
         return nil
     }
 
     /// A file name that says what is inside: class, goal, size, resources, seed.
     public var fileName: String {
-        "\(snapshotClass.rawValue)-\(effectiveGoal.rawValue)-h\(hosts)-v\(vms)-r\(resources)-s\(seed).json"
+        "\(snapshotClass.rawValue)-\(effectiveGoal.rawValue)-h\(hosts)-v\(vms)-r\(resources)"
+            + (spare.map { "-spare\(JSONWriter.number($0))" } ?? "") + "-s\(seed).json"
     }
 }
 
@@ -164,7 +180,7 @@ public enum Generator {
     static func knownOptimum(_ options: GeneratorOptions, _ random: inout SplitMix64) -> GeneratedSnapshot {
         let resources = Array(resourceNames.prefix(options.resources))
         let capacity: [Int] = [134_400, 524_288, 25_000, 150_000].prefix(options.resources).map { $0 }
-        let filled = min(options.vms, max(1, options.hosts - options.hosts / 4))
+        let filled = options.filledHosts
         let hostIDs = ids("h", count: options.hosts)
         let hosts = hostIDs.map { ClusterHost(id: $0, capacity: demandMap(capacity.map(Double.init), resources)) }
         var demands: [[Double]] = []

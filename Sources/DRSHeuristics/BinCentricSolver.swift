@@ -15,7 +15,8 @@ import DRSModel
 /// only shrink, so none can take it afterwards). Items with soft rules are placed first in
 /// their class, each on the first host (in the same order) among those adding the fewest soft
 /// violations. FT secondaries follow, highest priority first, by first fit in the same order.
-/// It packs: with goal `balance` it is a valid but consolidating start.
+/// It packs: with goal `balance` it is a valid but consolidating start. What is left unplaced
+/// is then repaired (`HostEmptying.repairUnplaced`), within the time limit.
 ///
 /// Complexity: O(items x (log items + R)) to sort and index, then per opened host one pass
 /// over the remaining items of the class from the first whose norm is at most the host's
@@ -32,9 +33,13 @@ public struct BinCentricSolver: PlacementSolver {
         let start = clock.now
         var run = BinCentricRun(problem: problem)
         run.placePending()
-        var result = SolverResult(status: .feasible, placement: run.greedy.state.placement,
-                                  secondaries: run.greedy.state.secondaries,
-                                  movePriority: run.greedy.movePriority, reasons: run.greedy.reasons)
+        // Level 1 of the score first: what the fill left unplaced is repaired.
+        let repaired = HostEmptying.repairUnplaced(problem, state: run.greedy.state, movePriority: run.greedy.movePriority,
+                                                   reasons: run.greedy.reasons, seed: options.seed,
+                                                   deadline: options.deadline(from: start))
+        var result = SolverResult(status: .feasible, placement: repaired.state.placement, secondaries: repaired.state.secondaries,
+                                  movePriority: repaired.movePriority, reasons: repaired.reasons)
+        result.deadlineReached = repaired.deadlineReached
         result.seconds = (clock.now - start).seconds
         return result
     }

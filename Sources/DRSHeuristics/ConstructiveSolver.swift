@@ -19,7 +19,9 @@ import DRSModel
 ///   is largest (standby hosts last). O(items x H x R / 8).
 ///
 /// Items with soft rules, and any item the vector scan cannot settle, take an exact O(H)
-/// scan that ranks hosts by added soft violations first.
+/// scan that ranks hosts by added soft violations first. What the rule leaves unplaced is then
+/// repaired (`HostEmptying.repairUnplaced`: repack of the VMs not running yet, insertion and
+/// ejection chains), within the time limit.
 public struct ConstructiveSolver: PlacementSolver {
     public enum Rule: String, Sendable, CaseIterable {
         case ffdL2 = "ffd-l2"
@@ -41,7 +43,12 @@ public struct ConstructiveSolver: PlacementSolver {
         let start = clock.now
         var run = ConstructiveRun(problem: problem, rule: rule)
         run.placePending()
-        var result = run.result()
+        // Level 1 of the score first: what the rule left unplaced is repaired (repack, ejection chains).
+        let repaired = HostEmptying.repairUnplaced(problem, state: run.state, movePriority: run.movePriority, reasons: run.reasons,
+                                                   seed: options.seed, deadline: options.deadline(from: start))
+        var result = SolverResult(status: .feasible, placement: repaired.state.placement, secondaries: repaired.state.secondaries,
+                                  movePriority: repaired.movePriority, reasons: repaired.reasons)
+        result.deadlineReached = repaired.deadlineReached
         result.seconds = (clock.now - start).seconds
         return result
     }

@@ -20,13 +20,25 @@ public struct GreedySolver: PlacementSolver {
         let start = clock.now
         var run = GreedyRun(problem: problem)
         run.removeMandatory()
-        run.placeRemoved()
-        let deadline = start.advanced(by: .milliseconds(Int64(options.timeLimit * 1000)))
+        // The O(items x hosts) scan gets 40% of the time limit; what is left then goes by first fit.
+        run.placeRemoved(until: options.deadline(from: start, fraction: 0.4))
+        let deadline = options.deadline(from: start)
+        // Level 1 of the score first: unplaced VMs are repaired before the goal is improved.
+        let repaired = HostEmptying.repairUnplaced(problem, state: run.state, movePriority: run.movePriority, reasons: run.reasons,
+                                                   seed: options.seed, deadline: deadline)
+        (run.state, run.movePriority, run.reasons) = (repaired.state, repaired.movePriority, repaired.reasons)
+        var deadlineReached = run.deadlineReached || repaired.deadlineReached
         if improves && problem.snapshot.cluster.migrationThreshold > 1 {
-            if problem.goal == .balance { run.improveBalance(until: deadline) } else { run.improveConsolidation(until: deadline, seed: options.seed) }
+            if problem.goal == .balance {
+                run.improveBalance(until: deadline)
+            } else {
+                run.improveConsolidation(until: deadline, seed: options.seed)
+            }
         }
+        deadlineReached = deadlineReached || run.deadlineReached || clock.now >= deadline
         var result = SolverResult(status: .feasible, placement: run.state.placement, secondaries: run.state.secondaries,
                                   movePriority: run.movePriority, reasons: run.reasons)
+        result.deadlineReached = deadlineReached
         result.seconds = (clock.now - start).seconds
         return result
     }
@@ -45,6 +57,8 @@ struct GreedyRun {
     /// Items (a VM, or a required affinity group) waiting for a host.
     var pending: [[Int]] = []
     var pendingSecondaries: [Int] = []
+    /// Whether a phase stopped, or fell back to first fit, because its deadline passed.
+    var deadlineReached = false
 
     /// Average capacity of a host per resource (for `size`).
     let averageCapacity: [Double]
@@ -176,20 +190,47 @@ struct GreedyRun {
     }
 
     /// Places pending items highest priority first, then largest first; then secondaries.
-    mutating func placeRemoved() {
+    /// Each item scans every host (`bestHost`); once `deadline` has passed, the items and
+    /// secondaries left go by first fit over a residual index (O(R log H) each) instead.
+    mutating func placeRemoved(until deadline: ContinuousClock.Instant? = nil) {
+        let clock = ContinuousClock()
+        var fallback: ResidualIndex?
+        func checkClock(_ position: Int) {
+            guard fallback == nil, let deadline, position & 15 == 0, clock.now >= deadline else { return }
+            deadlineReached = true
+            fallback = firstFitIndex()
+        }
+        func place(_ members: [Int], secondary: Bool) -> Int? {
+            guard var index = fallback else {
+                return secondary ? bestSecondaryHost(for: members[0]) : bestHost(for: members)
+            }
+            var demand = [Int64](repeating: 0, count: problem.resourceCount)
+            for v in members { for r in 0..<problem.resourceCount { demand[r] += problem.demand(v, r) } }
+            let found = index.firstFit(demand) { secondary ? state.canPlaceSecondary(members[0], on: $0) : state.canPlace(members, on: $0) }
+            if let found {
+                let H = problem.hostCount
+                for r in 0..<problem.resourceCount {
+                    index.setResidual(found, r, problem.limit(found, r) - state.load[r * H + found] - demand[r])
+                }
+                index.refresh(found)
+            }
+            fallback = index
+            return found
+        }
         let sizes = pending.map { $0.reduce(0.0) { $0 + size($1) } }
         let order = pending.indices.sorted { a, b in
             let pa = pending[a].map { problem.vmPriority[$0] }.min()!, pb = pending[b].map { problem.vmPriority[$0] }.min()!
             return pa != pb ? pa < pb : (sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b)
         }
         var ledger = AdmissionLedger(problem: problem, pending: pending, pendingSecondaries: pendingSecondaries)
-        for index in order {
+        for (position, index) in order.enumerated() {
+            checkClock(position)
             let members = pending[index]
             if !ledger.admits(members, state: state) {
                 for v in members { reasons[v] = "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)" }
                 continue
             }
-            if let h = bestHost(for: members) {
+            if let h = place(members, secondary: false) {
                 for v in members { state.assign(v, to: h) }
                 ledger.placed(members)
             } else {
@@ -200,14 +241,10 @@ struct GreedyRun {
         pending = []
         settlePrimaries()
         let secondaryOrder = pendingSecondaries.sorted { problem.vmPriority[$0] != problem.vmPriority[$1] ? problem.vmPriority[$0] < problem.vmPriority[$1] : $0 < $1 }
-        for v in secondaryOrder where state.placement[v] >= 0 {
-            var best: (key: (Double, Int), host: Int)?
-            for h in 0..<problem.hostCount where state.canPlaceSecondary(v, on: h) {
-                let key = hostKey([v], h)
-                if best == nil || key < best!.key { best = (key, h) }
-            }
-            if let best {
-                state.assignSecondary(v, to: best.host)
+        for (position, v) in secondaryOrder.enumerated() where state.placement[v] >= 0 {
+            checkClock(position)
+            if let host = place([v], secondary: true) {
+                state.assignSecondary(v, to: host)
             } else {
                 reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
             }
@@ -245,6 +282,33 @@ struct GreedyRun {
         }
         let soft = members.reduce(0) { $0 + state.softDelta($1, on: h) }
         return (Double(soft) * 1e6 + standbyPenalty + measure, h)
+    }
+
+    func bestSecondaryHost(for v: Int) -> Int? {
+        var best: (key: (Double, Int), host: Int)?
+        for h in 0..<problem.hostCount where state.canPlaceSecondary(v, on: h) {
+            let key = hostKey([v], h)
+            if best == nil || key < best!.key { best = (key, h) }
+        }
+        return best?.host
+    }
+
+    /// A first-fit index over the receiving hosts as loaded now: running hosts, then empty
+    /// connected hosts, then standby hosts.
+    func firstFitIndex() -> ResidualIndex {
+        let problem = self.problem, state = self.state
+        let H = problem.hostCount, R = problem.resourceCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        let normalizer = (0..<R).map { r -> Double in
+            let total = receiving.reduce(0.0) { $0 + Double(problem.limit($1, r)) }
+            return total > 0 ? Double(receiving.count) / total : 0
+        }
+        let order = receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] > 0 }
+            + receiving.filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
+            + receiving.filter { problem.hostState[$0] != .connected }
+        return ResidualIndex(problem: problem, order: order, normalizer: normalizer,
+                             residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
+                             open: { problem.hostReceives[$0] })
     }
 
     func bestHost(for members: [Int]) -> Int? {
@@ -340,5 +404,7 @@ struct GreedyRun {
         emptying.run()
         state = emptying.state
         movePriority = emptying.movePriority
+        reasons = HostEmptying.settled(reasons, state)
+        deadlineReached = deadlineReached || emptying.deadlineReached
     }
 }

@@ -24,7 +24,8 @@ import DRSModel
 /// seconds counted against the snapshot's placement, so a VM returning home refunds its move);
 /// otherwise every change of the attempt is undone. Passes over the hosts repeat while one
 /// empties a host (at most `maximumPasses`), ties broken by a seeded shuffle, until
-/// `workLimit` candidate evaluations.
+/// `workLimit` candidate evaluations; a pass ends early after `failureWork` evaluations spent
+/// on attempts in a row that empty nothing.
 ///
 /// Hard constraints hold after every step: capacity under maxUtilization, vmHost rules, host
 /// states, anti-affinity and FT separation through `PlacementState.canPlace` and
@@ -67,6 +68,33 @@ struct HostEmptying {
     var work = 0
     static let maximumPasses = 3
     static let workLimit = 40_000_000
+    /// A pass ends once attempts in a row that empty nothing have cost this many candidate
+    /// evaluations (hosts come least filled first, so the fuller ones left are less likely
+    /// still): a few hundred attempts on small clusters, a few on 10^4 hosts.
+    static let failureWork = 4_000_000
+    /// VMs x R above which `repack` fills each host by its first descent alone, each query
+    /// of the fit tree looking at most at `largeRepackVisits` nodes in VM order before it
+    /// takes the fitting VM largest in the first resource instead.
+    static let largeRepack = 125_000
+    static let largeRepackVisits = 4000
+
+    /// Whether `repack` may place VM v: active, not running before the plan, not pinned, no
+    /// affinity group, no soft rule, no FT secondary.
+    static func repackable(_ problem: Problem, _ v: Int) -> Bool {
+        problem.vmActive[v] && problem.vmInitialHost[v] < 0 && !problem.vmPinned[v]
+            && problem.vmGroup[v] < 0 && problem.vmSoftRules[v].isEmpty && !problem.vmIsFT[v]
+    }
+
+    /// A large initial placement that `repack` packs from scratch: goal consolidate, every
+    /// active VM repackable, VMs x R above `largeRepack`.
+    static func packsFromScratch(_ problem: Problem) -> Bool {
+        problem.goal == .consolidate && problem.vmCount * problem.resourceCount > largeRepack
+            && (0..<problem.vmCount).allSatisfy { !problem.vmActive[$0] || repackable(problem, $0) }
+    }
+    /// While repairing unplaced VMs: empty connected and standby hosts may receive too.
+    var opensEmpty = false
+    /// Whether a loop stopped because the deadline passed.
+    var deadlineReached = false
 
     init(problem: Problem, state: PlacementState, movePriority: [UInt8], seed: UInt64, deadline: ContinuousClock.Instant) {
         self.problem = problem
@@ -135,7 +163,7 @@ struct HostEmptying {
 
     /// Whether the unplaced entity may go to the running host `t` now, capacity included.
     func canTake(_ entity: Int32, _ t: Int) -> Bool {
-        guard !closed[t], state.residents[t] > 0 else { return false }
+        guard !closed[t], state.residents[t] > 0 || opensEmpty else { return false }
         let v = vm(entity)
         if isSecondary(entity) { return state.canPlaceSecondary(v, on: t) }
         return state.canPlace([v], on: t) && state.softDelta(v, on: t) <= 0
@@ -207,12 +235,24 @@ struct HostEmptying {
 
     // MARK: Driving
 
-    /// Runs passes over the running hosts until one empties nothing, the pass limit or the
-    /// deadline. Returns the number of hosts emptied.
+    /// Repairs unplaced VMs first (`repair`), then runs passes over the running hosts until one
+    /// empties nothing, the pass limit or the deadline. A host is never emptied while an
+    /// unplaced VM would fit on it once empty (`blocksEmptying`). Returns the number of hosts
+    /// emptied.
     @discardableResult
     mutating func run() -> Int {
+        repair(repackAlways: problem.goal == .consolidate)
+        return emptyHosts()
+    }
+
+    /// The passes of `run` without the repair.
+    @discardableResult
+    mutating func emptyHosts() -> Int {
         let H = problem.hostCount
-        if problem.goal == .consolidate { repack() }
+        // A large initial placement (nothing runs before the plan) is packed by `repack`'s
+        // host-by-host fill; emptying a host costs O(H) per VM there and hardly pays.
+        if Self.packsFromScratch(problem) { return 0 }
+        let waiting = unplaced().filter { state.admits([$0]) }
         for _ in 0..<Self.maximumPasses {
             var candidates = (0..<H).filter { h in
                 !closed[h] && problem.hostReceives[h] && state.residents[h] > 0
@@ -222,16 +262,230 @@ struct HostEmptying {
             let fills = candidates.map { fill($0) }
             let order = candidates.indices.sorted { fills[$0] != fills[$1] ? fills[$0] < fills[$1] : $0 < $1 }.map { candidates[$0] }
             var progress = false
+            var failed = 0
             for h in order {
-                if clock.now >= deadline || work >= Self.workLimit { return emptied }
+                if clock.now >= deadline { deadlineReached = true; return emptied }
+                if work >= Self.workLimit { return emptied }
+                if failed >= Self.failureWork { break }
+                if blocksEmptying(h, waiting) { continue }
+                let before = work
                 if state.residents[h] > 0 && attempt(h) {
                     emptied += 1
                     progress = true
+                    failed = 0
+                } else {
+                    failed += work - before
                 }
             }
             if !progress { break }
         }
         return emptied
+    }
+
+    // MARK: Repairing unplaced VMs (level 1 of the score)
+
+    /// Active primaries without a host that a repair may place: not pinned, not in a required
+    /// affinity group, highest priority first, then largest first.
+    func unplaced() -> [Int] {
+        let list = (0..<problem.vmCount).filter { v in
+            problem.vmActive[v] && state.placement[v] < 0 && !problem.vmPinned[v] && problem.vmGroup[v] < 0
+        }
+        return list.sorted { a, b in
+            problem.vmPriority[a] != problem.vmPriority[b] ? problem.vmPriority[a] < problem.vmPriority[b]
+                : (sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b)
+        }
+    }
+
+    /// Unplaced VMs per priority class, highest first (the score's level 1).
+    func unplacedByPriority() -> [Int] {
+        var counts = [Int](repeating: 0, count: 5)
+        for v in 0..<problem.vmCount where problem.vmActive[v] && state.placement[v] < 0 {
+            counts[min(4, Int(problem.vmPriority[v]))] += 1
+        }
+        return counts
+    }
+
+    /// Whether emptying h would leave it empty while one of the `waiting` unplaced VMs (each
+    /// admitted by HA admission control) could run there: allowed by its rules and within h's
+    /// limits on its own. O(waiting x R).
+    func blocksEmptying(_ h: Int, _ waiting: [Int]) -> Bool {
+        guard problem.hostReceives[h] else { return false }
+        for v in waiting where problem.allows(v, h) {
+            if (0..<problem.resourceCount).allSatisfy({ problem.demand(v, $0) <= problem.limit(h, $0) }) { return true }
+        }
+        return false
+    }
+
+    /// Places what it can of the unplaced VMs, before anything else is improved:
+    /// 1. `repack` (when `repackAlways`, or when an unplaced VM is repackable): the VMs not
+    ///    running yet, the unplaced ones among them, are re-placed host by host, running hosts
+    ///    first, then empty and standby hosts; kept when fewer VMs stay unplaced (by priority),
+    ///    or as many and fewer hosts are active. When a large repack's tree queries gave up
+    ///    early (`largeRepackVisits`) and left such VMs unplaced, it is run again with full
+    ///    queries.
+    /// 2. Each VM still unplaced, highest priority first: inserted where it fits tightest on any
+    ///    receiving host (running hosts first, then empty connected hosts, then standby hosts),
+    ///    or after one smaller VM of a running host moves to a host where it fits directly
+    ///    (`oneEjection`), or by a chain of ejections on running hosts (see `attempt`, within
+    ///    `workLimit`) that ends with every ejected VM placed again; otherwise every change is
+    ///    undone. HA admission control is
+    ///    checked for the VM before it is tried; the ejected VMs were admitted and stay so.
+    /// Migrations made to place a VM are mandatory (priority 1): level 1 of the score comes
+    /// before any migration cost. Stops at the deadline. Returns the VMs placed.
+    @discardableResult
+    mutating func repair(repackAlways: Bool) -> Int {
+        let before = unplaced()
+        if repackAlways || before.contains(where: { repackable(Int32($0 << 1)) }) {
+            repack()
+            // A fill whose tree queries gave up early may leave VMs a full search places.
+            if unplaced().contains(where: { repackable(Int32($0 << 1)) }) && clock.now < deadline {
+                repack(visits: .max)
+            }
+        }
+        var placed = before.count - unplaced().count
+        let list = unplaced()
+        guard !list.isEmpty else { return placed }
+        opensEmpty = true
+        defer { opensEmpty = false }
+        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
+        var fitIndex: ResidualIndex?
+        func rank(_ h: Int) -> Int {
+            state.residents[h] > 0 ? 0 : (problem.hostState[h] == .connected ? 1 : 2)
+        }
+        for (index, v) in list.enumerated() {
+            if index & 15 == 0 && clock.now >= deadline { deadlineReached = true; break }
+            guard state.placement[v] < 0, state.admits([v], secondaries: problem.vmIsFT[v] ? [v] : []) else { continue }
+            let entity = Int32(v << 1)
+            journal.removeAll(keepingCapacity: true)
+            // Direct insertion: running hosts, then empty connected hosts, then standby hosts.
+            // A soft violation is accepted when nothing else takes it (level 1 before level 2).
+            var best: (soft: Int, rank: Int, score: Double, host: Int)?
+            work += receiving.count
+            for t in receiving where state.canPlace([v], on: t) {
+                let candidate = (state.softDelta(v, on: t), rank(t), tightness(entity, t), t)
+                if best == nil || (candidate.0, candidate.1) < (best!.soft, best!.rank)
+                    || ((candidate.0, candidate.1) == (best!.soft, best!.rank) && candidate.2 < best!.score) {
+                    best = candidate
+                }
+            }
+            if let best {
+                attach(entity, to: best.host)
+                if fitIndex != nil { refresh(&fitIndex!, best.host) }
+                recordRepair()
+                placed += 1
+                continue
+            }
+            // One ejection: a smaller VM leaves a running host for one where it fits directly.
+            if fitIndex == nil { fitIndex = hostIndex() }
+            if oneEjection(v, &fitIndex!) {
+                recordRepair()
+                placed += 1
+                continue
+            }
+            journal.removeAll(keepingCapacity: true)
+            // Ejection chain on running hosts, within the work limit.
+            if work >= Self.workLimit { continue }
+            var targets = receiving.filter { state.residents[$0] > 0 }
+            random.shuffle(&targets)
+            var pool = [entity]
+            var steps = 0
+            let limit = 40
+            while !pool.isEmpty && steps < limit {
+                steps += 1
+                if steps & 7 == 0 && clock.now >= deadline { deadlineReached = true; break }
+                if !eject(&pool, targets: targets, base: seconds, budget: .infinity) { break }
+                insertDirect(&pool, targets: receiving, base: seconds, budget: .infinity)
+            }
+            if pool.isEmpty {
+                recordRepair()
+                placed += 1
+            } else {
+                rollback(to: 0)
+            }
+            fitIndex = nil
+        }
+        return placed
+    }
+
+    /// A first-fit index over the receiving hosts as loaded now (running hosts first).
+    func hostIndex() -> ResidualIndex {
+        let problem = self.problem, state = self.state, H = problem.hostCount
+        let receiving = (0..<H).filter { problem.hostReceives[$0] }
+        let order = receiving.filter { state.residents[$0] > 0 } + receiving.filter { state.residents[$0] == 0 }
+        return ResidualIndex(problem: problem, order: order, normalizer: normalizer,
+                             residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
+                             open: { problem.hostReceives[$0] })
+    }
+
+    mutating func refresh(_ index: inout ResidualIndex, _ h: Int) {
+        for r in 0..<problem.resourceCount { index.setResidual(h, r, residual(h, r)) }
+        index.refresh(h)
+    }
+
+    /// Places the unplaced VM v on a running host t after one smaller ejectable VM of t moves
+    /// to a host where it fits directly (first fit over `index`, kept up to date). O(VMs on
+    /// running hosts x R) for the scan, plus O(R log H) per candidate.
+    mutating func oneEjection(_ v: Int, _ index: inout ResidualIndex) -> Bool {
+        let R = problem.resourceCount, H = problem.hostCount
+        let entity = Int32(v << 1)
+        let wp = weight(entity)
+        var need = [Int64](repeating: 0, count: R)
+        for t in 0..<H where state.residents[t] > 0 && !closed[t] && rulesAllow(entity, t) {
+            for r in 0..<R { need[r] = problem.demand(v, r) - residual(t, r) }
+            work += members[t].count
+            for a in members[t] where !isSecondary(a) && ejectable(a) && weight(a) < wp {
+                let av = vm(a)
+                var enough = true
+                for r in 0..<R where problem.demand(av, r) < need[r] { enough = false; break }
+                guard enough else { continue }
+                let mark = journal.count
+                detach(a)
+                guard canTake(entity, t) else { rollback(to: mark); continue }
+                attach(entity, to: t)
+                let demand = (0..<R).map { problem.demand(av, $0) }
+                if let u = index.firstFit(demand, accept: { $0 != t && canTake(a, $0) }) {
+                    attach(a, to: u)
+                    refresh(&index, t)
+                    refresh(&index, u)
+                    return true
+                }
+                rollback(to: mark)
+            }
+        }
+        return false
+    }
+
+    /// `reasons` without the VMs that are placed now (and protected, for FT VMs).
+    static func settled(_ reasons: [Int: String], _ state: PlacementState) -> [Int: String] {
+        reasons.filter { v, _ in state.placement[v] < 0 || (state.problem.vmIsFT[v] && state.secondaries[v] < 0) }
+    }
+
+    /// Repairs the unplaced VMs of a finished constructive run (`repair` without the repack of
+    /// VMs that are all placed): returns the new state, move priorities and reasons, and
+    /// whether the deadline stopped it. O(V) when nothing is unplaced.
+    static func repairUnplaced(_ problem: Problem, state: PlacementState, movePriority: [UInt8], reasons: [Int: String],
+                               seed: UInt64, deadline: ContinuousClock.Instant)
+        -> (state: PlacementState, movePriority: [UInt8], reasons: [Int: String], deadlineReached: Bool) {
+        guard (0..<problem.vmCount).contains(where: { problem.vmActive[$0] && state.placement[$0] < 0 }) else {
+            return (state, movePriority, reasons, false)
+        }
+        var emptying = HostEmptying(problem: problem, state: state, movePriority: movePriority, seed: seed, deadline: deadline)
+        emptying.repair(repackAlways: false)
+        return (emptying.state, emptying.movePriority, settled(reasons, emptying.state), emptying.deadlineReached)
+    }
+
+    /// Grades the moves of a repair: a VM back at its snapshot host needs no step; every other
+    /// move is mandatory (it makes room for, or places, a VM that would stay unplaced).
+    mutating func recordRepair() {
+        for change in journal where change.to >= 0 {
+            let v = vm(change.entity)
+            if isSecondary(change.entity) {
+                movePriority[v] = 1
+            } else {
+                movePriority[v] = Int(state.placement[v]) == Int(problem.vmInitialHost[v]) ? 0 : 1
+            }
+        }
+        journal.removeAll(keepingCapacity: true)
     }
 
     // MARK: Repacking VMs that have not run yet
@@ -240,30 +494,38 @@ struct HostEmptying {
     /// capacity, vmHost and anti-affinity masks at stake: not running before the plan (new, or
     /// restarting), not pinned, no affinity group, no soft rule, no FT secondary.
     func repackable(_ entity: Int32) -> Bool {
-        let v = vm(entity)
-        return !isSecondary(entity) && problem.vmActive[v] && problem.vmInitialHost[v] < 0 && !problem.vmPinned[v]
-            && problem.vmGroup[v] < 0 && problem.vmSoftRules[v].isEmpty && !problem.vmIsFT[v]
+        !isSecondary(entity) && Self.repackable(problem, vm(entity))
     }
 
-    /// Re-places every repackable VM host by host, keeping the result only when it has fewer
-    /// active hosts and leaves none of them unplaced. Hosts are filled in order: running hosts
+    /// Re-places every repackable VM, and every unplaced one that would be repackable, host by
+    /// host, keeping the result only when fewer VMs stay unplaced (by priority, an unplaced VM
+    /// taken only within HA admission control), or as many and it has fewer active hosts.
+    /// Hosts are filled in order: running hosts
     /// that keep other VMs (fullest first), then empty connected hosts (largest first), then
     /// standby hosts. Each host takes the subset of the remaining VMs that leaves it the least
     /// normalised slack, found by a depth-first search that always takes the largest VM that
     /// fits (bin completion), visits larger VMs first and stops at an exact fill or after
     /// `nodesPerHost` nodes; its first leaf is the first-fit-decreasing choice, so it never
-    /// fills a host less than that. O(hosts x nodesPerHost x VMs x R) at worst.
+    /// fills a host less than that. O(hosts x nodesPerHost x R log VMs) when the fit tree prunes
+    /// well (`ItemFitTree`), O(hosts x nodesPerHost x VMs x R) at worst.
     /// Returns whether it was kept.
     @discardableResult
-    mutating func repack() -> Bool {
+    mutating func repack(visits: Int = largeRepackVisits) -> Bool {
         let problem = self.problem, normalizer = self.normalizer
         let H = problem.hostCount, R = problem.resourceCount
         var items: [Int32] = []
         for h in 0..<H { for entity in members[h] where repackable(entity) { items.append(entity) } }
-        guard items.count > 1 else { return false }
+        let waiting = (0..<problem.vmCount).filter { state.placement[$0] < 0 && repackable(Int32($0 << 1)) }
+            .map { Int32($0 << 1) }
+        guard items.count + waiting.count > 1 else { return false }
         let activeBefore = (0..<H).filter { state.residents[$0] > 0 }.count
+        let unplacedBefore = unplacedByPriority()
+        // HA admission control: what the unplaced VMs may add, per resource (nil: no limit).
+        var headroom: [Int64]? = problem.admissionLimit.map { limit in (0..<R).map { limit[$0] - state.admitted[$0] } }
+        let wasWaiting = Set(waiting)
+        items += waiting
         journal.removeAll(keepingCapacity: true)
-        for entity in items { detach(entity) }
+        for entity in items where slot[Int(entity)] >= 0 { detach(entity) }
         let norms = items.map { entity -> Double in
             var square = 0.0
             for r in 0..<R { let x = Double(problem.demand(Int(entity >> 1), r)) * normalizer[r]; square += x * x }
@@ -271,15 +533,10 @@ struct HostEmptying {
         }
         let sortedIndices = items.indices.sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : items[$0] < items[$1] }
         let sorted = sortedIndices.map { items[$0] }
-        let sortedNorms = sortedIndices.map { norms[$0] }
         let n = sorted.count
         var demand = [Int64](repeating: 0, count: n * R)
         for k in 0..<n { for r in 0..<R { demand[k * R + r] = problem.demand(vm(sorted[k]), r) } }
-        var suffixMinimum = [Int64](repeating: .max, count: (n + 1) * R)
-        for k in stride(from: n - 1, through: 0, by: -1) {
-            for r in 0..<R { suffixMinimum[k * R + r] = min(suffixMinimum[(k + 1) * R + r], demand[k * R + r]) }
-        }
-        var placed = [Bool](repeating: false, count: n)
+        var tree = ItemFitTree(demand: demand, count: n, resources: R)
         var remaining = n
         func capacityKey(_ h: Int) -> Double {
             var total = 0.0
@@ -291,19 +548,36 @@ struct HostEmptying {
         let empty = (0..<H).filter { problem.hostState[$0] == .connected && state.residents[$0] == 0 }
             .map { ($0, capacityKey($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
         let standby = (0..<H).filter { problem.hostState[$0] == .standby && state.residents[$0] == 0 }
-        let nodesPerHost = max(64, min(4096, 8_000_000 / max(1, n * R)))
+        // Up to 8 x 10^6 / (VMs x R) nodes per host (64 to 4096); above 125,000 VMs x R, the
+        // first descent alone (the host-by-host first-fit-decreasing fill).
+        let budget = 8_000_000 / max(1, n * R)
+        let nodesPerHost = n * R > Self.largeRepack ? 1 : min(4096, budget)
+        // Unplaced VMs HA admission control cannot take are left out.
+        if headroom != nil {
+            for k in 0..<n where wasWaiting.contains(sorted[k]) {
+                if (0..<R).allSatisfy({ demand[k * R + $0] <= headroom![$0] }) {
+                    for r in 0..<R { headroom![r] -= demand[k * R + r] }
+                } else {
+                    tree.set(k, available: false)
+                    remaining -= 1
+                }
+            }
+        }
         for t in running + empty + standby where remaining > 0 {
-            if clock.now >= deadline { break }
-            let chosen = bestSubset(for: t, sorted: sorted, norms: sortedNorms, demand: demand,
-                                    suffixMinimum: suffixMinimum, placed: placed, nodeLimit: nodesPerHost)
+            if clock.now >= deadline { deadlineReached = true; break }
+            let chosen = bestSubset(for: t, sorted: sorted, demand: demand, tree: &tree, nodeLimit: nodesPerHost,
+                                    visits: nodesPerHost == 1 ? visits : .max)
             for k in chosen {
                 attach(sorted[k], to: t)
-                placed[k] = true
+                tree.set(k, available: false)
                 remaining -= 1
             }
         }
         let activeAfter = (0..<H).filter { state.residents[$0] > 0 }.count
-        if remaining == 0 && activeAfter < activeBefore {
+        let unplacedAfter = unplacedByPriority()
+        let better = unplacedAfter != unplacedBefore ? unplacedAfter.lexicographicallyPrecedes(unplacedBefore)
+            : activeAfter < activeBefore
+        if better {
             record(priority: 2)
             return true
         }
@@ -311,35 +585,46 @@ struct HostEmptying {
         return false
     }
 
-    /// The subset of the unplaced sorted VMs that leaves host t the least normalised slack
-    /// (see `repack`); indices into `sorted`.
-    mutating func bestSubset(for t: Int, sorted: [Int32], norms: [Double], demand: [Int64], suffixMinimum: [Int64],
-                             placed: [Bool], nodeLimit: Int) -> [Int] {
-        let R = problem.resourceCount, n = sorted.count
+    /// The subset of the available sorted VMs that leaves host t the least normalised slack
+    /// (see `repack`); indices into `sorted`. Candidates come from `tree` (the first available
+    /// VM at or after a position that fits the room left), so a node costs O(R log n) when
+    /// the tree's minima prune well, not a scan of the VMs.
+    mutating func bestSubset(for t: Int, sorted: [Int32], demand: [Int64], tree: inout ItemFitTree, nodeLimit: Int,
+                             visits: Int) -> [Int] {
+        let R = problem.resourceCount
         var room = (0..<R).map { residual(t, $0) }
         func slack() -> Double {
             var total = 0.0
             for r in 0..<R { total += Double(room[r]) * normalizer[r] }
             return total
         }
-        func fits(_ k: Int) -> Bool {
-            for r in 0..<R where demand[k * R + r] > room[r] { return false }
-            return state.canPlace([vm(sorted[k])], on: t)
+        /// The first available VM at or after k that fits the room and the rules of t.
+        func nextFit(_ k: Int) -> Int? {
+            var k = k
+            while let found = tree.first(from: k, room: room, visits: visits) {
+                if state.canPlace([vm(sorted[found])], on: t) { return found }
+                k = found + 1
+            }
+            return nil
         }
         // Bin completion: the largest VM that fits is always taken.
-        guard let first = (0..<n).first(where: { !placed[$0] && fits($0) }) else { return [] }
+        guard let first = nextFit(0) else { return [] }
         var best: (slack: Double, set: [Int]) = (.infinity, [])
         var current: [Int] = []
         var nodes = 0
         var exact = false
+        // The first descent (the first-fit-decreasing fill) always completes.
+        var leafReached = false
         func take(_ k: Int) {
             for r in 0..<R { room[r] -= demand[k * R + r] }
             state.assign(vm(sorted[k]), to: t)
+            tree.set(k, available: false)
             current.append(k)
         }
         func release(_ k: Int) {
             for r in 0..<R { room[r] += demand[k * R + r] }
             state.unassign(vm(sorted[k]))
+            tree.set(k, available: true)
             current.removeLast()
         }
         func search(_ start: Int) {
@@ -347,34 +632,18 @@ struct HostEmptying {
             let value = slack()
             if value < best.slack - 1e-12 { best = (value, current) }
             if room.allSatisfy({ $0 == 0 }) { exact = true; return }
-            // A VM fits only if its norm is at most the residual's: skip the larger ones.
-            var square = 0.0
-            for r in 0..<R { let x = Double(max(0, room[r])) * normalizer[r]; square += x * x }
-            let limit = square.squareRoot() * (1 + 1e-9) + 1e-12
-            var low = start, high = n
-            while low < high {
-                let mid = (low + high) / 2
-                if norms[mid] > limit { low = mid + 1 } else { high = mid }
-            }
             var previous = -1
-            var k = low
-            while k < n && nodes < nodeLimit && !exact {
-                var stop = false
-                for r in 0..<R where room[r] < suffixMinimum[k * R + r] { stop = true; break }
-                if stop { break }
-                if !placed[k] && fits(k) {
-                    // Equal demands give equal subtrees: try one of them.
-                    var same = previous >= 0
-                    if same { for r in 0..<R where demand[k * R + r] != demand[previous * R + r] { same = false; break } }
-                    if !same {
-                        previous = k
-                        take(k)
-                        search(k + 1)
-                        release(k)
-                    }
-                }
-                k += 1
+            var k = start
+            while (nodes < nodeLimit || !leafReached) && !exact, let found = nextFit(k) {
+                k = found + 1
+                // Equal demands give equal subtrees: try one of them.
+                if previous >= 0 && (0..<R).allSatisfy({ demand[found * R + $0] == demand[previous * R + $0] }) { continue }
+                previous = found
+                take(found)
+                search(found + 1)
+                release(found)
             }
+            leafReached = true
         }
         take(first)
         search(first + 1)

@@ -52,10 +52,12 @@ public struct PortfolioSolver: PlacementSolver {
         var best: (result: SolverResult, objective: Objective)?
         var firstError: (any Error)?
         var nodes = 0
+        var deadlineReached = false
         for outcome in slots.values() {
             switch outcome {
             case .success(let scored):
                 nodes += scored.0.nodes
+                deadlineReached = deadlineReached || scored.0.deadlineReached
                 if best == nil || scored.1.isBetter(than: best!.objective) { best = scored }
             case .failure(let error):
                 if firstError == nil { firstError = error }
@@ -63,6 +65,7 @@ public struct PortfolioSolver: PlacementSolver {
         }
         guard var result = best?.result else { throw firstError! }
         result.nodes = nodes
+        result.deadlineReached = deadlineReached
         result.seconds = (clock.now - start).seconds
         return result
     }

@@ -12,6 +12,13 @@ public struct SolveOptions: Sendable {
         self.seed = seed
         self.threads = threads
     }
+
+    /// The instant `fraction` of the time limit after `start`: every loop of a solver that can
+    /// run long compares the clock with it.
+    public func deadline(from start: ContinuousClock.Instant, fraction: Double = 1) -> ContinuousClock.Instant {
+        let seconds = max(0, timeLimit) * max(0, fraction)
+        return start.advanced(by: .milliseconds(Int64(min(seconds, 1e9) * 1000)))
+    }
 }
 
 /// Why a solver stopped: the plan's `termination`, beside its `status` (SPEC section 6). Solvers
@@ -54,6 +61,9 @@ public struct SolverResult: Sendable {
     public var seconds: Double = 0
     /// Why the solver stopped, when it reports it.
     public var termination: Termination?
+    /// Whether the solver stopped some work because its time limit ran out (the plan is the
+    /// best it had then).
+    public var deadlineReached = false
 
     public init(status: Plan.Status, placement: [Int32], secondaries: [Int32], bound: Double? = nil,
                 movePriority: [UInt8], reasons: [Int: String] = [:]) {

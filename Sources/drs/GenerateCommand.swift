@@ -38,6 +38,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Fraction of VMs in rules (rebalance, failure, maintenance).")
     var rulesFraction: Double = 0.2
 
+    @Option(name: .long, help: "known-optimum: spare hosts as a fraction of the hosts filled exactly (default: a quarter of the hosts are spare).")
+    var spare: Double?
+
     @Option(name: .long, help: "Output file, or - for standard output.")
     var output: String?
 
@@ -63,7 +66,7 @@ struct GenerateCommand: ParsableCommand {
 
     func options(seed: UInt64) -> GeneratorOptions {
         GeneratorOptions(snapshotClass: snapshotClass, hosts: hosts, vms: vms, resources: resources, seed: seed, goal: goal,
-                         rulesFraction: rulesFraction)
+                         rulesFraction: rulesFraction, spare: spare)
     }
 
     func run() throws {
@@ -87,7 +90,8 @@ struct GenerateCommand: ParsableCommand {
                 list = (0..<count!).map { options(seed: seed &+ UInt64($0)) }
                 command = "drs generate --class \(snapshotClass.rawValue) --hosts \(hosts) --vms \(vms) --resources \(resources)"
                     + " --seed \(seed)" + (goal.map { " --goal \($0.rawValue)" } ?? "")
-                    + " --rules-fraction \(JSONWriter.number(rulesFraction)) --count \(count!) --output-dir DIR"
+                    + " --rules-fraction \(JSONWriter.number(rulesFraction))" + (spare.map { " --spare \(JSONWriter.number($0))" } ?? "")
+                    + " --count \(count!) --output-dir DIR"
             }
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

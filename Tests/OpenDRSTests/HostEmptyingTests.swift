@@ -102,4 +102,28 @@ struct HostEmptyingTests {
         let b = try solver.solve(problem, options: SolveOptions(timeLimit: 60, seed: 3))
         #expect(a.placement == b.placement && a.secondaries == b.secondaries && a.movePriority == b.movePriority)
     }
+
+    @Test("no host is emptied while an unplaced VM would fit on it")
+    func noEmptyingWhileUnplacedFits() throws {
+        // a runs x (3) and b runs y (5), capacity 10 each: x fits on b, so a can be emptied;
+        // the unplaced v (9) fits on a once a is empty, and nowhere now.
+        func snapshot(withUnplaced: Bool) -> Snapshot {
+            let hosts = ["a", "b"].map { ClusterHost(id: $0, capacity: ["cpu": 10]) }
+            var vms = [
+                VirtualMachine(id: "x", host: "a", demand: ["cpu": 3], migration: VMMigration(memory: 512)),
+                VirtualMachine(id: "y", host: "b", demand: ["cpu": 5], migration: VMMigration(memory: 512)),
+            ]
+            if withUnplaced { vms.append(VirtualMachine(id: "v", host: nil, demand: ["cpu": 9])) }
+            return Snapshot(resources: ["cpu"], cluster: Cluster(goal: .consolidate, migrationThreshold: 3), hosts: hosts, vms: vms)
+        }
+        func emptied(_ snapshot: Snapshot) -> Int {
+            let problem = Problem(snapshot)
+            var emptying = HostEmptying(problem: problem, state: PlacementState.initial(problem),
+                                        movePriority: [UInt8](repeating: 0, count: problem.vmCount), seed: 1,
+                                        deadline: ContinuousClock.now.advanced(by: .seconds(60)))
+            return emptying.emptyHosts()
+        }
+        #expect(emptied(snapshot(withUnplaced: false)) == 1)
+        #expect(emptied(snapshot(withUnplaced: true)) == 0)
+    }
 }

@@ -147,4 +147,43 @@ struct LocalSearchTests {
         let zero = try Fixtures.drs(["plan", path, "--threads", "0"])
         #expect(zero.code != 0 && zero.err.contains("--threads"))
     }
+
+    /// Twenty hosts and forty small running VMs (above `ExactSolver.autoLimit`, so `auto` is
+    /// local search) breaking every kind of soft rule: a soft anti-affinity group of six on
+    /// one host, four VMs outside their `should` hosts, three on their `shouldNot` host, and
+    /// a soft affinity group split over two hosts. 5 + 4 + 3 + 1 = 13 violations.
+    static func softViolations(goal: Goal) -> Snapshot {
+        let hosts = (0..<20).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 1000, "memory": 1000]) }
+        var vms: [VirtualMachine] = []
+        func add(_ id: String, _ host: Int) {
+            vms.append(VirtualMachine(id: id, host: "h\(host)", demand: ["cpu": 60, "memory": 60],
+                                      migration: VMMigration(memory: 1024, dirtyRate: 10)))
+        }
+        for i in 0..<6 { add("a\(i)", 0) }
+        for i in 0..<4 { add("s\(i)", 1) }
+        for i in 0..<3 { add("n\(i)", 2) }
+        for i in 0..<5 { add("f\(i)", i < 3 ? 3 : 4) }
+        for i in 0..<22 { add("x\(i)", i % 20) }
+        let rules = [
+            Rule(id: "spread", kind: .antiAffinity, vms: (0..<6).map { "a\($0)" }),
+            Rule(id: "prefer", kind: .vmHost, vms: (0..<4).map { "s\($0)" }, hosts: ["h10", "h11"], policy: .should),
+            Rule(id: "avoid", kind: .vmHost, vms: (0..<3).map { "n\($0)" }, hosts: ["h2"], policy: .shouldNot),
+            Rule(id: "together", kind: .affinity, vms: (0..<5).map { "f\($0)" }),
+        ]
+        return Snapshot(cluster: Cluster(goal: goal, migrationThreshold: 3), hosts: hosts, vms: vms, rules: rules)
+    }
+
+    @Test("soft violations are repaired before the goal term above the exact solver's size limit",
+          arguments: [Goal.balance, Goal.consolidate])
+    func softRulesRepaired(goal: Goal) throws {
+        let snapshot = Self.softViolations(goal: goal)
+        let problem = Problem(snapshot)
+        let initial = PlacementState.initial(problem)
+        #expect(Score.softViolations(problem, placement: initial.placement) == 13)
+        let solver = try SolverCatalog.solver(named: "auto", for: snapshot)
+        #expect(solver.id == "local-search")
+        let plan = try Planner.checkedPlan(snapshot, solver: solver)
+        #expect(plan.objective.softViolations == 0)
+        #expect(plan.unplaced.isEmpty)
+    }
 }
