@@ -62,8 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--solvers", default=",".join(SOLVERS))
     p.add_argument("--failures", default=os.path.join(tempfile.gettempdir(), "drs-harness-failures"),
                    help="folder for shrunk failing snapshots")
-    p.add_argument("--shrink", type=int, default=1, help="failures shrunk per signature (0: none)")
+    p.add_argument("--shrink", type=int, default=1, help="failing cases shrunk per class (property and command; 0: none)")
     p.add_argument("--replay", help="run the properties on this snapshot file only (no generator)")
+    p.add_argument("--max-minutes", type=float, help="start no case after this many minutes (the summary counts the cases run)")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -76,10 +77,13 @@ class Runner:
         self.folder = folder
         self.limit = limit
 
+    # No backtrace on a crash: it takes a second or more, and the exit status says enough.
+    ENV = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+
     def run(self, args, stdin=None, timeout=None):
         start = time.monotonic()
         try:
-            done = subprocess.run([self.drs] + args, input=stdin, capture_output=True, cwd=self.folder,
+            done = subprocess.run([self.drs] + args, input=stdin, capture_output=True, cwd=self.folder, env=self.ENV,
                                   timeout=timeout or (self.limit + 120))
             code, out, err = done.returncode, done.stdout, done.stderr
         except subprocess.TimeoutExpired as e:
@@ -188,13 +192,14 @@ def check_case(runner, data, options, seed, solvers, repeat_solver, only=None):
     else:
         commands, solver_list = COMMANDS, (solvers if valid else solvers[seed % len(solvers):][:1])
     first_plan = None
+    check_cache = {}
     for solver in solver_list:
         for command in commands:
             if os.path.exists(runner.path("next.json")):
                 os.remove(runner.path("next.json"))
             args = command_args(command, solver, options, fail_host, evacuate_host, seed)
             code, out, err, wall = runner.run(args)
-            message = "drs %s -> exit %s; stderr: %s" % (" ".join(args), code, err[-400:].decode("utf-8", "replace").strip())
+            message = "drs %s -> exit %s; stderr: %s" % (" ".join(args), code, stderr_summary(err))
             if code not in OK_EXITS:
                 fail("exit", command, solver, message)
                 continue
@@ -233,7 +238,11 @@ def check_case(runner, data, options, seed, solvers, repeat_solver, only=None):
                 json.dump(checked, f)
             with open(runner.path("plan.json"), "wb") as f:
                 f.write(out)
-            c_code, c_out, c_err, _ = runner.run(["check", "checked.json", "plan.json"])
+            # Solvers often print the same plan: check each distinct one once per snapshot.
+            key = (command, masked(out))
+            if key not in check_cache:
+                check_cache[key] = runner.run(["check", "checked.json", "plan.json"])
+            c_code, c_out, c_err, _ = check_cache[key]
             if c_code == 2:
                 fail("checkinput", command, solver, "drs check refuses the snapshot the plan was made for: %s (%s)" % (
                     (c_err or c_out)[-500:].decode("utf-8", "replace").strip(), " ".join(args)))
@@ -274,6 +283,15 @@ def check_case(runner, data, options, seed, solvers, repeat_solver, only=None):
     return failures
 
 
+def stderr_summary(err):
+    """The line that says why (a crash's fatal error first), else the end of stderr."""
+    text = err.decode("utf-8", "replace")
+    for line in text.splitlines():
+        if "Fatal error" in line or "Assertion failed" in line or "Precondition failed" in line:
+            return line.strip()[:400]
+    return text[-400:].strip() or "(nothing: a trap without a message)"
+
+
 def hostile_arguments(runner, plan_bytes, seed, options):
     """A huge time limit, and plans with absurd numbers given to `drs check`."""
     failures = []
@@ -282,7 +300,7 @@ def hostile_arguments(runner, plan_bytes, seed, options):
         args = ["plan", "snapshot.json", "--solver", "greedy", "--time-limit", "9.3e15"]
         code, out, err, wall = runner.run(args, timeout=60)
         if code not in OK_EXITS:
-            failures.append(("exit:time-limit-9.3e15:greedy", "drs %s -> exit %s: %s" % (" ".join(args), code, err[-300:].decode("utf-8", "replace"))))
+            failures.append(("exit:time-limit-9.3e15:greedy", "drs %s -> exit %s: %s" % (" ".join(args), code, stderr_summary(err))))
     else:
         plan = json.loads(plan_bytes)
         steps = plan.get("steps") or []
@@ -297,7 +315,7 @@ def hostile_arguments(runner, plan_bytes, seed, options):
         code, out, err, _ = runner.run(["check", "snapshot.json", "hostile-plan.json"], timeout=60)
         if not isinstance(code, int) or code < 0 or code > 3:
             failures.append(("exit:check-%s-%g:-" % (field, value),
-                             "drs check with a plan whose %s is %g -> exit %s: %s" % (field, value, code, err[-300:].decode("utf-8", "replace"))))
+                             "drs check with a plan whose %s is %g -> exit %s: %s" % (field, value, code, stderr_summary(err))))
     return failures
 
 
@@ -461,6 +479,8 @@ def shrink(runner, snapshot, options, seed, signature, fixed_hosts, budget=400):
 
 def run_case(job):
     seed, options = job
+    if options.deadline is not None and time.time() > options.deadline:
+        return seed, None, None
     folder = tempfile.mkdtemp(prefix="drs-harness-")
     try:
         runner = Runner(options.drs, folder, options.time_limit)
@@ -509,17 +529,21 @@ def shrink_failure(job):
 def main(argv=None):
     options = parse_args(argv)
     options.drs = os.path.abspath(options.drs)
+    options.deadline = time.time() + 60 * options.max_minutes if options.max_minutes else None
     if not os.access(options.drs, os.X_OK):
         sys.exit("no drs binary at %s: swift build -c release --product drs" % options.drs)
     jobs = max(1, min(2, options.jobs))
     seeds = [options.seed] if options.replay else list(range(options.seed, options.seed + options.cases))
     os.makedirs(options.failures, exist_ok=True)
     start = time.monotonic()
-    passed, failed = 0, 0
+    passed, failed, skipped = 0, 0, 0
     by_signature = {}
     log = open(os.path.join(options.failures, "failures.jsonl"), "w")
     with multiprocessing.Pool(jobs) as pool:
         for seed, data, failures in pool.imap_unordered(run_case, [(s, options) for s in seeds]):
+            if failures is None:
+                skipped += 1
+                continue
             for signature, message in failures:
                 log.write(json.dumps({"seed": seed, "signature": signature, "message": message}) + "\n")
             log.flush()
@@ -531,11 +555,16 @@ def main(argv=None):
                     print("seed %d: %s" % (seed, "; ".join(sorted(set(s for s, _ in failures)))), flush=True)
             else:
                 passed += 1
-        shrink_jobs = []
-        for signature, cases in sorted(by_signature.items()):
-            for seed, data, message in sorted(cases, key=lambda c: len(c[1] or b""))[:options.shrink]:
+        # Shrink the smallest failing cases of each class (property and command, any solver).
+        by_class = {}
+        for signature, cases in by_signature.items():
+            for seed, data, message in cases:
                 if data is not None:
-                    shrink_jobs.append((seed, data, signature, message, options))
+                    by_class.setdefault(":".join(signature.split(":")[:2]), []).append((len(data), seed, data, signature, message))
+        shrink_jobs = []
+        for name, cases in sorted(by_class.items()):
+            for _, seed, data, signature, message in sorted(cases, key=lambda c: (c[0], c[1], c[3]))[:options.shrink]:
+                shrink_jobs.append((seed, data, signature, message, options))
         for signature, seed, text, trials, message in pool.imap_unordered(shrink_failure, shrink_jobs):
             name = re.sub(r"[^A-Za-z0-9_.-]", "_", signature) + "-seed%d" % seed
             with open(os.path.join(options.failures, name + ".json"), "wb") as f:
@@ -546,9 +575,17 @@ def main(argv=None):
     print("\nfailures by signature (property:command:solver  cases  first seeds):")
     for signature, cases in sorted(by_signature.items()):
         print("  %-40s %5d  %s" % (signature, len(cases), ", ".join(str(s) for s, _, _ in sorted(cases)[:5])))
+    classes = {}
+    for signature, cases in by_signature.items():
+        classes.setdefault(":".join(signature.split(":")[:2]), set()).update(seed for seed, _, _ in cases)
+    print("\nfailing cases by class (property:command, any solver):")
+    for name, cases in sorted(classes.items()):
+        print("  %-40s %5d  %s" % (name, len(cases), ", ".join(str(s) for s in sorted(cases)[:8])))
     log.close()
     print("every failure in %s, shrunk snapshots beside it" % os.path.join(options.failures, "failures.jsonl"))
-    print("%d passed, %d failed (%d cases, %.0f s)" % (passed, failed, len(seeds), elapsed))
+    if skipped:
+        print("%d cases not started (--max-minutes)" % skipped)
+    print("%d passed, %d failed (%d cases, %.0f s)" % (passed, failed, passed + failed, elapsed))
     return 1 if failed else 0
 
 
