@@ -153,32 +153,55 @@ struct HarnessTests {
         var out: [UInt8]
         var err: String
         var seconds: Double
+        var cpuSeconds: Double
         var outText: String { String(decoding: out, as: UTF8.self) }
+        /// How it ended: the exit code or the signal, with the line that says why.
+        var ending: String {
+            let why = err.split(separator: "\n").first { $0.contains("Fatal error") || $0.contains("Assertion failed") } ?? Substring(err)
+            return (signal ? "signal \(code)" : "exit \(code)") + ": " + why.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 
-    /// Runs `drs` with its outputs in files (no pipe can fill), measuring wall time.
+    /// Runs `drs` in `folder` with its outputs in files (no pipe can fill) and no backtrace on
+    /// a crash (the exit status says enough), measuring its wall and CPU time (`wait4`).
     static func run(_ arguments: [String], in folder: URL) throws -> Run {
-        let outFile = folder.appendingPathComponent("stdout"), errFile = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = Fixtures.drsBinary
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardInput = FileHandle.nullDevice
-        let outHandle = try FileHandle(forWritingTo: outFile), errHandle = try FileHandle(forWritingTo: errFile)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
+        let outPath = folder.appendingPathComponent("stdout").path, errPath = folder.appendingPathComponent("stderr").path
+        let binary = Fixtures.drsBinary.path
+        #if os(Linux)
+        var actions = posix_spawn_file_actions_t()
+        #else
+        var actions: posix_spawn_file_actions_t?
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Relative paths in the arguments name files in `folder`.
+        let absolute = arguments.map { $0.hasSuffix(".json") && !$0.hasPrefix("/") ? folder.appendingPathComponent($0).path : $0 }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        let argv = ([binary] + absolute).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
         let start = Date()
-        try process.run()
-        process.waitUntilExit()
+        let spawned = posix_spawn(&pid, binary, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let seconds = Date().timeIntervalSince(start)
-        try outHandle.close()
-        try errHandle.close()
-        let out = Array(try Data(contentsOf: outFile))
-        let err = String(decoding: try Data(contentsOf: errFile).suffix(600), as: UTF8.self)
-        return Run(code: process.terminationStatus, signal: process.terminationReason == .uncaughtSignal, out: out, err: err,
-                   seconds: seconds)
+        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let signal = status & 0x7F
+        let out = Array(try Data(contentsOf: URL(fileURLWithPath: outPath)))
+        let errBytes = try Data(contentsOf: URL(fileURLWithPath: errPath))
+        // The first line (a crash's fatal error) and the end (the checker's findings).
+        let err = String(decoding: errBytes.prefix(300), as: UTF8.self)
+            + (errBytes.count > 300 ? " ... " + String(decoding: errBytes.suffix(300), as: UTF8.self) : "")
+        return Run(code: signal == 0 ? (status >> 8) & 0xFF : signal, signal: signal != 0, out: out, err: err, seconds: seconds,
+                   cpuSeconds: cpu)
     }
 
     /// Plan output with every `"seconds": <number>` replaced, for the same-bytes comparison.
@@ -248,12 +271,13 @@ struct HarnessTests {
         // Only `drs validate` reads the hostile bytes: a reader that crashes takes down the
         // process it runs in, which must be the binary, not the test runner.
         let validation = try Self.run(["validate", "snapshot.json"], in: folder)
-        #expect(!validation.signal && [0, 2].contains(validation.code), "exit: seed \(seed): validate exit \(validation.code): \(validation.err)")
+        #expect(!validation.signal && [0, 2].contains(validation.code), "exit: seed \(seed): validate \(validation.ending)")
         let snapshot = validation.code == 0 ? try? Snapshot.read(json: bytes) : nil
         let hostIDs = snapshot?.hosts.map(\.id) ?? ["h1"]
         let failHost = hostIDs[Int(seed) % hostIDs.count], evacuateHost = hostIDs[Int(seed / 7) % hostIDs.count]
         let common = ["--solver", solver, "--time-limit", "1", "--seed", String(seed % 1000), "--format", "json"]
 
+        var firstPlan: JSONValue?
         for command in Command.allCases {
             let arguments: [String]
             switch command {
@@ -266,7 +290,7 @@ struct HarnessTests {
             let next = folder.appendingPathComponent("next.json")
             try? FileManager.default.removeItem(at: next)
             let first = try Self.run(arguments, in: folder)
-            let summary = "\(where_(command)): exit \(first.code)\(first.signal ? " (signal)" : ""): \(first.err)"
+            let summary = "\(where_(command)): \(first.ending)"
             #expect(!first.signal && [0, 2, 3].contains(first.code), "exit: \(summary)")
             guard !first.signal, [0, 2, 3].contains(first.code) else { continue }
             guard let snapshot else {
@@ -274,7 +298,10 @@ struct HarnessTests {
                 continue
             }
             #expect(first.code != 2, "valid input refused: \(summary)")
-            #expect(first.seconds <= Self.timeLimit + Self.overhead, "time \(first.seconds) s: \(summary)")
+            // Late only when over in CPU time too: waiting for a busy machine is not the
+            // solver's fault, computing past its deadline is.
+            #expect(first.seconds <= Self.timeLimit + Self.overhead || first.cpuSeconds <= Self.timeLimit + Self.overhead,
+                    "time: \(first.seconds) s wall, \(first.cpuSeconds) s CPU: \(summary)")
             // Same input, same seed: the same answer.
             let nextBytes = command == .apply ? try? Data(contentsOf: next) : nil
             let second = try Self.run(arguments, in: folder)
@@ -300,6 +327,7 @@ struct HarnessTests {
                 Issue.record("json: stdout of an exit-0 plan is not JSON: \(summary)")
                 continue
             }
+            if firstPlan == nil { firstPlan = document }
             // The plan passes the checker against what it was planned for.
             var checked = snapshot
             for index in checked.hosts.indices {
@@ -325,5 +353,22 @@ struct HarnessTests {
             }
         }
         #expect((try? Data(contentsOf: input)).map(Array.init) == bytes, "input: seed \(seed): the input snapshot was changed")
+
+        // Hostile arguments: a huge time limit, and a plan with absurd numbers given to the checker.
+        guard snapshot != nil else { return }
+        let huge = try Self.run(["plan", "snapshot.json", "--solver", "greedy", "--time-limit", "9.3e15"], in: folder)
+        #expect(!huge.signal && [0, 2, 3].contains(huge.code), "exit: seed \(seed): plan --time-limit 9.3e15: \(huge.ending)")
+        guard case let .object(members)? = firstPlan, case let .array(steps)? = firstPlan?["steps"], !steps.isEmpty else { return }
+        let field = ["wave", "priority", "seconds"][Int(seed) % 3]
+        let value = [1e300, -1, 1e19][Int(seed / 3) % 3]
+        var corrupted = steps
+        if case var .object(step) = corrupted[Int(seed) % steps.count], let index = step.firstIndex(where: { $0.key == field }) {
+            step[index].value = .number(value)
+            corrupted[Int(seed) % steps.count] = .object(step)
+        }
+        let plan = JSONValue.object(members.map { $0.key == "steps" ? ($0.key, .array(corrupted)) : $0 })
+        try Data(JSONWriter.write(plan).utf8).write(to: folder.appendingPathComponent("hostile-plan.json"))
+        let check = try Self.run(["check", "snapshot.json", "hostile-plan.json"], in: folder)
+        #expect(!check.signal, "exit: seed \(seed): drs check of a plan whose \(field) is \(value): \(check.ending)")
     }
 }
