@@ -305,9 +305,15 @@ struct HarnessTests {
             // Same input, same seed: the same answer.
             let nextBytes = command == .apply ? try? Data(contentsOf: next) : nil
             let second = try Self.run(arguments, in: folder)
-            #expect(second.code == first.code && Self.masked(second.out) == Self.masked(first.out), "same: second run differs: \(summary)")
+            // Runs that ended before their deadline agree byte for byte; a run the deadline cut
+            // may differ in its plan, never in how it ends.
+            let inTime = max(first.seconds, second.seconds) < Self.timeLimit
+            #expect(second.code == first.code, "same: the second run ends otherwise (\(second.ending)): \(summary)")
+            #expect(!inTime || Self.masked(second.out) == Self.masked(first.out), "same: the second run prints other bytes: \(summary)")
             if let nextBytes {
-                #expect((try? Data(contentsOf: next)) == nextBytes, "same: a second --apply onto the same NEXT.json did not write the same file: \(summary)")
+                let again = try? Data(contentsOf: next)
+                #expect(again != nil, "same: a second --apply onto the same NEXT.json deleted it: \(summary)")
+                #expect(!inTime || again == nil || again == nextBytes, "same: a second --apply onto the same NEXT.json wrote other bytes: \(summary)")
             }
             guard first.code != 2 else { continue }
             let document = try? JSONParser.parse(first.out)
