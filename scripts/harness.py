@@ -319,8 +319,8 @@ def hostile_arguments(runner, plan_bytes, seed, options):
     else:
         plan = json.loads(plan_bytes)
         steps = plan.get("steps") or []
-        field = ["wave", "priority", "seconds"][seed % 3]
-        value = [1e300, -1, 1e19][(seed // 3) % 3]
+        field = ["wave", "priority", "seconds"][(seed // 3) % 3]
+        value = [1e300, -1, 1e19][(seed // 9) % 3]
         if steps:
             steps[seed % len(steps)][field] = value
         else:
