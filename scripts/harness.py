@@ -8,6 +8,7 @@ HarnessTests uses). Every solver runs through `plan`, `plan --apply NEXT.json`,
   exit      no signal and no exit 1: exit 0, 2 or 3 only;
   exit2     exit 2 only for invalid input (a snapshot `drs validate` accepts never gets 2,
             one it refuses always does);
+  utf8      a file that is not valid UTF-8 is invalid input;
   json      the stdout of an exit-0 (or exit-3) JSON answer parses as JSON;
   check     an exit-0 plan passes `drs check` against the snapshot it was planned for
             (failover: those hosts failed; evacuate: those hosts in maintenance);
@@ -183,6 +184,11 @@ def check_case(runner, data, options, seed, solvers, repeat_solver, only=None):
         fail("exit", "validate", "-", "validate exit %s: %s" % (code, err[-300:].decode("utf-8", "replace")))
         return failures
     valid = code == 0
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        if valid:
+            fail("utf8", "validate", "-", "a file that is not UTF-8 passes drs validate")
     snapshot = load_json(data) if valid else None
     host_ids = [h.get("id") for h in (snapshot or {}).get("hosts", [])] or ["h1"]
     fail_host = host_ids[seed % len(host_ids)]

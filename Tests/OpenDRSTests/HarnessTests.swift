@@ -8,8 +8,9 @@ import OpenDRS
 struct HarnessTests {
     static let solvers = ["auto", "exact", "greedy", "ffd-l2", "ffd-sum", "ffd-max", "dot-product", "least-loaded",
                           "local-search", "bin-centric", "portfolio"]
-    /// Two seeds per solver (each seed runs one solver through every command).
-    static let seeds: [UInt64] = Array(1...22)
+    /// Two seeds per solver (each seed runs one solver through every command), and seed 118:
+    /// invalid UTF-8 in two host ids that differ only in their invalid bytes.
+    static let seeds: [UInt64] = Array(1...22) + [118]
     static let maxHosts = 5, maxVMs = 10
     static let timeLimit = 1.0
     /// Allowed above the time limit: process start, parsing and checking in a debug build.
@@ -272,6 +273,8 @@ struct HarnessTests {
         // process it runs in, which must be the binary, not the test runner.
         let validation = try Self.run(["validate", "snapshot.json"], in: folder)
         #expect(!validation.signal && [0, 2].contains(validation.code), "exit: seed \(seed): validate \(validation.ending)")
+        #expect(validation.code != 0 || String(validating: bytes, as: UTF8.self) != nil,
+                "utf8: seed \(seed): a file that is not UTF-8 passes drs validate")
         let snapshot = validation.code == 0 ? try? Snapshot.read(json: bytes) : nil
         let hostIDs = snapshot?.hosts.map(\.id) ?? ["h1"]
         let failHost = hostIDs[Int(seed) % hostIDs.count], evacuateHost = hostIDs[Int(seed / 7) % hostIDs.count]
