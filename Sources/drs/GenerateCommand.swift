@@ -11,8 +11,9 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write benchmark snapshots (classes, sizes, seeds).",
         discussion: """
-            Classes: \(SnapshotClass.allCases.map(\.rawValue).joined(separator: ", ")), and hostile (the harness's inputs, \
-            often invalid on purpose; --hosts and --vms are maxima). The same options and seed give the same bytes. One snapshot: --output FILE (or - for standard output). Several: --count N --output-dir DIR \
+            Classes: \(SnapshotClass.allCases.map(\.rawValue).joined(separator: ", ")), and hostile (the harness's \
+            inputs, often invalid on purpose; --hosts and --vms are maxima). The same options and seed give the same \
+            bytes. One snapshot: --output FILE (or - for standard output). Several: --count N --output-dir DIR \
             (seeds SEED ... SEED+N-1, plus DIR/manifest.json). A named suite: --suite small --output-dir DIR.
             """
     )
