@@ -29,6 +29,14 @@ public enum SnapshotClass: String, Sendable, CaseIterable {
     case failure
     /// `rebalance` with one host entering maintenance mode: it must be emptied.
     case maintenance
+    /// Inputs for the randomized differential harness, written as bytes: well-formed snapshots
+    /// over every field of the contract with tight and already broken clusters, huge
+    /// magnitudes and malformed files (see `Hostile`). Not a benchmark class: left out of
+    /// `allCases`, so suites and benchmarks never draw it.
+    case hostile
+
+    /// The benchmark classes (every class but `hostile`).
+    public static var allCases: [SnapshotClass] { [.uniform, .catalog, .knownOptimum, .rebalance, .failure, .maintenance] }
 
     /// The goal used when none is given: `consolidate` for known optima, `balance` otherwise.
     public var defaultGoal: Goal { self == .knownOptimum ? .consolidate : .balance }
@@ -102,8 +110,15 @@ public struct GeneratedSnapshot: Sendable {
     /// A lower bound on the goal term from the continuous relaxation, when computed.
     public var continuousBound: Double?
 
+    /// The exact bytes of the file when the class writes them itself (`hostile`, possibly not
+    /// valid JSON; its `snapshot` is empty); nil when the file is `jsonText`.
+    public var raw: [UInt8]?
+
     /// The snapshot as JSON text (indented, SPEC field order, trailing newline).
     public var jsonText: String { JSONWriter.write(snapshot.json) }
+
+    /// The bytes of the file `drs generate` writes.
+    public var bytes: [UInt8] { raw ?? Array(jsonText.utf8) }
 }
 
 /// Deterministic benchmark snapshot generators (`drs generate`). Generated snapshots always pass
@@ -121,6 +136,7 @@ public enum Generator {
         case .catalog: return catalog(options, &random)
         case .knownOptimum: return knownOptimum(options, &random)
         case .rebalance, .failure, .maintenance: return RunningCluster.generate(options, &random)
+        case .hostile: return Hostile.generate(options, &random)
         }
     }
 

@@ -11,8 +11,9 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write benchmark snapshots (classes, sizes, seeds).",
         discussion: """
-            Classes: \(SnapshotClass.allCases.map(\.rawValue).joined(separator: ", ")). The same options and seed give \
-            the same bytes. One snapshot: --output FILE (or - for standard output). Several: --count N --output-dir DIR \
+            Classes: \(SnapshotClass.allCases.map(\.rawValue).joined(separator: ", ")), and hostile (the harness's \
+            inputs, often invalid on purpose; --hosts and --vms are maxima). The same options and seed give the same \
+            bytes. One snapshot: --output FILE (or - for standard output). Several: --count N --output-dir DIR \
             (seeds SEED ... SEED+N-1, plus DIR/manifest.json). A named suite: --suite small --output-dir DIR.
             """
     )
@@ -72,11 +73,11 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         try withExitCodes {
             if let output {
-                let text = Generator.generate(options(seed: seed)).jsonText
+                let bytes = Generator.generate(options(seed: seed)).bytes
                 if output == "-" {
-                    FileHandle.standardOutput.write(Data(text.utf8))
+                    FileHandle.standardOutput.write(Data(bytes))
                 } else {
-                    try write(text, to: output)
+                    try write(bytes, to: output)
                 }
                 return
             }
@@ -101,16 +102,16 @@ struct GenerateCommand: ParsableCommand {
             var entries: [ManifestEntry] = []
             for options in list {
                 let generated = Generator.generate(options)
-                try write(generated.jsonText, to: (directory as NSString).appendingPathComponent(options.fileName))
+                try write(generated.bytes, to: (directory as NSString).appendingPathComponent(options.fileName))
                 entries.append(ManifestEntry(generated))
             }
-            try write(Manifest.text(entries, command: command), to: (directory as NSString).appendingPathComponent("manifest.json"))
+            try write(Array(Manifest.text(entries, command: command).utf8), to: (directory as NSString).appendingPathComponent("manifest.json"))
         }
     }
 
-    func write(_ text: String, to path: String) throws {
+    func write(_ bytes: [UInt8], to path: String) throws {
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
         } catch {
             throw ExitFailure(code: 1, message: "\(path): cannot write: \(error.localizedDescription)")
         }
