@@ -103,9 +103,10 @@ extension Snapshot {
         if let master = cluster.ha?.master, hostIndex[master] == nil { unknownHost("cluster.ha.master", master) }
         let hostsClean = structural.omitted == 0 && !structural.any(under: ["resources", "hosts"])
         if hostsClean, let ha = cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
-            let usable = hosts.filter { $0.state != .failed }.count
-            if ha.hostFailuresToTolerate >= usable {
-                fail("cluster.ha.hostFailuresToTolerate", "must be less than the number of hosts that are not failed (\(usable)), got \(ha.hostFailuresToTolerate)")
+            // Counted over every host, whatever its state: a snapshot valid before a failure
+            // stays valid with the host marked failed, so `drs check` can judge the failover.
+            if ha.hostFailuresToTolerate >= hosts.count {
+                fail("cluster.ha.hostFailuresToTolerate", "must be less than the number of hosts (\(hosts.count)), got \(ha.hostFailuresToTolerate)")
             }
         }
         var vmSuggester: NameSuggester?
@@ -135,11 +136,12 @@ extension Snapshot {
         }
         guard hostsClean else { return issues }
 
-        // A VM that fits no host at all (capacity alone, any host state but failed). A VM fits
+        // A VM that fits no host at all (capacity alone, any host state: a VM that only a failed
+        // host could hold is left unplaced by the planner, not refused as input). A VM fits
         // some host exactly when it fits one of the non-dominated limit vectors (the skyline),
         // so each VM is compared with the skyline only: O(V x skyline + H x distinct shapes).
         // An FT VM needs two hosts: those few are counted against every host.
-        let candidateLimits = hosts.filter { $0.state != .failed }.map { self.limits(of: $0) }
+        let candidateLimits = hosts.map { self.limits(of: $0) }
         let skyline = Snapshot.skyline(candidateLimits)
         func fits(_ demand: [Int64], _ limit: [Int64]) -> Bool {
             for r in demand.indices where demand[r] > limit[r] { return false }
@@ -191,7 +193,8 @@ extension Snapshot {
     private func contradictions(vmIndex: [String: Int], hostIndex: [String: Int], into issues: inout IssueList) {
         func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) { issues.add(path(), message()) }
         let hostCount = hosts.count
-        let usable = hosts.filter { $0.state != .failed }.count
+        // Rules contradict each other whatever the hosts' states (every host counts).
+        let usable = hostCount
         let hostLimits = hosts.map { limits(of: $0) }
 
         // Allowed hosts per VM from must / mustNot rules, and which rules shaped them.
@@ -243,7 +246,7 @@ extension Snapshot {
             }
             let powered = members.filter { vms[$0].powerState == .on }.count
             if powered > usable {
-                fail("rules[\(index)]", "needs \(powered) different hosts for its powered-on VMs, but only \(usable) hosts are not failed")
+                fail("rules[\(index)]", "needs \(powered) different hosts for its powered-on VMs, but the cluster has only \(usable) hosts")
             }
             // Two pinned VMs of the rule already sharing a host.
             var pinnedAt: [String: Int] = [:]
@@ -271,7 +274,7 @@ extension Snapshot {
             }
             var anyHost = false
             var anyFit = false
-            for (h, host) in hosts.enumerated() where host.state != .failed && members.allSatisfy({ allowed($0, h) }) {
+            for (h, host) in hosts.enumerated() where members.allSatisfy({ allowed($0, h) }) {
                 if let pinned = pinnedHosts.first, pinned != host.id { continue }
                 anyHost = true
                 if zip(total, hostLimits[h]).allSatisfy({ $0 <= $1 }) { anyFit = true; break }
