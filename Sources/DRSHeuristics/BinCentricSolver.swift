@@ -32,14 +32,16 @@ public struct BinCentricSolver: PlacementSolver {
         let clock = ContinuousClock()
         let start = clock.now
         var run = BinCentricRun(problem: problem)
-        run.placePending()
+        // The host-by-host fill gets 60% of the time limit; what it has not reached by then is
+        // left to the repair below, which places by best fit within the rest of the limit.
+        run.placePending(until: options.deadline(from: start, fraction: 0.6))
         // Level 1 of the score first: what the fill left unplaced is repaired.
         let repaired = HostEmptying.repairUnplaced(problem, state: run.greedy.state, movePriority: run.greedy.movePriority,
                                                    reasons: run.greedy.reasons, seed: options.seed,
                                                    deadline: options.deadline(from: start))
         var result = SolverResult(status: .feasible, placement: repaired.state.placement, secondaries: repaired.state.secondaries,
                                   movePriority: repaired.movePriority, reasons: repaired.reasons)
-        result.deadlineReached = repaired.deadlineReached
+        result.deadlineReached = run.deadlineReached || repaired.deadlineReached
         result.seconds = (clock.now - start).seconds
         return result
     }
@@ -77,7 +79,12 @@ struct BinCentricRun {
     }
 
     /// Places the pending items class by class, then the pending FT secondaries.
-    mutating func placePending() {
+    /// Whether the fill stopped at its deadline before reaching every host.
+    var deadlineReached = false
+
+    /// Fills the hosts in `order`, each with the largest remaining items that fit, until
+    /// `deadline` (checked every 16 hosts). O(H x scanned items) at worst.
+    mutating func placePending(until deadline: ContinuousClock.Instant) {
         let R = problem.resourceCount
         let pending = greedy.pending
         var ledger = AdmissionLedger(problem: problem, pending: pending, pendingSecondaries: greedy.pendingSecondaries)
@@ -99,7 +106,7 @@ struct BinCentricRun {
             classes[min(max(priority, 0), 4)].append(i)
         }
         for items in classes where !items.isEmpty {
-            placeClass(items, demands: demands, sizes: sizes, ledger: &ledger)
+            placeClass(items, demands: demands, sizes: sizes, ledger: &ledger, until: deadline)
         }
         greedy.pending = []
         greedy.settlePrimaries()
@@ -107,7 +114,9 @@ struct BinCentricRun {
     }
 
     /// Places one priority class: soft-constrained items first, then host by host.
-    mutating func placeClass(_ items: [Int], demands: [Int64], sizes: [Double], ledger: inout AdmissionLedger) {
+    mutating func placeClass(_ items: [Int], demands: [Int64], sizes: [Double], ledger: inout AdmissionLedger,
+                             until deadline: ContinuousClock.Instant) {
+        let clock = ContinuousClock()
         let R = problem.resourceCount, H = problem.hostCount
         let pending = greedy.pending
         let constrained = items.filter { pending[$0].contains { !problem.vmSoftRules[$0].isEmpty } }
@@ -153,7 +162,11 @@ struct BinCentricRun {
         }
         var remaining = count
         var residual = [Int64](repeating: 0, count: R)
-        for h in order where remaining > 0 {
+        for (position, h) in order.enumerated() where remaining > 0 {
+            if position & 15 == 15 && clock.now >= deadline {
+                deadlineReached = true
+                break
+            }
             var norm = 0.0
             for r in 0..<R {
                 residual[r] = problem.limit(h, r) - greedy.state.load[r * H + h]
