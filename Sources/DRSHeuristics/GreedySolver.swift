@@ -154,23 +154,22 @@ struct GreedyRun {
     static func settlePrimaries(_ state: inout PlacementState, reasons: inout [Int: String]) -> Bool {
         let lifted = state.liftedPrimary
         let unplaced = state.settleLiftedPrimaries()
-        var returned = false
-        for v in lifted.indices where lifted[v] >= 0 && state.placement[v] == lifted[v] {
-            reasons[v] = nil
-            returned = true
-        }
-        for v in unplaced {
-            reasons[v] = "no room left: a running VM that no other host can take stays on the host this placement chose"
-        }
-        return returned
+        return noteSettled(lifted: lifted, now: state.placement, unplaced: unplaced, reasons: &reasons)
     }
 
     @discardableResult
     static func settleSecondaries(_ state: inout PlacementState, reasons: inout [Int: String]) -> Bool {
         let lifted = state.liftedSecondary
         let unplaced = state.settleLiftedSecondaries()
+        return noteSettled(lifted: lifted, now: state.secondaries, unplaced: unplaced, reasons: &reasons)
+    }
+
+    /// Reasons after settling lifted VMs (primaries or secondaries): one back where it was lifted
+    /// from needs none; one that found no room gets the reason. Whether any went back.
+    private static func noteSettled<Unplaced: Sequence>(lifted: [Int32], now: [Int32], unplaced: Unplaced,
+                                                        reasons: inout [Int: String]) -> Bool where Unplaced.Element == Int {
         var returned = false
-        for v in lifted.indices where lifted[v] >= 0 && state.secondaries[v] == lifted[v] {
+        for v in lifted.indices where lifted[v] >= 0 && now[v] == lifted[v] {
             reasons[v] = nil
             returned = true
         }
