@@ -140,6 +140,11 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     } catch let PlanningError.infeasible(message, partial) {
         if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
+    } catch let failure as NoPlanFound {
+        // No plan satisfies every hard constraint and none is proven impossible: the answer
+        // (status unknown, nothing applied) is printed and the exit is 3, like infeasible.
+        if options.format == .json { print(JSONWriter.write(failure.plan.json), terminator: "") }
+        throw ExitFailure(code: ExitStatus.infeasible, message: failure.description)
     }
     if let apply {
         try writeApplied(snapshot, plan: plan, to: apply)
@@ -318,7 +323,7 @@ struct EvacuateCommand: ParsableCommand {
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
             } catch let failure as NoPlanFound {
                 if options.format == .json { print(JSONWriter.write(failure.plan.json), terminator: "") }
-                throw ExitFailure(code: 1, message: "refused: \(failure)")
+                throw ExitFailure(code: ExitStatus.infeasible, message: "refused: \(failure)")
             }
             var shown = input
             for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
@@ -332,9 +337,8 @@ struct EvacuateCommand: ParsableCommand {
 
 /// `drs failover --all`: every single-host failure, planned for real within one time budget
 /// (`--time-limit` is the budget of the whole sweep, split across the failures). Exit 3 when
-/// some failure would leave VMs down (so the sweep can gate CI), 1 when the sweep is
-/// incomplete (a failure could not be planned, or the budget ran out before every host was
-/// tried), 0 when every single-host failure can be absorbed. `--format json` writes one
+/// some failure would leave VMs down or could not be planned (so the sweep can gate CI), 1 when
+/// the budget ran out before every host was tried, 0 when every single-host failure can be absorbed. `--format json` writes one
 /// object with a report per host.
 enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
@@ -367,6 +371,10 @@ enum FailoverSweepCommand {
         }
         if sweep.vmsDown {
             throw ExitFailure(code: ExitStatus.infeasible, message: "\(sweep.reports.filter { !$0.lost.isEmpty }.count) single-host failure(s) would leave VMs down")
+        }
+        if !sweep.failing.isEmpty {
+            // A failure no plan absorbs is not absorbed: the same answer as VMs left down.
+            throw ExitFailure(code: ExitStatus.infeasible, message: "\(sweep.failing.count) single-host failure(s) could not be planned")
         }
         if !sweep.absorbed {
             throw ExitFailure(code: 1, message: "failover sweep incomplete: \(sweep.failing.count) failure(s) could not be planned, \(sweep.skipped.count) host(s) not tried within --time-limit \(sweep.timeLimit) s (the budget of the whole sweep)")

@@ -361,7 +361,7 @@ import OpenDRS
         #expect(PlanChecker.check(s, plan).isEmpty)
     }
 
-    @Test("infeasible means proven: an evacuation no solver manages but nothing proves impossible is unknown, exit 1")
+    @Test("infeasible means proven: an evacuation no solver manages but nothing proves impossible is unknown (exit 3, status unknown)")
     func unprovenFailureIsUnknown() throws {
         // Three VMs of 60 for two hosts of 100: the aggregate fits (180 <= 200), no host takes two.
         var s = Snapshot()
@@ -382,8 +382,12 @@ import OpenDRS
         try JSONWriter.write(s.json).write(toFile: input, atomically: true, encoding: .utf8)
         for solver in ["greedy", "local-search", "exact"] {
             let result = try Fixtures.drs(["plan", input, "--solver", solver])
-            #expect(result.code == 1, "\(solver): \(result.err)")
+            // No plan: exit 3 like infeasible, the JSON answer says unknown and applies nothing.
+            #expect(result.code == 3, "\(solver): \(result.err)")
             #expect(result.err.contains("status unknown"))
+            let answer = try Plan.read(json: Array(result.out.utf8))
+            #expect(answer.status == .unknown, "\(solver)")
+            #expect(answer.steps.allSatisfy { !$0.applied }, "\(solver)")
         }
         // One more VM of 60 and the aggregate no longer fits: proven, exit 3.
         s.vms.append(Fixtures.vm("q", on: "m", cpu: 60, memory: 10))
