@@ -236,18 +236,24 @@ struct CheckCommand: ParsableCommand {
                 print("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves hold every hard constraint on their own")
                 return
             }
+            // At most `InputLimits.maximumReportedIssues` violations each, then a count.
+            func listed(_ violations: [CheckViolation]) -> [String] {
+                let shown = violations.prefix(InputLimits.maximumReportedIssues).map { "  \($0)" }
+                let more = violations.count - shown.count
+                return more > 0 ? shown + ["  ... and \(more) more violation(s)"] : shown
+            }
             var report: [String] = []
             if whole.isEmpty {
                 report.append("whole plan OK: \(planValue.steps.count) steps in \(waves) waves")
             } else {
                 report.append("whole plan REJECTED: \(whole.count) violation(s):")
-                report += whole.map { "  \($0)" }
+                report += listed(whole)
             }
             if applied.isEmpty {
                 report.append("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves")
             } else {
                 report.append("applied subset REJECTED: \(applied.count) violation(s) when only the \(appliedSteps.count) applied steps run:")
-                report += applied.map { "  \($0)" }
+                report += listed(applied)
             }
             let failed = [whole.isEmpty ? nil : "the whole plan", applied.isEmpty ? nil : "its applied subset"].compactMap { $0 }
             throw ExitFailure(code: 1, message: "plan REJECTED (\(failed.joined(separator: " and ")) failed):\n" + report.joined(separator: "\n"))

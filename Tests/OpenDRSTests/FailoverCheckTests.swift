@@ -41,3 +41,32 @@ struct FailoverCheckTests {
         #expect(check.code == 0, "\(name): \(check.out) \(check.err)")
     }
 }
+
+@Suite("drs check output")
+struct CheckOutputTests {
+    @Test("drs check lists at most 50 violations of each part, then counts the rest")
+    func checkOutputIsCapped() throws {
+        // 80 VMs all placed on a host that does not exist: 80 violations at least.
+        var vms: [String] = []
+        var placement: [String] = []
+        for k in 0..<80 {
+            vms.append("{\"id\": \"v\(k)\", \"host\": \"h1\", \"demand\": {\"cpu\": 1, \"memory\": 1}}")
+            placement.append("\"v\(k)\": \"h1\"")
+        }
+        let snapshot = Fixtures.json(vms: "[" + vms.joined(separator: ",") + "]")
+        var steps: [String] = []
+        for k in 0..<80 {
+            steps.append("{\"wave\": 1, \"kind\": \"migrate\", \"vm\": \"v\(k)\", \"from\": \"h1\", \"to\": \"nowhere\", \"seconds\": 1, \"priority\": 1, \"applied\": true, \"reason\": \"x\"}")
+        }
+        let plan = "{\"schemaVersion\": 1, \"status\": \"feasible\", \"placement\": {" + placement.joined(separator: ",") + "}, \"secondaries\": {}, \"unplaced\": [], \"steps\": [" + steps.joined(separator: ",") + "]}"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opendrs-checkcap-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(snapshot.utf8).write(to: folder.appendingPathComponent("s.json"))
+        try Data(plan.utf8).write(to: folder.appendingPathComponent("p.json"))
+        let result = try Fixtures.drs(["check", folder.appendingPathComponent("s.json").path, folder.appendingPathComponent("p.json").path])
+        #expect(result.code == 1, "\(result.err)")
+        #expect(result.err.contains("more violation(s)"), "\(result.err.prefix(500))")
+        let listedLines = result.err.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.contains("more violation(s)") }
+        #expect(listedLines.count <= 100, "\(listedLines.count) lines listed")
+    }
+}
