@@ -134,7 +134,10 @@ public struct ExactSolver: PlacementSolver {
             guard let startObjective = targetCheck(problem, start) else { continue }
             if let objective, !startObjective.isBetter(than: objective) { return result }
             start.status = .feasible
-            start.termination = objective == nil ? .targetUnreachable : .unproven
+            // A search the clock cut stays reported so: its outcome, hence this choice, depends on
+            // the machine's speed.
+            start.termination = result.termination == .feasibleTimeLimit ? .feasibleTimeLimit
+                : (objective == nil ? .targetUnreachable : .unproven)
             start.bound = result.bound.map { bound in
                 min(bound, problem.goal == .balance ? startObjective.imbalance : Double(startObjective.activeHosts))
             }
@@ -154,12 +157,15 @@ public struct ExactSolver: PlacementSolver {
         func remaining() -> Double { max(0.05, (deadline - clock.now).seconds) }
         /// A phase was not started because its model would not fit the time or memory left.
         var skipped = false
+        /// A phase was stopped or left out because its share of the time ran out (below): the
+        /// result then depends on the machine's speed and is reported as `feasibleTimeLimit`.
 
         // The incumbent ("greedy" below): the best plan of the baseline and every heuristic, so
         // that the exact result is never worse than any of them.
         var heuristicOptions = options
         heuristicOptions.timeLimit = min(1, options.timeLimit / 10)
         var greedy = try GreedySolver().solve(problem, options: heuristicOptions)
+        var timeCut = greedy.deadlineReached
         var greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
         let baseline = greedy
         heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40)
@@ -167,10 +173,14 @@ public struct ExactSolver: PlacementSolver {
         // as slow as the slowest so far still ends within `heuristicShare` of the time limit.
         var slowest = (clock.now - start).seconds
         for solver in Self.incumbentHeuristics {
-            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit { break }
+            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit {
+                timeCut = true
+                break
+            }
             let began = clock.now
             let outcome = try? solver.solve(problem, options: heuristicOptions)
             slowest = max(slowest, (clock.now - began).seconds)
+            if outcome?.deadlineReached == true { timeCut = true }
             guard let result = outcome, Self.withinLimits(problem, result.placement, result.secondaries) else { continue }
             let score = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
             if score.isBetter(than: greedyScore) { (greedy, greedyScore) = (result, score) }
@@ -194,7 +204,7 @@ public struct ExactSolver: PlacementSolver {
             } else if skipped {
                 result.termination = .modelTooLarge
             } else {
-                result.termination = result.seconds >= 0.9 * options.timeLimit ? .feasibleTimeLimit : .unproven
+                result.termination = timeCut || result.seconds >= 0.9 * options.timeLimit ? .feasibleTimeLimit : .unproven
             }
             let differs = baseline.placement != greedy.placement || baseline.secondaries != greedy.secondaries
             return (result, differs ? [greedy, baseline] : [greedy])
@@ -231,10 +241,12 @@ public struct ExactSolver: PlacementSolver {
         }
         if usesPatterns, noPenalty, let bound = goalBound,
            var patterns = PatternSolver(problem, greedyPlacedEverything: everythingPlaced) {
+            let phaseDeadline = clock.now.advanced(by: .seconds(remaining() * 0.6))
             let outcome = patterns.solve(incumbent: greedy.placement, incumbentHosts: greedyScore.activeHosts,
-                                         lowerBound: Int(bound), deadline: clock.now.advanced(by: .seconds(remaining() * 0.6)))
+                                         lowerBound: Int(bound), deadline: phaseDeadline)
             goalBound = Double(max(Int(bound), outcome.bound))
             alternativePlacement = outcome.placement
+            if !outcome.proven && clock.now >= phaseDeadline { timeCut = true }
             if outcome.proven {
                 return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal, bound: goalBound,
                               fromGreedy: outcome.placement == nil)
@@ -252,6 +264,7 @@ public struct ExactSolver: PlacementSolver {
                 let imbalance = greedyScore.imbalance
                 let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.1)))
                 alternativePlacement = outcome.placement
+                if !outcome.complete { timeCut = true }
                 if outcome.complete {
                     return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal,
                                   bound: max(0, outcome.imbalance - MIPModel.coneTolerance), fromGreedy: outcome.placement == nil)
@@ -259,7 +272,9 @@ public struct ExactSolver: PlacementSolver {
                 incumbent = outcome.placement ?? incumbent
             }
             if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
-                let partition = patterns.solve(incumbent: incumbent, deadline: clock.now.advanced(by: .seconds(remaining() * 0.95)))
+                let phaseDeadline = clock.now.advanced(by: .seconds(remaining() * 0.95))
+                let partition = patterns.solve(incumbent: incumbent, deadline: phaseDeadline)
+                if !partition.proven && clock.now >= phaseDeadline { timeCut = true }
                 // The plan is checked in integers like every other; one that failed would make the
                 // search's value and proof suspect, and the MIP decides instead.
                 let valid = partition.placement.map { Self.withinLimits(problem, $0, greedy.secondaries) } ?? true
@@ -316,6 +331,7 @@ public struct ExactSolver: PlacementSolver {
             for (column, weight) in formulation.penaltyTerms(weights) { model.addCost(column, weight) }
             let outcome = GLPKBackend.solve(model, timeLimit: remaining() / 2, incumbent: greedyValues)
             nodes += outcome.nodes
+            if outcome.status == .feasible || outcome.status == .noSolution { timeCut = true }
             guard let values = outcome.values, let objective = outcome.objective else { return bestBeforeMIP() }
             penaltyCap = objective.rounded()
             stageOneProven = outcome.status == .optimal
@@ -348,6 +364,7 @@ public struct ExactSolver: PlacementSolver {
         let outcome = GLPKBackend.solve(model, timeLimit: remaining(), incumbent: incumbent,
                                         relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
         nodes += outcome.nodes
+        if outcome.status == .feasible || outcome.status == .noSolution { timeCut = true }
         let foundPlacement = outcome.values.map { formulation.placement(from: $0) }
         guard let found = foundPlacement, Self.withinLimits(problem, found.placement, found.secondaries) else {
             return bestBeforeMIP()

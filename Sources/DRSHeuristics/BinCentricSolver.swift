@@ -74,6 +74,8 @@ struct BinCentricRun {
             + receiving.filter { problem.hostState[$0] != .connected }
     }
 
+    static let deadlineReason = "the time limit ran out before a host was found for it"
+
     static func admissionReason(_ problem: Problem) -> String {
         "admission control: placing it would leave too little spare capacity to restart the VMs of \(problem.snapshot.cluster.ha?.hostFailuresToTolerate ?? 0) failed host(s)"
     }
@@ -140,72 +142,49 @@ struct BinCentricRun {
             ledger.placed(members)
         }
 
-        // The others, largest first (index breaks ties), with per-resource suffix minima.
+        // The others, largest first (index breaks ties), in a fit tree: per host, the first
+        // available item that fits the residual is found in O(R log n) when the tree prunes.
         let sorted = items.filter { i in !pending[i].contains { !problem.vmSoftRules[$0].isEmpty } }
             .sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
         let count = sorted.count
         guard count > 0 else { return }
-        var suffixMinimum = [Int64](repeating: .max, count: (count + 1) * R)
-        for k in stride(from: count - 1, through: 0, by: -1) {
-            for r in 0..<R { suffixMinimum[k * R + r] = min(suffixMinimum[(k + 1) * R + r], demands[sorted[k] * R + r]) }
-        }
-        // Sizes, negated so that the array ascends, for the binary search.
-        let negatedSizes = sorted.map { -sizes[$0] }
-        // next[k]: the smallest k' >= k still remaining (count: none); path-compressed.
-        var next = Array(0...count)
-        func find(_ k: Int) -> Int {
-            var root = k
-            while next[root] != root { root = next[root] }
-            var k = k
-            while next[k] != root { let up = next[k]; next[k] = root; k = up }
-            return root
-        }
+        var sortedDemands = [Int64](repeating: 0, count: count * R)
+        for k in 0..<count { for r in 0..<R { sortedDemands[k * R + r] = demands[sorted[k] * R + r] } }
+        var tree = ItemFitTree(demand: sortedDemands, count: count, resources: R)
+        var available = [Bool](repeating: true, count: count)
         var remaining = count
         var residual = [Int64](repeating: 0, count: R)
-        for (position, h) in order.enumerated() where remaining > 0 {
-            if position & 15 == 15 && clock.now >= deadline {
+        for h in order where remaining > 0 {
+            if clock.now >= deadline {
                 deadlineReached = true
                 break
             }
-            var norm = 0.0
-            for r in 0..<R {
-                residual[r] = problem.limit(h, r) - greedy.state.load[r * H + h]
-                let x = Double(max(0, residual[r])) * normalizer[r]
-                norm += x * x
-            }
-            // An item fits only if its norm is at most the residual's (with a margin for rounding).
-            let limit = -(norm.squareRoot() * (1 + 1e-9) + 1e-12)
-            var low = 0, high = count
-            while low < high {
-                let mid = (low + high) / 2
-                if negatedSizes[mid] < limit { low = mid + 1 } else { high = mid }
-            }
-            var k = find(low)
-            scan: while k < count {
-                for r in 0..<R where residual[r] < suffixMinimum[k * R + r] { break scan }
-                let i = sorted[k]
-                var fits = true
-                for r in 0..<R where demands[i * R + r] > residual[r] { fits = false; break }
-                if fits && greedy.state.canPlace(pending[i], on: h) {
-                    let members = pending[i]
-                    next[k] = k + 1
-                    remaining -= 1
-                    if ledger.admits(members, state: greedy.state) {
-                        for v in members { greedy.state.assign(v, to: h) }
-                        ledger.placed(members)
-                        for r in 0..<R { residual[r] -= demands[i * R + r] }
-                    } else {
-                        for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
-                    }
+            for r in 0..<R { residual[r] = problem.limit(h, r) - greedy.state.load[r * H + h] }
+            // Items before `from` do not fit this host now (the residual only shrinks) or are
+            // masked here; the next candidate is the first available one at or after it.
+            var from = 0
+            while let k = tree.first(from: from, room: residual) {
+                let members = pending[sorted[k]]
+                guard greedy.state.canPlace(members, on: h) else {
+                    from = k + 1
+                    continue
                 }
-                k = find(k + 1)
+                tree.set(k, available: false)
+                available[k] = false
+                remaining -= 1
+                from = k
+                if ledger.admits(members, state: greedy.state) {
+                    for v in members { greedy.state.assign(v, to: h) }
+                    ledger.placed(members)
+                    for r in 0..<R { residual[r] -= sortedDemands[k * R + r] }
+                } else {
+                    for v in members { greedy.reasons[v] = Self.admissionReason(problem) }
+                }
             }
         }
-        // What is left fits nowhere.
-        var k = find(0)
-        while k < count {
+        // What is left fits nowhere (or was not reached before the deadline).
+        for k in 0..<count where available[k] {
             release(pending[sorted[k]], ledger: &ledger)
-            k = find(k + 1)
         }
     }
 
@@ -213,7 +192,7 @@ struct BinCentricRun {
     /// ledger held for it is released, as the item-by-item heuristics do at its turn.
     mutating func release(_ members: [Int], ledger: inout AdmissionLedger) {
         if ledger.admits(members, state: greedy.state) {
-            let reason = greedy.state.unplacedReason(members)
+            let reason = deadlineReached ? Self.deadlineReason : greedy.state.unplacedReason(members)
             for v in members { greedy.reasons[v] = reason }
             ledger.notPlaced(members)
         } else {

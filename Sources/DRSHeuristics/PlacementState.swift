@@ -296,14 +296,19 @@ public struct PlacementState: Sendable {
 extension PlacementState {
     /// Why the unplaced primaries `members` fit nowhere now, for the plan's `reasons`.
     public func unplacedReason(_ members: [Int]) -> String {
-        let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
-        if receiving.isEmpty { return "no host can receive VMs (all failed, in maintenance or unusable)" }
-        let allowed = receiving.filter { h in members.allSatisfy { problem.allows($0, h) } }
-        if allowed.isEmpty { return "no receiving host is allowed by its must/mustNot rules" }
-        if !allowed.contains(where: { fits(members, on: $0) }) {
-            return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
+        // One pass over the hosts, stopped at the first allowed host with room.
+        var anyReceiving = false, anyAllowed = false
+        for h in 0..<problem.hostCount where problem.hostReceives[h] {
+            anyReceiving = true
+            guard members.allSatisfy({ problem.allows($0, h) }) else { continue }
+            anyAllowed = true
+            if fits(members, on: h) {
+                return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
+            }
         }
-        return "every host with room already runs a VM of one of its anti-affinity rules, or its FT secondary"
+        if !anyReceiving { return "no host can receive VMs (all failed, in maintenance or unusable)" }
+        if !anyAllowed { return "no receiving host is allowed by its must/mustNot rules" }
+        return "no allowed host has room for it\(members.count > 1 ? " (with its affinity group)" : "")"
     }
 
     /// Hosts that can take the unplaced primaries `members` now, best first for the goal:

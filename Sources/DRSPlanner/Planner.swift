@@ -363,7 +363,9 @@ public enum Planner {
             plan.gap = goal > 0 ? max(0, (goal - bound) / goal) : 0
         }
         // A proof covers the solver's target; with moves dropped the plan is no longer that target.
-        plan.termination = result.termination == .optimal && status != .optimal ? .unproven : result.termination
+        // A heuristic that reports no reason of its own but was stopped by its time limit says so.
+        let termination = result.termination ?? (result.deadlineReached ? .feasibleTimeLimit : nil)
+        plan.termination = termination == .optimal && status != .optimal ? .unproven : termination
         plan.dropped = dropped
         plan.notes = notes
         if !reserveHosts.isEmpty {
@@ -495,14 +497,20 @@ extension Planner {
         func largestRoom() -> [Int64] {
             (0..<R).map { r in order.map { problem.limit($0, r) - waves.load[r * H + $0] }.max() ?? 0 }
         }
+        // Per resource, an upper bound on the room of any host (loads only grow here): a unit
+        // that exceeds it is skipped in O(R); it is made exact again after a scan that found
+        // nothing, so a run of units that fit nowhere costs one scan each, not H x R.
         var room = largestRoom()
         func fits(_ members: [Int], _ h: Int) -> Bool {
             (0..<R).allSatisfy { r in waves.load[r * H + h] + members.reduce(0) { $0 + problem.demand($1, r) } <= problem.limit(h, r) }
         }
-        func hosts(for members: [Int]) -> [Int] {
+        /// The first host in `order` where the unit fits and `accept` holds; O(H x R) at worst.
+        func firstHost(for members: [Int], accept: (Int) -> Bool) -> Int? {
             let needed = (0..<R).map { r in members.reduce(Int64(0)) { $0 + problem.demand($1, r) } }
-            guard (0..<R).allSatisfy({ needed[$0] <= room[$0] }) else { return [] }
-            return order.filter { fits(members, $0) }
+            guard (0..<R).allSatisfy({ needed[$0] <= room[$0] }) else { return nil }
+            if let h = order.first(where: { fits(members, $0) && accept($0) }) { return h }
+            room = largestRoom()
+            return nil
         }
         var concurrency = [Int](repeating: 0, count: H)
         var placedAny = false
@@ -519,31 +527,34 @@ extension Planner {
                 if !fits { continue }
             }
             let partnersAt = group >= 0 ? Set(problem.groups[Int(group)].map { waves.primaryAt[Int($0)] }.filter { $0 >= 0 }) : []
-            for h in hosts(for: members) where partnersAt.isEmpty || (partnersAt.count == 1 && partnersAt.contains(Int32(h))) {
-                let unit = members.map { u in
+            func unit(on h: Int) -> [Move] {
+                members.map { u in
                     Move(vm: u, secondary: false, from: -1, to: h, priority: 1,
                          reason: (mandatoryReason(problem, u) ?? "placement") + "; placed after the other steps, on the state they reach")
                 }
-                guard waves.canStart(unit, concurrency: concurrency) else { continue }
-                waves.start(unit, wave: wave, concurrency: &concurrency)
-                for u in members where !problem.vmNeedsRestart[u] {
-                    for r in 0..<R { running[r] += problem.demand(u, r) * (problem.vmIsFT[u] ? 2 : 1) }
-                }
-                placedAny = true
-                room = largestRoom()
-                break
             }
+            let found = firstHost(for: members) { h in
+                (partnersAt.isEmpty || (partnersAt.count == 1 && partnersAt.contains(Int32(h))))
+                    && waves.canStart(unit(on: h), concurrency: concurrency)
+            }
+            guard let h = found else { continue }
+            waves.start(unit(on: h), wave: wave, concurrency: &concurrency)
+            for u in members where !problem.vmNeedsRestart[u] {
+                for r in 0..<R { running[r] += problem.demand(u, r) * (problem.vmIsFT[u] ? 2 : 1) }
+            }
+            placedAny = true
         }
         for v in (waiting + missingSecondaries) where problem.vmIsFT[v] && waves.primaryAt[v] >= 0 && waves.secondaryAt[v] < 0 {
-            for h in hosts(for: [v]) where Int32(h) != waves.primaryAt[v] {
-                let unit = [Move(vm: v, secondary: true, from: -1, to: h, priority: 1,
-                                 reason: "FT protection: new secondary, placed after the other steps")]
-                guard waves.canStart(unit, concurrency: concurrency) else { continue }
-                waves.start(unit, wave: wave, concurrency: &concurrency)
-                placedAny = true
-                room = largestRoom()
-                break
+            func unit(on h: Int) -> [Move] {
+                [Move(vm: v, secondary: true, from: -1, to: h, priority: 1,
+                      reason: "FT protection: new secondary, placed after the other steps")]
             }
+            let found = firstHost(for: [v]) { h in
+                Int32(h) != waves.primaryAt[v] && waves.canStart(unit(on: h), concurrency: concurrency)
+            }
+            guard let h = found else { continue }
+            waves.start(unit(on: h), wave: wave, concurrency: &concurrency)
+            placedAny = true
         }
         if placedAny { waves.finish(wave: wave) }
         return placedAny
