@@ -160,19 +160,21 @@ struct BinCentricRun {
                 break
             }
             for r in 0..<R { residual[r] = problem.limit(h, r) - greedy.state.load[r * H + h] }
-            // Items before `from` do not fit this host now (the residual only shrinks) or are
-            // masked here; the next candidate is the first available one at or after it.
-            var from = 0
-            while let k = tree.first(from: from, room: residual) {
+            // The next candidate is the first available item that fits; one the rules keep off
+            // this host is set aside until the host is full (the residual only shrinks, so an
+            // item passed over never fits this host later).
+            var masked: [Int] = []
+            defer { for k in masked { tree.set(k, available: true) } }
+            while let k = tree.firstFitting(residual) {
                 let members = pending[sorted[k]]
                 guard greedy.state.canPlace(members, on: h) else {
-                    from = k + 1
+                    tree.set(k, available: false)
+                    masked.append(k)
                     continue
                 }
                 tree.set(k, available: false)
                 available[k] = false
                 remaining -= 1
-                from = k
                 if ledger.admits(members, state: greedy.state) {
                     for v in members { greedy.state.assign(v, to: h) }
                     ledger.placed(members)

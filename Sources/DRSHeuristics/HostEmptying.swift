@@ -72,9 +72,10 @@ struct HostEmptying {
     /// evaluations (hosts come least filled first, so the fuller ones left are less likely
     /// still): a few hundred attempts on small clusters, a few on 10^4 hosts.
     static let failureWork = 4_000_000
-    /// VMs x R above which `repack` fills each host by its first descent alone, each query
-    /// of the fit tree looking at most at `largeRepackVisits` nodes in VM order before it
-    /// takes the fitting VM largest in the first resource instead.
+    /// VMs x R above which `repack` fills each host by its first descent alone. With two
+    /// resources each query is exact (`PairFitIndex`); otherwise a query of the fit tree looks
+    /// at most at `largeRepackVisits` nodes in VM order before it takes the fitting VM largest
+    /// in the first resource instead.
     static let largeRepack = 125_000
     static let largeRepackVisits = 4000
 
@@ -95,6 +96,8 @@ struct HostEmptying {
     var opensEmpty = false
     /// Whether a loop stopped because the deadline passed.
     var deadlineReached = false
+    /// Whether the last `repack` answered every fit query exactly (no query gave up early).
+    var repackQueriesExact = false
 
     init(problem: Problem, state: PlacementState, movePriority: [UInt8], seed: UInt64, deadline: ContinuousClock.Instant) {
         self.problem = problem
@@ -338,7 +341,7 @@ struct HostEmptying {
         if repackAlways || before.contains(where: { repackable(Int32($0 << 1)) }) {
             repack()
             // A fill whose tree queries gave up early may leave VMs a full search places.
-            if unplaced().contains(where: { repackable(Int32($0 << 1)) }) && clock.now < deadline {
+            if !repackQueriesExact && unplaced().contains(where: { repackable(Int32($0 << 1)) }) && clock.now < deadline {
                 repack(visits: .max)
             }
         }
@@ -537,6 +540,7 @@ struct HostEmptying {
         var demand = [Int64](repeating: 0, count: n * R)
         for k in 0..<n { for r in 0..<R { demand[k * R + r] = problem.demand(vm(sorted[k]), r) } }
         var tree = ItemFitTree(demand: demand, count: n, resources: R)
+        repackQueriesExact = visits == .max || tree.hasPairs || n * R <= Self.largeRepack
         var remaining = n
         func capacityKey(_ h: Int) -> Double {
             var total = 0.0
@@ -598,8 +602,22 @@ struct HostEmptying {
             for r in 0..<R { total += Double(room[r]) * normalizer[r] }
             return total
         }
+        // With one node per host the search is the first descent alone, where every available
+        // VM before k no longer fits: the exact index then answers directly, and a VM the rules
+        // keep off t is set aside until t is done.
+        let direct = nodeLimit == 1 && tree.hasPairs
+        var masked: [Int] = []
+        defer { for k in masked { tree.set(k, available: true) } }
         /// The first available VM at or after k that fits the room and the rules of t.
         func nextFit(_ k: Int) -> Int? {
+            if direct {
+                while let found = tree.firstFitting(room) {
+                    if state.canPlace([vm(sorted[found])], on: t) { return found }
+                    tree.set(found, available: false)
+                    masked.append(found)
+                }
+                return nil
+            }
             var k = k
             while let found = tree.first(from: k, room: room, visits: visits) {
                 if state.canPlace([vm(sorted[found])], on: t) { return found }

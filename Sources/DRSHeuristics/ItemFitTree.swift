@@ -24,6 +24,8 @@ struct ItemFitTree {
     /// `second[leaves + p]`: second-resource demand of the item at position p when available
     /// (`.max` otherwise); inner nodes the minimum of their children. Empty when R < 2.
     var second: [Int64]
+    /// With two resources (and up to `PairFitIndex.itemLimit` items): the exact first-fit index.
+    var pairs: PairFitIndex?
 
     init(demand: [Int64], count: Int, resources: Int) {
         self.count = count
@@ -52,6 +54,7 @@ struct ItemFitTree {
             for (p, k) in order.enumerated() { second[leaves + p] = demand[k * R + 1] }
             if leaves > 1 { for node in stride(from: leaves - 1, through: 1, by: -1) { second[node] = min(second[2 * node], second[2 * node + 1]) } }
             self.second = second
+            pairs = R == 2 && count <= PairFitIndex.itemLimit ? PairFitIndex(demand: demand, count: count) : nil
         } else {
             firstSorted = []
             position = []
@@ -103,8 +106,31 @@ struct ItemFitTree {
         return best <= room[1]
     }
 
+    /// The smallest available index whose demand fits `room` in every resource, or nil: exact,
+    /// O(log² n) with two resources (`PairFitIndex`), otherwise a full `first(from: 0)`.
+    /// The minima descent is tried first with a few node visits (it answers most queries of a
+    /// host that still has room in a handful); the index when those run out.
+    func firstFitting(_ room: [Int64]) -> Int? {
+        guard let pairs else { return first(from: 0, room: room) }
+        if !anyFitsFirstTwo(room) { return nil }
+        var left = Self.cheapVisits
+        let found = minimum.withUnsafeBufferPointer { minimum in
+            room.withUnsafeBufferPointer { room in search(1, 0, leaves, 0, minimum, room, &left) }
+        }
+        if let found { return found }
+        if left > 0 { return nil }
+        return pairs.first(room0: room[0], room1: room[1])
+    }
+
+    /// Node visits of the minima descent before `firstFitting` asks the exact index.
+    static let cheapVisits = 48
+
+    /// Whether `firstFitting` is the O(log² n) exact index.
+    var hasPairs: Bool { pairs != nil }
+
     /// Makes item k available to `first`, or not.
     mutating func set(_ k: Int, available: Bool) {
+        pairs?.set(k, available: available)
         let R = resources
         var node = leaves + k
         for r in 0..<R { minimum[node * R + r] = available ? demand[k * R + r] : .max }

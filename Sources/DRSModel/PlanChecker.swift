@@ -330,8 +330,16 @@ private struct Replay {
         // End of the wave: everything lands.
         for (v, hosts) in moment.primary { primary[v] = hosts.last!; settle(v, hosts) }
         for (v, hosts) in moment.secondary { secondary[v] = hosts.last!; settle(v, hosts) }
+        // Hosts that still hold a VM once the wave has landed: O(V) once, names only for those.
+        var occupied = Set<Int32>()
+        if !goingToStandby.isEmpty {
+            for v in snapshot.vms.indices {
+                if primary[v] >= 0 { occupied.insert(primary[v]) }
+                if secondary[v] >= 0 { occupied.insert(secondary[v]) }
+            }
+        }
         for h in goingToStandby {
-            let residents = residentNames(of: Int32(h), Moment())
+            let residents = occupied.contains(Int32(h)) ? residentNames(of: Int32(h), Moment()) : ""
             if !residents.isEmpty {
                 fail(wave, "standby of host \(hostName(Int32(h))), which still runs \(residents)")
             }
