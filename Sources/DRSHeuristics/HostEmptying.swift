@@ -625,6 +625,19 @@ struct HostEmptying {
             }
             return nil
         }
+        if direct {
+            // The first descent alone: take the first VM that fits until none does. The VMs stay
+            // unavailable in the tree (the caller places them, and setting them again is free).
+            var chosen: [Int] = []
+            while let k = nextFit(0) {
+                for r in 0..<R { room[r] -= demand[k * R + r] }
+                state.assign(vm(sorted[k]), to: t)
+                tree.set(k, available: false)
+                chosen.append(k)
+            }
+            for k in chosen { state.unassign(vm(sorted[k])) }
+            return chosen
+        }
         // Bin completion: the largest VM that fits is always taken.
         guard let first = nextFit(0) else { return [] }
         var best: (slack: Double, set: [Int]) = (.infinity, [])

@@ -130,8 +130,11 @@ struct ItemFitTree {
 
     /// Makes item k available to `first`, or not.
     mutating func set(_ k: Int, available: Bool) {
-        pairs?.set(k, available: available)
         let R = resources
+        // Already so: nothing to update (a VM's demand is never .max in every resource).
+        if (minimum[(leaves + k) * R] != .max) == available
+            && (0..<R).allSatisfy({ minimum[(leaves + k) * R + $0] == (available ? demand[k * R + $0] : .max) }) { return }
+        pairs?.set(k, available: available)
         var node = leaves + k
         for r in 0..<R { minimum[node * R + r] = available ? demand[k * R + r] : .max }
         node /= 2
