@@ -113,25 +113,10 @@ extension LocalSearch {
             let old = ledger.deviation[source] + ledger.deviation[target]
 
             // Move v: source -> target.
-            if run.state.fits(target, adding: v) && problem.allows(v, target) && run.state.secondaries[v] != Int32(target) {
-                let newSum = ledger.sum - ledger.deviation[source] - ledger.deviation[target]
-                    + ledger.deviation(source, in: run.state, remove: v) + ledger.deviation(target, in: run.state, add: v)
-                let benefit = before - (max(0, newSum) / ledger.terms).squareRoot()
-                let seconds = secondsDelta(v, from: source, to: target)
-                let p = priority(benefit: benefit, seconds: seconds)
-                if benefit > 1e-12 && p <= threshold && benefit - problem.lambda * seconds > 1e-12 {
-                    run.state.unassign(v)
-                    if run.state.canPlace([v], on: target) && run.state.softDelta(v, on: target) <= run.state.softDelta(v, on: source) {
-                        run.state.assign(v, to: target)
-                        ledger.moved(source, target, old: old, in: run.state)
-                        members.move(v, from: source, to: target)
-                        record(v, to: target, priority: p)
-                        accepted += 1
-                        failures = 0
-                        continue
-                    }
-                    run.state.assign(v, to: source)
-                }
+            if tryMove(v, from: source, to: target, before: before, old: old, &ledger, &members) {
+                accepted += 1
+                failures = 0
+                continue
             }
 
             // Swap v (source -> target) with w (target -> source).
@@ -167,6 +152,30 @@ extension LocalSearch {
             run.state.assign(v, to: source)
             run.state.assign(w, to: target)
         }
+    }
+
+    /// Moves v from source to target when that lowers the imbalance by more than its migration
+    /// cost, within the threshold, keeping every hard rule and adding no soft violation.
+    /// Returns whether it moved.
+    mutating func tryMove(_ v: Int, from source: Int, to target: Int, before: Double, old: Double,
+                          _ ledger: inout BalanceLedger, _ members: inout HostMembers) -> Bool {
+        guard run.state.fits(target, adding: v) && problem.allows(v, target) && run.state.secondaries[v] != Int32(target) else { return false }
+        let newSum = ledger.sum - ledger.deviation[source] - ledger.deviation[target]
+            + ledger.deviation(source, in: run.state, remove: v) + ledger.deviation(target, in: run.state, add: v)
+        let benefit = before - (max(0, newSum) / ledger.terms).squareRoot()
+        let seconds = secondsDelta(v, from: source, to: target)
+        let p = priority(benefit: benefit, seconds: seconds)
+        guard benefit > 1e-12 && p <= threshold && benefit - problem.lambda * seconds > 1e-12 else { return false }
+        run.state.unassign(v)
+        if run.state.canPlace([v], on: target) && run.state.softDelta(v, on: target) <= run.state.softDelta(v, on: source) {
+            run.state.assign(v, to: target)
+            ledger.moved(source, target, old: old, in: run.state)
+            members.move(v, from: source, to: target)
+            record(v, to: target, priority: p)
+            return true
+        }
+        run.state.assign(v, to: source)
+        return false
     }
 }
 

@@ -67,13 +67,31 @@ struct AppliedSubset {
 
     /// One replay; returns how many steps it demoted and whether another pass is needed.
     mutating func run(_ steps: inout [Step], reserveHosts: Set<String>) -> (Int, Bool) {
+        let (powerOnWave, powerOnStep) = preparePowerOns(&steps, reserveHosts: reserveHosts)
+        let index = StepIndex(steps, problem: problem)
+        var byWave: [(wave: Int, indices: [Int])] = []
+        for (index, step) in steps.enumerated() {
+            if byWave.last?.wave == step.wave { byWave[byWave.count - 1].indices.append(index) } else { byWave.append((step.wave, [index])) }
+        }
         var demoted = 0
         var again = false
+        for (wave, indices) in byWave {
+            let (count, more) = replayWave(wave, indices, &steps, index: index, powerOnWave: powerOnWave)
+            demoted += count
+            again = again || more
+        }
+        settlePowerOns(&steps, powerOnStep: powerOnStep, reserveHosts: reserveHosts)
+        let admission = demoteForAdmission(&steps)
+        return (demoted + admission.demoted, again || admission.again)
+    }
+
+    /// Host steps: a standby host comes back in the wave of its powerOn step when an applied
+    /// step needs it (or, for a reserve host, when new VMs are placed under admission control,
+    /// or when it is elected HA master). Returns each host's first powerOn wave and its step.
+    func preparePowerOns(_ steps: inout [Step], reserveHosts: Set<String>) -> (wave: [Int: Int], step: [Int: Int]) {
         let newPlacementApplied = steps.contains { step in
             step.applied && step.kind == .place && step.secondary != true && vmIndex(step).map(isNew) == true
         }
-        // Host steps: a standby host comes back in the wave of its powerOn step when an applied
-        // step needs it (or, for a reserve host, when new VMs are placed under admission control).
         var powerOnWave: [Int: Int] = [:]
         var powerOnStep: [Int: Int] = [:]
         let elected = Set(steps.filter { $0.kind == .elect && $0.applied }.compactMap(\.host))
@@ -81,99 +99,126 @@ struct AppliedSubset {
             guard let h = hostIndex(step.host) else { continue }
             powerOnWave[h] = min(powerOnWave[h] ?? Int.max, step.wave)
             powerOnStep[h] = index
-            // A reserve host comes back when new VMs are placed (admission control counts it)
-            // or when it is elected HA master.
             steps[index].applied = reserveHosts.contains(step.host!) && (newPlacementApplied || elected.contains(step.host!))
         }
-        let index = StepIndex(steps, problem: problem)
-        var byWave: [(wave: Int, indices: [Int])] = []
-        for (index, step) in steps.enumerated() {
-            if byWave.last?.wave == step.wave { byWave[byWave.count - 1].indices.append(index) } else { byWave.append((step.wave, [index])) }
-        }
-        for (wave, indices) in byWave {
-            for index in indices where steps[index].applied {
-                let step = steps[index]
-                switch step.kind {
-                case .powerOn:
-                    if let h = hostIndex(step.host) { hostOn[h] = true }
-                case .promote:
-                    if let v = vmIndex(step), secondary[v] >= 0 {
-                        primary[v] = secondary[v]
-                        secondary[v] = -1
-                        for rule in problem.vmAntiAffinity[v] { presence[Int(rule)][primary[v], default: 0] += 1 }
-                    }
-                default: break
-                }
-            }
-            // Moving steps: HA restarts first, then by priority; primaries before secondaries.
-            let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied }
-                .sorted { a, b in
-                    let x = steps[a], y = steps[b]
-                    let kx = x.kind == .restart ? 0 : 1, ky = y.kind == .restart ? 0 : 1
-                    if kx != ky { return kx < ky }
-                    if (x.secondary == true) != (y.secondary == true) { return y.secondary == true }
-                    if x.priority != y.priority { return x.priority < y.priority }
-                    return a < b
-                }
-            var units: [[Int]] = []
-            var unitOfGroup: [Int32: Int] = [:]
-            for index in movingSteps {
-                let v = vmIndex(steps[index]) ?? -1
-                let group = v >= 0 && steps[index].secondary != true ? problem.vmGroup[v] : -1
-                if group >= 0, let unit = unitOfGroup[group] { units[unit].append(index); continue }
-                if group >= 0 { unitOfGroup[group] = units.count }
-                units.append([index])
-            }
-            var admitted: [(index: Int, v: Int, from: Int32, to: Int32)] = []
-            for unit in units {
-                if let why = admit(unit, steps: steps, wave: wave, powerOnWave: powerOnWave, admitted: &admitted) {
-                    for blocked in unit {
-                        demote(&steps[blocked], waitingFor: blockers(why, index: blocked, steps: steps, index: index))
-                        demoted += 1
-                        // A temporary stop whose continuation cannot run is not applied either.
-                        if let hop = index.appliedHop(before: blocked, vm: vmIndex(steps[blocked]), steps: steps) {
-                            demote(&steps[hop], waitingFor: [steps[blocked].label])
-                            demoted += 1
-                            again = true
-                        }
-                    }
-                }
-            }
-            // End of the wave: sources are released, positions settle.
-            var arriving = Set<Int32>()
-            for move in admitted {
-                let step = steps[move.index]
-                arriving.insert(move.to)
-                if move.from >= 0 {
-                    for r in 0..<R { load[r * H + Int(move.from)] -= problem.demand(move.v, r) }
-                    if step.secondary != true {
-                        for rule in problem.vmAntiAffinity[move.v] { presence[Int(rule)][move.from, default: 0] -= 1 }
-                    }
-                }
-                if step.secondary == true { secondary[move.v] = move.to } else { primary[move.v] = move.to }
-            }
-            moving.removeAll(keepingCapacity: true)
-            movingSecondary.removeAll(keepingCapacity: true)
-            let standby = indices.filter { steps[$0].kind == .standby && steps[$0].applied }
-            if !standby.isEmpty {
-                var residents = [Int](repeating: 0, count: H)
-                for v in 0..<problem.vmCount {
-                    if primary[v] >= 0 { residents[Int(primary[v])] += 1 }
-                    if secondary[v] >= 0 { residents[Int(secondary[v])] += 1 }
-                }
-                for position in standby {
-                    guard let h = hostIndex(steps[position].host) else { continue }
-                    if residents[h] > 0 || arriving.contains(Int32(h)) {
-                        let waits = (index.fromHost[h] ?? []).filter { !steps[$0].applied && steps[$0].wave <= wave }.prefix(5).map { steps[$0].label }
-                        demote(&steps[position], waitingFor: Array(waits))
-                        demoted += 1
-                    } else {
-                        hostOn[h] = false
-                    }
+        return (powerOnWave, powerOnStep)
+    }
+
+    /// One wave of the replay: host steps and promotions first, then the moving steps unit by
+    /// unit (a unit that cannot run is demoted, with a temporary stop whose continuation cannot
+    /// run), then the wave settles and its standby steps are checked. Returns the steps
+    /// demoted and whether another pass is needed.
+    mutating func replayWave(_ wave: Int, _ indices: [Int], _ steps: inout [Step], index: StepIndex,
+                             powerOnWave: [Int: Int]) -> (Int, Bool) {
+        startHostSteps(indices, steps)
+        var demoted = 0
+        var again = false
+        var admitted: [(index: Int, v: Int, from: Int32, to: Int32)] = []
+        for unit in movingUnits(indices, steps) {
+            guard let why = admit(unit, steps: steps, wave: wave, powerOnWave: powerOnWave, admitted: &admitted) else { continue }
+            for blocked in unit {
+                demote(&steps[blocked], waitingFor: blockers(why, index: blocked, steps: steps, index: index))
+                demoted += 1
+                // A temporary stop whose continuation cannot run is not applied either.
+                if let hop = index.appliedHop(before: blocked, vm: vmIndex(steps[blocked]), steps: steps) {
+                    demote(&steps[hop], waitingFor: [steps[blocked].label])
+                    demoted += 1
+                    again = true
                 }
             }
         }
-        // A powerOn runs only for what the applied steps need.
+        let arriving = settle(admitted, steps)
+        demoted += checkStandby(wave, indices, &steps, index: index, arriving: arriving)
+        return (demoted, again)
+    }
+
+    /// The applied powerOn and promote steps of a wave take effect at its start.
+    mutating func startHostSteps(_ indices: [Int], _ steps: [Step]) {
+        for index in indices where steps[index].applied {
+            let step = steps[index]
+            switch step.kind {
+            case .powerOn:
+                if let h = hostIndex(step.host) { hostOn[h] = true }
+            case .promote:
+                if let v = vmIndex(step), secondary[v] >= 0 {
+                    primary[v] = secondary[v]
+                    secondary[v] = -1
+                    for rule in problem.vmAntiAffinity[v] { presence[Int(rule)][primary[v], default: 0] += 1 }
+                }
+            default: break
+            }
+        }
+    }
+
+    /// The applied moving steps of a wave in replay order (HA restarts first, then by priority;
+    /// primaries before secondaries), grouped into units (a required affinity group is one).
+    func movingUnits(_ indices: [Int], _ steps: [Step]) -> [[Int]] {
+        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied }
+            .sorted { a, b in
+                let x = steps[a], y = steps[b]
+                let kx = x.kind == .restart ? 0 : 1, ky = y.kind == .restart ? 0 : 1
+                if kx != ky { return kx < ky }
+                if (x.secondary == true) != (y.secondary == true) { return y.secondary == true }
+                if x.priority != y.priority { return x.priority < y.priority }
+                return a < b
+            }
+        var units: [[Int]] = []
+        var unitOfGroup: [Int32: Int] = [:]
+        for index in movingSteps {
+            let v = vmIndex(steps[index]) ?? -1
+            let group = v >= 0 && steps[index].secondary != true ? problem.vmGroup[v] : -1
+            if group >= 0, let unit = unitOfGroup[group] { units[unit].append(index); continue }
+            if group >= 0 { unitOfGroup[group] = units.count }
+            units.append([index])
+        }
+        return units
+    }
+
+    /// End of a wave: sources are released, positions settle. Returns the hosts moves arrived on.
+    mutating func settle(_ admitted: [(index: Int, v: Int, from: Int32, to: Int32)], _ steps: [Step]) -> Set<Int32> {
+        var arriving = Set<Int32>()
+        for move in admitted {
+            let step = steps[move.index]
+            arriving.insert(move.to)
+            if move.from >= 0 {
+                for r in 0..<R { load[r * H + Int(move.from)] -= problem.demand(move.v, r) }
+                if step.secondary != true {
+                    for rule in problem.vmAntiAffinity[move.v] { presence[Int(rule)][move.from, default: 0] -= 1 }
+                }
+            }
+            if step.secondary == true { secondary[move.v] = move.to } else { primary[move.v] = move.to }
+        }
+        moving.removeAll(keepingCapacity: true)
+        movingSecondary.removeAll(keepingCapacity: true)
+        return arriving
+    }
+
+    /// The wave's applied standby steps: a host that still runs or receives a VM is not put in
+    /// standby (the step waits for the recommended moves off it). Returns the steps demoted.
+    mutating func checkStandby(_ wave: Int, _ indices: [Int], _ steps: inout [Step], index: StepIndex, arriving: Set<Int32>) -> Int {
+        let standby = indices.filter { steps[$0].kind == .standby && steps[$0].applied }
+        guard !standby.isEmpty else { return 0 }
+        var demoted = 0
+        var residents = [Int](repeating: 0, count: H)
+        for v in 0..<problem.vmCount {
+            if primary[v] >= 0 { residents[Int(primary[v])] += 1 }
+            if secondary[v] >= 0 { residents[Int(secondary[v])] += 1 }
+        }
+        for position in standby {
+            guard let h = hostIndex(steps[position].host) else { continue }
+            if residents[h] > 0 || arriving.contains(Int32(h)) {
+                let waits = (index.fromHost[h] ?? []).filter { !steps[$0].applied && steps[$0].wave <= wave }.prefix(5).map { steps[$0].label }
+                demote(&steps[position], waitingFor: Array(waits))
+                demoted += 1
+            } else {
+                hostOn[h] = false
+            }
+        }
+        return demoted
+    }
+
+    /// A powerOn runs only for what the applied steps need (a reserve host's stays as set).
+    func settlePowerOns(_ steps: inout [Step], powerOnStep: [Int: Int], reserveHosts: Set<String>) {
         for (h, index) in powerOnStep where steps[index].applied && !hostOn[h] && !reserveHosts.contains(steps[index].host!) {
             steps[index].applied = false
         }
@@ -181,22 +226,26 @@ struct AppliedSubset {
         for (h, index) in powerOnStep where !steps[index].applied && destinations.contains(problem.snapshot.hosts[h].id) {
             steps[index].applied = true
         }
-        // HA admission control in the applied end state: new VMs placed lowest priority last.
-        if let excess = admissionExcess(steps) {
-            var over = excess
-            let places = steps.indices.filter { steps[$0].applied && steps[$0].kind == .place && vmIndex(steps[$0]).map(isNew) == true }
-                .sorted { problem.vmPriority[vmIndex(steps[$0])!] > problem.vmPriority[vmIndex(steps[$1])!] }
-            for index in places where over.contains(where: { $0 > 0 }) {
-                let v = vmIndex(steps[index])!
-                steps[index].applied = false
-                steps[index].waitsFor = nil
-                steps[index].reason += " (recommended only: the applied steps alone would leave too little spare capacity for HA admission control)"
-                demoted += 1
-                for r in 0..<R { over[r] -= problem.demand(v, r) }
-            }
-            again = true
+    }
+
+    /// HA admission control in the applied end state: new VMs placed are demoted, lowest
+    /// priority first, until the reserve holds. Returns the steps demoted and whether another
+    /// pass is needed (whenever the reserve was short).
+    func demoteForAdmission(_ steps: inout [Step]) -> (demoted: Int, again: Bool) {
+        guard let excess = admissionExcess(steps) else { return (0, false) }
+        var demoted = 0
+        var over = excess
+        let places = steps.indices.filter { steps[$0].applied && steps[$0].kind == .place && vmIndex(steps[$0]).map(isNew) == true }
+            .sorted { problem.vmPriority[vmIndex(steps[$0])!] > problem.vmPriority[vmIndex(steps[$1])!] }
+        for index in places where over.contains(where: { $0 > 0 }) {
+            let v = vmIndex(steps[index])!
+            steps[index].applied = false
+            steps[index].waitsFor = nil
+            steps[index].reason += " (recommended only: the applied steps alone would leave too little spare capacity for HA admission control)"
+            demoted += 1
+            for r in 0..<R { over[r] -= problem.demand(v, r) }
         }
-        return (demoted, again)
+        return (demoted, true)
     }
 
     func isNew(_ v: Int) -> Bool { problem.snapshot.vms[v].host == nil }

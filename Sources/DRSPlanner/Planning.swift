@@ -247,6 +247,23 @@ extension Planner {
     /// Plans putting `hosts` into maintenance mode. Refuses (`infeasible`) when the hosts cannot
     /// be emptied (rules, capacity, pinned VMs: the blocking VMs are named) or when emptying
     /// them would break HA admission control (the failover level).
+    /// The plan after `hosts` fail: HA restarts by priority, FT promotions and re-protection,
+    /// HA master election (see `checkedPlan`). Throws `UnknownHost` for an id the snapshot lacks.
+    public static func failoverPlan(_ snapshot: Snapshot, failing hosts: [String], solver: any PlacementSolver,
+                                    options: SolveOptions = SolveOptions()) throws -> Plan {
+        try checkedPlan(failed(snapshot, hosts), solver: solver, options: options)
+    }
+
+    /// The snapshot with `hosts` marked failed. Throws `UnknownHost` for an id it lacks.
+    public static func failed(_ snapshot: Snapshot, _ hosts: [String]) throws -> Snapshot {
+        var next = snapshot
+        for id in hosts {
+            guard let index = next.hosts.firstIndex(where: { $0.id == id }) else { throw UnknownHost(id: id) }
+            next.hosts[index].state = .failed
+        }
+        return next
+    }
+
     public static func evacuationPlan(_ snapshot: Snapshot, hosts: [String], solver: any PlacementSolver,
                                       options: SolveOptions = SolveOptions()) throws -> Plan {
         var next = snapshot
@@ -283,4 +300,10 @@ extension Planner {
         }
         return plan
     }
+}
+
+/// A host id the snapshot does not have (for `Planner.failed` and `failoverPlan`).
+public struct UnknownHost: Error, CustomStringConvertible {
+    public let id: String
+    public var description: String { "unknown host \"\(id)\"" }
 }

@@ -282,18 +282,18 @@ struct FailoverCommand: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            var input = try loadSnapshot(snapshot)
+            let input = try loadSnapshot(snapshot)
             if all {
                 try FailoverSweepCommand.run(input, options: options)
                 return
             }
-            for host in fail {
-                guard let index = input.hosts.firstIndex(where: { $0.id == host }) else {
-                    throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: unknown host \"\(host)\"")
-                }
-                input.hosts[index].state = .failed
+            let failed: Snapshot
+            do {
+                failed = try Planner.failed(input, fail)
+            } catch let error as UnknownHost {
+                throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: \(error)")
             }
-            try planAndPrint(input, options: options, apply: nil)
+            try planAndPrint(failed, options: options, apply: nil)
         }
     }
 }
