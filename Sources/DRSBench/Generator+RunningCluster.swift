@@ -17,15 +17,7 @@ enum RunningCluster {
         // HA (tolerating one failure) and FT need three hosts that are not failed or in maintenance.
         let special = options.snapshotClass == .rebalance ? nil : Optional(hostRandom.int(in: 0...(H - 1)))
         let withHA = H - (special == nil ? 0 : 1) >= 3
-        var sizes: [CatalogSize] = []
-        var isFT: [Bool] = []
-        sizes.reserveCapacity(V)
-        for _ in 0..<V {
-            let size = CatalogSize.draw(&vmRandom, maxVCPU: 64)
-            let ft = withHA && size.vcpu <= 8 && vmRandom.chance(0.04)
-            sizes.append(size)
-            isFT.append(ft)
-        }
+        let (sizes, isFT) = drawSizes(count: V, withFT: withHA, &vmRandom)
         var demands = sizes.map { $0.demand(R) }
         // FT secondaries take capacity like their primaries: size the hosts for them too.
         let sizing = demands + zip(demands, isFT).compactMap { $1 ? $0 : nil }
@@ -40,13 +32,49 @@ enum RunningCluster {
             hosts[index].datastores = list
         }
 
-        // Skewed current placement: host floor(H x u^2) first, then the next ones that fit.
         let limits = hosts.map { host in resources.indices.map { Units.limit(capacity: host.capacity[resources[$0]] ?? 0, maxUtilization: caps[$0]) } }
+        let vms = placeVMs(demands: demands, isFT: isFT, hostIDs: hosts.map(\.id), limits: limits, special: special,
+                           resources: resources, &placeRandom)
+        demands.removeAll()
+
+        if let special {
+            hosts[special].state = options.snapshotClass == .failure ? .failed : .maintenance
+        }
+        let rules = makeRules(vms: vms, hosts: hosts, limits: limits, special: special, fraction: options.rulesFraction,
+                              resources: resources, random: &ruleRandom)
+        var cluster = Cluster(name: Generator.name(options), goal: options.effectiveGoal, maxUtilization: maxUtilization.filter { resources.contains($0.key) })
+        if withHA { cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: hosts[0].id) }
+        let snapshot = Snapshot(resources: resources, cluster: cluster, hosts: hosts, vms: vms, rules: rules)
+        return GeneratedSnapshot(options: options, snapshot: snapshot)
+    }
+
+    /// The VMs' sizes from the catalog, and which are FT-protected (small VMs, about 4% of
+    /// them, when `withFT`).
+    static func drawSizes(count: Int, withFT: Bool, _ random: inout SplitMix64) -> (sizes: [CatalogSize], isFT: [Bool]) {
+        var sizes: [CatalogSize] = []
+        var isFT: [Bool] = []
+        sizes.reserveCapacity(count)
+        for _ in 0..<count {
+            let size = CatalogSize.draw(&random, maxVCPU: 64)
+            let ft = withFT && size.vcpu <= 8 && random.chance(0.04)
+            sizes.append(size)
+            isFT.append(ft)
+        }
+        return (sizes, isFT)
+    }
+
+    /// The VMs with a skewed current placement: host floor(H x u^2) first, then the next ones
+    /// that fit; an FT VM's secondary on another host that fits. Each VM also gets a dirty
+    /// rate and a priority, and a few (not FT, not on the `special` host) automation disabled.
+    static func placeVMs(demands: [[Double]], isFT: [Bool], hostIDs: [String], limits: [[Int64]], special: Int?,
+                         resources: [String], _ random: inout SplitMix64) -> [VirtualMachine] {
+        let R = resources.count
+        let H = hostIDs.count, V = demands.count
         var load = [[Int64]](repeating: [Int64](repeating: 0, count: R), count: H)
         func fits(_ demand: [Int64], _ h: Int) -> Bool { (0..<R).allSatisfy { load[h][$0] + demand[$0] <= limits[h][$0] } }
         func add(_ demand: [Int64], _ h: Int) { for r in 0..<R { load[h][r] += demand[r] } }
         func findHost(_ demand: [Int64], excluding: Int) -> Int? {
-            let u = placeRandom.unit()
+            let u = random.unit()
             let start = min(H - 1, Int(Double(H) * u * u))
             // A few neighbours of the skewed choice, then random hosts, then a full scan, so
             // full hosts at the front cost O(1) per VM rather than O(H).
@@ -55,13 +83,12 @@ enum RunningCluster {
                 if h != excluding && fits(demand, h) { return h }
             }
             for _ in 0..<32 {
-                let h = placeRandom.int(in: 0...(H - 1))
+                let h = random.int(in: 0...(H - 1))
                 if h != excluding && fits(demand, h) { return h }
             }
             return (0..<H).first { $0 != excluding && fits(demand, $0) }
         }
         let vmIDs = Generator.ids("vm", count: V)
-        let hostIDs = hosts.map(\.id)
         var vms: [VirtualMachine] = []
         vms.reserveCapacity(V)
         for v in 0..<V {
@@ -75,26 +102,16 @@ enum RunningCluster {
                     if let secondary { add(milli, secondary) }
                 }
             }
-            let dirtyClass = placeRandom.pick(weights: [70, 25, 5])
-            let dirtyRate: Double = [(0.0, 50.0), (50.0, 300.0), (300.0, 1000.0)][dirtyClass].0 + placeRandom.unit() * [50.0, 250.0, 700.0][dirtyClass]
+            let dirtyClass = random.pick(weights: [70, 25, 5])
+            let dirtyRate: Double = [(0.0, 50.0), (50.0, 300.0), (300.0, 1000.0)][dirtyClass].0 + random.unit() * [50.0, 250.0, 700.0][dirtyClass]
             var vm = VirtualMachine(id: vmIDs[v], host: host.map { hostIDs[$0] }, demand: Generator.demandMap(demands[v], resources),
-                                    priority: Priority.allCases[placeRandom.pick(weights: priorityWeights)],
+                                    priority: Priority.allCases[random.pick(weights: priorityWeights)],
                                     migration: VMMigration(memory: nil, dirtyRate: dirtyRate.rounded()))
             if isFT[v] { vm.ft = FaultTolerance(secondaryHost: secondary.map { hostIDs[$0] }) }
-            if !isFT[v], let h = host, h != special, placeRandom.chance(0.03) { vm.automation = .disabled }
+            if !isFT[v], let h = host, h != special, random.chance(0.03) { vm.automation = .disabled }
             vms.append(vm)
         }
-        demands.removeAll()
-
-        if let special {
-            hosts[special].state = options.snapshotClass == .failure ? .failed : .maintenance
-        }
-        let rules = makeRules(vms: vms, hosts: hosts, limits: limits, special: special, fraction: options.rulesFraction,
-                              resources: resources, random: &ruleRandom)
-        var cluster = Cluster(name: Generator.name(options), goal: options.effectiveGoal, maxUtilization: maxUtilization.filter { resources.contains($0.key) })
-        if withHA { cluster.ha = HASettings(enabled: true, hostFailuresToTolerate: 1, master: hostIDs[0]) }
-        let snapshot = Snapshot(resources: resources, cluster: cluster, hosts: hosts, vms: vms, rules: rules)
-        return GeneratedSnapshot(options: options, snapshot: snapshot)
+        return vms
     }
 
     /// Rules over about `fraction` of the VMs; FT and pinned VMs stay out of rules and every VM is

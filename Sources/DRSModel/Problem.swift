@@ -98,8 +98,7 @@ public struct Problem: Sendable {
 
     public init(_ snapshot: Snapshot) {
         self.snapshot = snapshot
-        let resources = snapshot.resources
-        resourceCount = resources.count
+        resourceCount = snapshot.resources.count
         hostCount = snapshot.hosts.count
         vmCount = snapshot.vms.count
         goal = snapshot.cluster.goal
@@ -111,166 +110,31 @@ public struct Problem: Sendable {
         self.hostIndex = hostIndex
         self.vmIndex = vmIndex
 
-        var hostLimit = [Int64](repeating: 0, count: resourceCount * hostCount)
-        var hostCapacity = [Double](repeating: 0, count: resourceCount * hostCount)
-        for (h, host) in snapshot.hosts.enumerated() {
-            for (r, resource) in resources.enumerated() {
-                let capacity = host.capacity[resource] ?? 0
-                hostCapacity[r * hostCount + h] = capacity
-                hostLimit[r * hostCount + h] = Units.limit(capacity: capacity, maxUtilization: snapshot.maxUtilization(of: resource))
-            }
-        }
-        self.hostLimit = hostLimit
-        self.hostCapacity = hostCapacity
+        (hostLimit, hostCapacity) = Problem.hostLimits(snapshot)
         hostState = snapshot.hosts.map(\.state)
         hostReceives = snapshot.hosts.map { $0.state == .connected || $0.state == .standby }
 
-        var demand = [Int64](repeating: 0, count: resourceCount * vmCount)
-        var initial = [Int32](repeating: -1, count: vmCount)
-        var secondary = [Int32](repeating: -1, count: vmCount)
-        var needsRestart = [Bool](repeating: false, count: vmCount)
-        var promoted = [Bool](repeating: false, count: vmCount)
-        var migration: [MigrationEstimate] = []
-        migration.reserveCapacity(vmCount)
-        let bandwidth = snapshot.cluster.migration.bandwidth
-        for (v, vm) in snapshot.vms.enumerated() {
-            for (r, resource) in resources.enumerated() {
-                demand[v * resourceCount + r] = Units.demand(vm.demand[resource] ?? 0)
-            }
-            let memory = vm.migration?.memory ?? vm.demand["memory"] ?? 0
-            migration.append(MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth))
-            let host = vm.host.flatMap { hostIndex[$0] }
-            let secondaryHost = vm.ft?.secondaryHost.flatMap { hostIndex[$0] }
-            let secondaryAlive = secondaryHost.map { snapshot.hosts[$0].state != .failed } ?? false
-            guard vm.powerState == .on else {
-                initial[v] = Int32(host ?? -1)
-                continue
-            }
-            if let host, snapshot.hosts[host].state == .failed {
-                if vm.ft != nil, secondaryAlive, let secondaryHost {
-                    initial[v] = Int32(secondaryHost)
-                    promoted[v] = true
-                } else {
-                    needsRestart[v] = true
-                }
-            } else if let host {
-                initial[v] = Int32(host)
-                if secondaryAlive, let secondaryHost { secondary[v] = Int32(secondaryHost) }
-            } else if secondaryAlive, let secondaryHost {
-                secondary[v] = Int32(secondaryHost)
-            }
-        }
-        vmDemand = demand
-        vmInitialHost = initial
-        vmInitialSecondary = secondary
-        vmNeedsRestart = needsRestart
-        vmPromoted = promoted
-        vmMigration = migration
+        let start = Problem.vmStart(snapshot, hostIndex: hostIndex)
+        vmDemand = start.demand
+        vmInitialHost = start.initial
+        vmInitialSecondary = start.secondary
+        vmNeedsRestart = start.needsRestart
+        vmPromoted = start.promoted
+        vmMigration = start.migration
         vmIsFT = snapshot.vms.map { $0.ft != nil && $0.powerState == .on }
         vmActive = snapshot.vms.map { $0.powerState == .on }
         vmPinned = snapshot.vms.enumerated().map { v, vm in
-            vm.powerState == .off || (vm.automation == .disabled && initial[v] >= 0)
+            vm.powerState == .off || (vm.automation == .disabled && start.initial[v] >= 0)
         }
         vmPriority = snapshot.vms.map { UInt8($0.priority.rank) }
 
-        // Hard vmHost rules -> one bit set per distinct combination.
-        var allowedSet = [Int32](repeating: -1, count: vmCount)
-        var sets: [HostBitSet] = []
-        var setIndex: [HostBitSet: Int32] = [:]
-        var perVM: [Int: HostBitSet] = [:]
-        for rule in snapshot.rules where rule.kind == .vmHost && rule.isHard {
-            var listed = HostBitSet(count: hostCount, filled: false)
-            for host in rule.hosts ?? [] { if let h = hostIndex[host] { listed.insert(h) } }
-            var mask = listed
-            if rule.policy == .mustNot {
-                mask = HostBitSet(count: hostCount, filled: true)
-                for host in rule.hosts ?? [] { if let h = hostIndex[host] { mask.remove(h) } }
-            }
-            for vm in rule.vms {
-                guard let v = vmIndex[vm] else { continue }
-                var current = perVM[v] ?? HostBitSet(count: hostCount, filled: true)
-                current.formIntersection(mask)
-                perVM[v] = current
-            }
-        }
-        for (v, mask) in perVM.sorted(by: { $0.key < $1.key }) {
-            if let existing = setIndex[mask] {
-                allowedSet[v] = existing
-            } else {
-                setIndex[mask] = Int32(sets.count)
-                allowedSet[v] = Int32(sets.count)
-                sets.append(mask)
-            }
-        }
-        vmAllowedSet = allowedSet
-        allowedSets = sets
-
-        // Required affinity groups by union-find over active VMs.
-        var parent = Array(0..<vmCount)
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
-            return x
-        }
-        var inGroup = [Bool](repeating: false, count: vmCount)
-        var anti: [[Int32]] = []
-        var vmAnti = [[Int32]](repeating: [], count: vmCount)
-        var soft: [SoftRule] = []
-        var vmSoft = [[Int32]](repeating: [], count: vmCount)
-        let active = vmActive
-        for (ruleIndex, rule) in snapshot.rules.enumerated() {
-            let members = rule.vms.compactMap { vmIndex[$0] }.filter { active[$0] }
-            if rule.isHard {
-                switch rule.kind {
-                case .affinity:
-                    for member in members {
-                        inGroup[member] = true
-                        let a = find(members[0]), b = find(member)
-                        if a != b { parent[b] = a }
-                    }
-                case .antiAffinity:
-                    if members.count > 1 {
-                        for member in members { vmAnti[member].append(Int32(anti.count)) }
-                        anti.append(members.map { Int32($0) })
-                    }
-                case .vmHost: break
-                }
-            } else {
-                let kind: SoftRule.Kind
-                var hosts: HostBitSet?
-                switch rule.kind {
-                case .affinity: kind = .affinity
-                case .antiAffinity: kind = .antiAffinity
-                case .vmHost:
-                    kind = rule.policy == .should ? .should : .shouldNot
-                    var set = HostBitSet(count: hostCount, filled: false)
-                    for host in rule.hosts ?? [] { if let h = hostIndex[host] { set.insert(h) } }
-                    hosts = set
-                }
-                if members.isEmpty { continue }
-                for member in members { vmSoft[member].append(Int32(soft.count)) }
-                soft.append(SoftRule(ruleIndex: ruleIndex, kind: kind, vms: members.map { Int32($0) }, hosts: hosts))
-            }
-        }
-        var groupOfRoot: [Int: Int32] = [:]
-        var groups: [[Int32]] = []
-        var vmGroup = [Int32](repeating: -1, count: vmCount)
-        for v in 0..<vmCount where inGroup[v] {
-            let root = find(v)
-            if groupOfRoot[root] == nil {
-                groupOfRoot[root] = Int32(groups.count)
-                groups.append([])
-            }
-            let g = groupOfRoot[root]!
-            vmGroup[v] = g
-            groups[Int(g)].append(Int32(v))
-        }
-        self.vmGroup = vmGroup
-        self.groups = groups
-        antiAffinity = anti
-        vmAntiAffinity = vmAnti
-        softRules = soft
-        vmSoftRules = vmSoft
+        (vmAllowedSet, allowedSets) = Problem.allowedHostSets(snapshot, hostIndex: hostIndex, vmIndex: vmIndex)
+        let hard = Problem.hardRuleGroups(snapshot, vmIndex: vmIndex, active: vmActive)
+        vmGroup = hard.vmGroup
+        groups = hard.groups
+        antiAffinity = hard.antiAffinity
+        vmAntiAffinity = hard.vmAntiAffinity
+        (softRules, vmSoftRules) = Problem.softRuleLists(snapshot, hostIndex: hostIndex, vmIndex: vmIndex, active: vmActive)
 
         admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: snapshot.hosts.map(\.state))
         (haMaster, haElected) = Problem.electMaster(snapshot)

@@ -1,0 +1,178 @@
+extension Problem {
+    /// Each VM's demand, migration estimate and where it starts once the HA events are
+    /// applied (see `vmStart`), VM-indexed like the snapshot.
+    struct VMStart {
+        var demand: [Int64]
+        var initial: [Int32]
+        var secondary: [Int32]
+        var needsRestart: [Bool]
+        var promoted: [Bool]
+        var migration: [MigrationEstimate]
+    }
+
+    /// Placeable limits (milli-units) and raw capacities of the hosts, resource-major.
+    static func hostLimits(_ snapshot: Snapshot) -> (limit: [Int64], capacity: [Double]) {
+        let hostCount = snapshot.hosts.count
+        var hostLimit = [Int64](repeating: 0, count: snapshot.resources.count * hostCount)
+        var hostCapacity = [Double](repeating: 0, count: snapshot.resources.count * hostCount)
+        for (h, host) in snapshot.hosts.enumerated() {
+            for (r, resource) in snapshot.resources.enumerated() {
+                let capacity = host.capacity[resource] ?? 0
+                hostCapacity[r * hostCount + h] = capacity
+                hostLimit[r * hostCount + h] = Units.limit(capacity: capacity, maxUtilization: snapshot.maxUtilization(of: resource))
+            }
+        }
+        return (hostLimit, hostCapacity)
+    }
+
+    /// Demands, migration estimates and starting hosts: a VM whose host failed needs a restart,
+    /// or, when it is FT-protected and its secondary survives, runs on as its secondary
+    /// (promoted); secondaries on failed hosts are gone. Powered-off VMs keep their host.
+    static func vmStart(_ snapshot: Snapshot, hostIndex: [String: Int]) -> VMStart {
+        let resourceCount = snapshot.resources.count
+        let vmCount = snapshot.vms.count
+        var start = VMStart(demand: [Int64](repeating: 0, count: resourceCount * vmCount),
+                            initial: [Int32](repeating: -1, count: vmCount), secondary: [Int32](repeating: -1, count: vmCount),
+                            needsRestart: [Bool](repeating: false, count: vmCount), promoted: [Bool](repeating: false, count: vmCount),
+                            migration: [])
+        start.migration.reserveCapacity(vmCount)
+        let bandwidth = snapshot.cluster.migration.bandwidth
+        for (v, vm) in snapshot.vms.enumerated() {
+            for (r, resource) in snapshot.resources.enumerated() {
+                start.demand[v * resourceCount + r] = Units.demand(vm.demand[resource] ?? 0)
+            }
+            let memory = vm.migration?.memory ?? vm.demand["memory"] ?? 0
+            start.migration.append(MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth))
+            let host = vm.host.flatMap { hostIndex[$0] }
+            let secondaryHost = vm.ft?.secondaryHost.flatMap { hostIndex[$0] }
+            let secondaryAlive = secondaryHost.map { snapshot.hosts[$0].state != .failed } ?? false
+            guard vm.powerState == .on else {
+                start.initial[v] = Int32(host ?? -1)
+                continue
+            }
+            if let host, snapshot.hosts[host].state == .failed {
+                if vm.ft != nil, secondaryAlive, let secondaryHost {
+                    start.initial[v] = Int32(secondaryHost)
+                    start.promoted[v] = true
+                } else {
+                    start.needsRestart[v] = true
+                }
+            } else if let host {
+                start.initial[v] = Int32(host)
+                if secondaryAlive, let secondaryHost { start.secondary[v] = Int32(secondaryHost) }
+            } else if secondaryAlive, let secondaryHost {
+                start.secondary[v] = Int32(secondaryHost)
+            }
+        }
+        return start
+    }
+
+    /// Hard vmHost rules as one bit set per distinct combination: each VM's index into the
+    /// sets (-1 when no hard vmHost rule names it), and the sets in order of first use.
+    static func allowedHostSets(_ snapshot: Snapshot, hostIndex: [String: Int], vmIndex: [String: Int]) -> ([Int32], [HostBitSet]) {
+        let hostCount = snapshot.hosts.count
+        var allowedSet = [Int32](repeating: -1, count: snapshot.vms.count)
+        var sets: [HostBitSet] = []
+        var setIndex: [HostBitSet: Int32] = [:]
+        var perVM: [Int: HostBitSet] = [:]
+        for rule in snapshot.rules where rule.kind == .vmHost && rule.isHard {
+            var listed = HostBitSet(count: hostCount, filled: false)
+            for host in rule.hosts ?? [] { if let h = hostIndex[host] { listed.insert(h) } }
+            var mask = listed
+            if rule.policy == .mustNot {
+                mask = HostBitSet(count: hostCount, filled: true)
+                for host in rule.hosts ?? [] { if let h = hostIndex[host] { mask.remove(h) } }
+            }
+            for vm in rule.vms {
+                guard let v = vmIndex[vm] else { continue }
+                var current = perVM[v] ?? HostBitSet(count: hostCount, filled: true)
+                current.formIntersection(mask)
+                perVM[v] = current
+            }
+        }
+        for (v, mask) in perVM.sorted(by: { $0.key < $1.key }) {
+            if let existing = setIndex[mask] {
+                allowedSet[v] = existing
+            } else {
+                setIndex[mask] = Int32(sets.count)
+                allowedSet[v] = Int32(sets.count)
+                sets.append(mask)
+            }
+        }
+        return (allowedSet, sets)
+    }
+
+    /// Required affinity groups (union-find over the active members of hard affinity rules,
+    /// numbered by their first VM) and required anti-affinity rules with two or more active
+    /// members, in rule order.
+    static func hardRuleGroups(_ snapshot: Snapshot, vmIndex: [String: Int], active: [Bool])
+        -> (vmGroup: [Int32], groups: [[Int32]], antiAffinity: [[Int32]], vmAntiAffinity: [[Int32]]) {
+        let vmCount = snapshot.vms.count
+        var parent = Array(0..<vmCount)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var inGroup = [Bool](repeating: false, count: vmCount)
+        var anti: [[Int32]] = []
+        var vmAnti = [[Int32]](repeating: [], count: vmCount)
+        for rule in snapshot.rules where rule.isHard {
+            let members = rule.vms.compactMap { vmIndex[$0] }.filter { active[$0] }
+            switch rule.kind {
+            case .affinity:
+                for member in members {
+                    inGroup[member] = true
+                    let a = find(members[0]), b = find(member)
+                    if a != b { parent[b] = a }
+                }
+            case .antiAffinity:
+                if members.count > 1 {
+                    for member in members { vmAnti[member].append(Int32(anti.count)) }
+                    anti.append(members.map { Int32($0) })
+                }
+            case .vmHost: break
+            }
+        }
+        var groupOfRoot: [Int: Int32] = [:]
+        var groups: [[Int32]] = []
+        var vmGroup = [Int32](repeating: -1, count: vmCount)
+        for v in 0..<vmCount where inGroup[v] {
+            let root = find(v)
+            if groupOfRoot[root] == nil {
+                groupOfRoot[root] = Int32(groups.count)
+                groups.append([])
+            }
+            let g = groupOfRoot[root]!
+            vmGroup[v] = g
+            groups[Int(g)].append(Int32(v))
+        }
+        return (vmGroup, groups, anti, vmAnti)
+    }
+
+    /// Soft rules with at least one active member, in rule order, and the soft rules of each VM.
+    static func softRuleLists(_ snapshot: Snapshot, hostIndex: [String: Int], vmIndex: [String: Int],
+                              active: [Bool]) -> ([SoftRule], [[Int32]]) {
+        let hostCount = snapshot.hosts.count
+        var soft: [SoftRule] = []
+        var vmSoft = [[Int32]](repeating: [], count: snapshot.vms.count)
+        for (ruleIndex, rule) in snapshot.rules.enumerated() where !rule.isHard {
+            let members = rule.vms.compactMap { vmIndex[$0] }.filter { active[$0] }
+            let kind: SoftRule.Kind
+            var hosts: HostBitSet?
+            switch rule.kind {
+            case .affinity: kind = .affinity
+            case .antiAffinity: kind = .antiAffinity
+            case .vmHost:
+                kind = rule.policy == .should ? .should : .shouldNot
+                var set = HostBitSet(count: hostCount, filled: false)
+                for host in rule.hosts ?? [] { if let h = hostIndex[host] { set.insert(h) } }
+                hosts = set
+            }
+            if members.isEmpty { continue }
+            for member in members { vmSoft[member].append(Int32(soft.count)) }
+            soft.append(SoftRule(ruleIndex: ruleIndex, kind: kind, vms: members.map { Int32($0) }, hosts: hosts))
+        }
+        return (soft, vmSoft)
+    }
+}

@@ -1,0 +1,114 @@
+/// The duplicate-id and reference checks of `Snapshot.semanticIssues`: the id indices they
+/// build (the first element with each id), the issues found, and whether every reference
+/// resolves. Paths name the input's elements (`sources`), not the snapshot's.
+struct ReferenceCheck {
+    let snapshot: Snapshot
+    let hostSource: [Int]
+    let vmSource: [Int]
+    let ruleSource: [Int]
+    var issues: IssueList
+    var hostIndex: [String: Int] = [:]
+    var vmIndex: [String: Int] = [:]
+    var referencesResolve = true
+    /// "Did you mean" over the host and VM ids, built only for an issue that is listed.
+    let hostNames: LazySuggester
+    let vmNames: LazySuggester
+
+    init(_ snapshot: Snapshot, sources: ElementSources?, limit: Int) {
+        self.snapshot = snapshot
+        hostSource = sources?.hosts ?? Array(snapshot.hosts.indices)
+        vmSource = sources?.vms ?? Array(snapshot.vms.indices)
+        ruleSource = sources?.rules ?? Array(snapshot.rules.indices)
+        issues = IssueList(limit: limit)
+        hostNames = LazySuggester { snapshot.hosts.map(\.id) }
+        vmNames = LazySuggester { snapshot.vms.map(\.id) }
+    }
+
+    mutating func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) {
+        issues.add(path(), message())
+    }
+
+    /// A reference to a host id that no host has.
+    mutating func unknownHost(_ path: @autoclosure () -> String, _ id: String) {
+        referencesResolve = false
+        let names = hostNames
+        issues.add(path(), "unknown host \(DisplayText.quoted(id))\(names.hint(for: id))")
+    }
+
+    /// Duplicate host ids; builds `hostIndex`.
+    mutating func checkHosts() {
+        let hostSource = self.hostSource
+        for (index, host) in snapshot.hosts.enumerated() {
+            if let first = hostIndex[host.id] {
+                fail("hosts[\(hostSource[index])].id", "duplicate host id \(DisplayText.quoted(host.id)) (first at hosts[\(hostSource[first])])")
+            } else {
+                hostIndex[host.id] = index
+            }
+        }
+    }
+
+    /// Duplicate VM ids, unknown hosts and FT secondaries on the primary's host; builds
+    /// `vmIndex`.
+    mutating func checkVMs() {
+        let vmSource = self.vmSource
+        for (index, vm) in snapshot.vms.enumerated() {
+            let path = "vms[\(vmSource[index])]"
+            if let first = vmIndex[vm.id] {
+                fail("\(path).id", "duplicate VM id \(DisplayText.quoted(vm.id)) (first at vms[\(vmSource[first])])")
+            } else {
+                vmIndex[vm.id] = index
+            }
+            if let host = vm.host, hostIndex[host] == nil { unknownHost("\(path).host", host) }
+            if let secondary = vm.ft?.secondaryHost {
+                if hostIndex[secondary] == nil {
+                    unknownHost("\(path).ft.secondaryHost", secondary)
+                } else if secondary == vm.host {
+                    fail("\(path).ft.secondaryHost", "must differ from the primary's host \(DisplayText.quoted(secondary)): FT primary and secondary never share a host")
+                }
+            }
+        }
+    }
+
+    /// Duplicate rule ids, unknown or repeated member VMs and unknown hosts of the rules.
+    mutating func checkRules() {
+        let ruleSource = self.ruleSource
+        var ruleIndex: [String: Int] = [:]
+        for (index, rule) in snapshot.rules.enumerated() {
+            let path = "rules[\(ruleSource[index])]"
+            if let first = ruleIndex[rule.id] {
+                fail("\(path).id", "duplicate rule id \(DisplayText.quoted(rule.id)) (first at rules[\(ruleSource[first])])")
+            } else {
+                ruleIndex[rule.id] = index
+            }
+            var seen = Set<String>()
+            for (position, vm) in rule.vms.enumerated() {
+                if vmIndex[vm] == nil {
+                    referencesResolve = false
+                    let names = vmNames
+                    fail("\(path).vms[\(position)]", "unknown VM \(DisplayText.quoted(vm))\(names.hint(for: vm))")
+                }
+                if !seen.insert(vm).inserted { fail("\(path).vms[\(position)]", "VM \(DisplayText.quoted(vm)) is listed twice") }
+            }
+            for (position, host) in (rule.hosts ?? []).enumerated() where hostIndex[host] == nil {
+                unknownHost("\(path).hosts[\(position)]", host)
+            }
+        }
+    }
+}
+
+/// A `NameSuggester` built on first use, so that "did you mean" costs nothing unless an
+/// issue that needs it is listed.
+final class LazySuggester {
+    private let names: () -> [String]
+    private var suggester: NameSuggester?
+
+    init(_ names: @escaping () -> [String]) {
+        self.names = names
+    }
+
+    /// `; did you mean "name"?` for the nearest known name, or nothing.
+    func hint(for name: String) -> String {
+        if suggester == nil { suggester = NameSuggester(names()) }
+        return suggester!.suggestion(for: name).map { "; did you mean \(DisplayText.quoted($0))?" } ?? ""
+    }
+}
