@@ -2,30 +2,62 @@ import DRSModel
 import DRSHeuristics
 import DRSExact
 
-/// The solvers `drs plan --solver` knows, by their stable ids.
+/// Every solver `drs plan --solver` accepts, by its stable id (`rawValue`, also the plan's
+/// `solver` field except for `auto`, which names the solver it picked).
+public enum SolverKind: String, CaseIterable, Sendable {
+    case auto
+    case exact
+    /// The exact solver without the pattern models and searches that run before its assignment
+    /// MIP (to compare the formulations).
+    case exactAssignment = "exact-assignment"
+    case greedy
+    case ffdL2 = "ffd-l2"
+    case ffdSum = "ffd-sum"
+    case ffdMax = "ffd-max"
+    case dotProduct = "dot-product"
+    case leastLoaded = "least-loaded"
+    case binCentric = "bin-centric"
+    case localSearch = "local-search"
+    case portfolio
+
+    /// The kind for a name: its id, or `exact-glpk` (the exact solver's plan id) for `exact`.
+    public init?(name: String) {
+        if name == "exact-glpk" { self = .exact; return }
+        self.init(rawValue: name)
+    }
+
+    /// The solver; `auto` picks exact for small snapshots (active VMs x hosts at most
+    /// `ExactSolver.autoLimit`), local search otherwise. O(VMs) for `auto`, O(1) otherwise.
+    public func solver(for snapshot: Snapshot) -> any PlacementSolver {
+        switch self {
+        case .greedy: return GreedySolver()
+        case .exact: return ExactSolver.checked()
+        case .exactAssignment: return ExactSolver.checked(usesPatterns: false)
+        case .localSearch: return LocalSearchSolver()
+        case .binCentric: return BinCentricSolver()
+        case .portfolio: return PortfolioSolver()
+        case .ffdL2: return ConstructiveSolver(.ffdL2)
+        case .ffdSum: return ConstructiveSolver(.ffdSum)
+        case .ffdMax: return ConstructiveSolver(.ffdMax)
+        case .dotProduct: return ConstructiveSolver(.dotProduct)
+        case .leastLoaded: return ConstructiveSolver(.leastLoaded)
+        case .auto:
+            let active = snapshot.vms.filter { $0.powerState == .on }.count
+            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver.checked() : LocalSearchSolver()
+        }
+    }
+}
+
+/// The solvers by name (the command line's and `drs bench`'s view of `SolverKind`).
 public enum SolverCatalog {
     /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
     public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
-    /// `exact-assignment` is the exact solver without the pattern models and searches that run
-    /// before its assignment MIP (to compare the formulations).
-    public static let names = ["auto", "exact", "exact-assignment", "greedy"] + constructive + ["bin-centric", "local-search", "portfolio"]
+    /// Every id, in `SolverKind` order.
+    public static let names = SolverKind.allCases.map(\.rawValue)
 
-    /// The solver for a name; `auto` picks exact for small snapshots (active VMs x hosts at most
-    /// `ExactSolver.autoLimit`), local search otherwise.
+    /// The solver for a name (see `SolverKind`); throws `PlanningError.unknownSolver` otherwise.
     public static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
-        switch name {
-        case "greedy": return GreedySolver()
-        case "exact", "exact-glpk": return ExactSolver.checked()
-        case "exact-assignment": return ExactSolver.checked(usesPatterns: false)
-        case "local-search": return LocalSearchSolver()
-        case "bin-centric": return BinCentricSolver()
-        case "portfolio": return PortfolioSolver()
-        case "auto":
-            let active = snapshot.vms.filter { $0.powerState == .on }.count
-            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver.checked() : LocalSearchSolver()
-        default:
-            if let rule = ConstructiveSolver.Rule(rawValue: name) { return ConstructiveSolver(rule) }
-            throw PlanningError.unknownSolver(name)
-        }
+        guard let kind = SolverKind(name: name) else { throw PlanningError.unknownSolver(name) }
+        return kind.solver(for: snapshot)
     }
 }

@@ -101,13 +101,20 @@ func withExitCodes(_ body: () throws -> Void) throws {
     }
 }
 
+/// `--solver` takes any `SolverKind` id (and `exact-glpk` for `exact`); help lists them.
+extension SolverKind: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json, text
 }
 
 struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: "Solver: auto, exact, or a heuristic name (greedy).")
-    var solver: String = "auto"
+    @Option(name: .long, help: "Solver: auto (exact on small snapshots, local search above), exact, or a heuristic.")
+    var solver: SolverKind = .auto
 
     @Option(name: .long, help: "Time limit in seconds.")
     var timeLimit: Double = 10
@@ -133,7 +140,7 @@ struct PlanOptions: ParsableArguments {
 
 /// Plans, checks, prints; exit 3 when infeasible.
 func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget?) throws {
-    let solver = try SolverCatalog.solver(named: options.solver, for: snapshot)
+    let solver = options.solver.solver(for: snapshot)
     let plan: Plan
     do {
         plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
@@ -319,7 +326,7 @@ struct EvacuateCommand: ParsableCommand {
             for id in host where !input.hosts.contains(where: { $0.id == id }) {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
             }
-            let solver = try SolverCatalog.solver(named: options.solver, for: input)
+            let solver = options.solver.solver(for: input)
             let plan: Plan
             do {
                 plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
@@ -348,7 +355,7 @@ struct EvacuateCommand: ParsableCommand {
 /// object with a report per host.
 enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
-        let solver = try SolverCatalog.solver(named: options.solver == "auto" ? "greedy" : options.solver, for: snapshot)
+        let solver = (options.solver == .auto ? .greedy : options.solver).solver(for: snapshot)
         let sweep = FailoverSweep.sweep(snapshot, solver: solver, options: options.solveOptions)
         switch options.format {
         case .json:
