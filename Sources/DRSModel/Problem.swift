@@ -144,18 +144,12 @@ public struct Problem: Sendable {
     /// limit of connected hosts minus the k largest, per resource; nil when HA admission
     /// control is off.
     static func admissionLimit(_ snapshot: Snapshot, hostLimit: [Int64], hostState: [HostState]) -> [Int64]? {
-        guard let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return nil }
+        guard let failures = AdmissionReserve.failures(snapshot) else { return nil }
         let hostCount = hostState.count
-        var limitTotal = [Int64](repeating: 0, count: snapshot.resources.count)
-        for r in limitTotal.indices {
-            var limits: [Int64] = []
-            for h in 0..<hostCount where hostState[h] == .connected { limits.append(hostLimit[r * hostCount + h]) }
-            limits.sort(by: >)
-            // Saturating: validated input keeps these sums below 2e18 (`InputLimits`).
-            let kept = limits.dropFirst(ha.hostFailuresToTolerate).reduce(Int64(0), Units.sum)
-            limitTotal[r] = kept
+        return snapshot.resources.indices.map { r in
+            let limits = (0..<hostCount).filter { hostState[$0] == .connected }.map { hostLimit[r * hostCount + $0] }
+            return AdmissionReserve.reserve(limits: limits, failures: failures)
         }
-        return limitTotal
     }
 
     /// HA master: keep a connected master, else elect (most datastores, ties to the lexically

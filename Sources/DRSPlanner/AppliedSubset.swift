@@ -378,13 +378,12 @@ struct AppliedSubset {
     /// checker's aggregate rule over the hosts connected at the end), or nil when it holds or
     /// no new VM is placed.
     func admissionExcess(_ steps: [Step]) -> [Int64]? {
-        guard let ha = problem.snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return nil }
+        guard let failures = AdmissionReserve.failures(problem.snapshot) else { return nil }
         guard steps.contains(where: { $0.applied && $0.kind == .place && $0.secondary != true && vmIndex($0).map(isNew) == true }) else { return nil }
         var excess = [Int64](repeating: 0, count: R)
         var over = false
         for r in 0..<R {
-            let limits = (0..<H).filter { hostOn[$0] }.map { problem.limit($0, r) }.sorted(by: >)
-            let reserve = limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+            let reserve = AdmissionReserve.reserve(limits: (0..<H).filter { hostOn[$0] }.map { problem.limit($0, r) }, failures: failures)
             var total: Int64 = 0
             for v in 0..<problem.vmCount where problem.vmActive[v] {
                 if primary[v] >= 0 { total += problem.demand(v, r) }

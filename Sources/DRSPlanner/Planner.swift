@@ -64,8 +64,8 @@ public enum Planner {
         func covered() -> Bool {
             (0..<R).allSatisfy { r in
                 let limits = (0..<problem.hostCount).filter { problem.hostState[$0] == .connected || chosen.contains($0) }
-                    .map { problem.limit($0, r) }.sorted(by: >)
-                return demand[r] <= limits.reduce(0, +) - limits.prefix(ha.hostFailuresToTolerate).reduce(0, +)
+                    .map { problem.limit($0, r) }
+                return demand[r] <= AdmissionReserve.reserve(limits: limits, failures: ha.hostFailuresToTolerate)
             }
         }
         let size = { (h: Int) -> Double in (0..<R).reduce(0.0) { $0 + Double(problem.limit(h, $1)) } }
@@ -161,58 +161,6 @@ public enum Planner {
             case .partial: return step.kind == .place
             case .full: return true
             }
-        }
-    }
-
-    /// The aggregate admission check with hosts leaving one at a time: O(R x H log H) to set up,
-    /// O(R x (k + hosts removed)) per question.
-    struct AdmissionReserve {
-        let failures: Int
-        var demand: [Int64] = []
-        var limits: [[Int64]] = []
-        var sortedHosts: [[Int]] = []
-        var total: [Int64] = []
-        var removed = Set<Int>()
-
-        init(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: Set<Int>) {
-            let ha = problem.snapshot.cluster.ha
-            failures = (ha?.enabled ?? false) ? (ha?.hostFailuresToTolerate ?? 0) : 0
-            guard failures > 0 else { return }
-            for r in 0..<problem.resourceCount {
-                var sum: Int64 = 0
-                for v in 0..<problem.vmCount where problem.vmActive[v] {
-                    if primaries[v] >= 0 { sum += problem.demand(v, r) }
-                    if secondaries[v] >= 0 { sum += problem.demand(v, r) }
-                }
-                demand.append(sum)
-                let row = (0..<problem.hostCount).map { hosts.contains($0) ? problem.limit($0, r) : 0 }
-                limits.append(row)
-                sortedHosts.append(hosts.sorted { row[$0] > row[$1] })
-                total.append(row.reduce(0, +))
-            }
-        }
-
-        /// Whether the reserve still covers `failures` host failures once `host` (when given)
-        /// leaves too.
-        func holds(without host: Int? = nil) -> Bool {
-            guard failures > 0 else { return true }
-            for r in demand.indices {
-                var reserve = total[r] - (host.map { limits[r][$0] } ?? 0)
-                var taken = 0
-                for candidate in sortedHosts[r] where taken < failures {
-                    if candidate == host || removed.contains(candidate) { continue }
-                    reserve -= limits[r][candidate]
-                    taken += 1
-                }
-                if demand[r] > reserve { return false }
-            }
-            return true
-        }
-
-        mutating func remove(_ host: Int) {
-            guard failures > 0 else { return }
-            for r in demand.indices { total[r] -= limits[r][host] }
-            removed.insert(host)
         }
     }
 }
