@@ -118,6 +118,11 @@ struct BalancePricer {
     /// these find nothing (to prove convergence and for the bound). O(n^3 x R).
     mutating func greedyPrice(type: Int) -> [(value: Double, pattern: [Int])] {
         select(type)
+        return greedyPatterns()
+    }
+
+    /// `greedyPrice` for the selected type.
+    private func greedyPatterns() -> [(value: Double, pattern: [Int])] {
         var results: [(value: Double, pattern: [Int])] = []
         var reached: Set<[Int]> = []
         var load = [Int64](repeating: 0, count: R)
@@ -249,6 +254,9 @@ struct BalancePricer {
         }
         let base = visit(piSum: piSum, depth: depth)
         if stopped { return }
+        // A subtree is cut when its bound exceeds the threshold (enumeration) or cannot beat the
+        // best pattern so far (pricing). (A local function: as a method it would copy `self`.)
+        func cuts(_ bound: Double) -> Bool { enumerating ? bound > cut : bound >= best }
         var plane = tangentKappa - piSum - typeDual
         for r in 0..<R { plane += tangentSlope[r] * Double(load[r]) }
         if cuts(plane + tangentSuffix[k]) { return }
@@ -273,10 +281,6 @@ struct BalancePricer {
             if stopped { return }
         }
     }
-
-    /// A subtree is cut when its bound exceeds the threshold (enumeration) or cannot beat the
-    /// best pattern so far (pricing).
-    private func cuts(_ bound: Double) -> Bool { enumerating ? bound > cut : bound >= best }
 
     /// The node's own pattern: its reduced cost (returned), the cost's gradient at its loads
     /// (`slope` at `depth`), and the pattern recorded as found (enumeration, stopping past the

@@ -20,6 +20,8 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// then `BalancePatterns` (set partitioning over host patterns, one or several host types). A
 /// completed search is a proof; an incomplete one hands its best plan to the MIP as an incumbent
 /// candidate, and its bound stands.
+/// Each method (the combinatorial bound of `consolidate` included) is an `ExactStrategy`;
+/// `search` runs them in turn (`strategies`) after the heuristic start.
 ///
 /// The lexicographic objective is solved in two stages (not one weighted sum, so that the
 /// migration-cost scale, up to lambda = 10^6 per second at threshold 1, never mixes with the
