@@ -20,6 +20,8 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// then `BalancePatterns` (set partitioning over host patterns, one or several host types). A
 /// completed search is a proof; an incomplete one hands its best plan to the MIP as an incumbent
 /// candidate, and its bound stands.
+/// Each method (the combinatorial bound of `consolidate` included) is an `ExactStrategy`;
+/// `search` runs them in turn (`strategies`) after the heuristic start.
 ///
 /// The lexicographic objective is solved in two stages (not one weighted sum, so that the
 /// migration-cost scale, up to lambda = 10^6 per second at threshold 1, never mixes with the
@@ -91,7 +93,7 @@ public struct ExactSolver: PlacementSolver {
     /// model as built is then held to the budget itself.
     static let estimateSlack = 1.5
 
-    /// Share of the time limit the heuristic start may take (see `search`).
+    /// Share of the time limit the heuristic start may take (see `heuristicStart`).
     static let heuristicShare = 0.3
 
     /// Whether the searches over patterns and assignments (`PatternSolver` for `consolidate`,
@@ -148,20 +150,85 @@ public struct ExactSolver: PlacementSolver {
         return result
     }
 
-    /// The search; also returns the heuristic plans it started from, best first (the best of all
+    /// The strategies of the search, in the order they run (see `ExactStrategy`): the
+    /// combinatorial bound, the pattern cover, the assignment search, set partitioning and the
+    /// assignment MIP.
+    static func strategies() -> [any ExactStrategy] {
+        [CombinatorialBoundStrategy(), PatternCoverStrategy(), AssignmentSearchStrategy(), SetPartitioningStrategy(),
+         AssignmentMIPStrategy()]
+    }
+
+    /// The heuristic start (see `heuristicStart`).
+    struct HeuristicStart {
+        /// The best plan of the baseline and every heuristic ("greedy" in `search`), and its score.
+        var best: SolverResult
+        var score: Objective
+        /// The greedy baseline's own plan.
+        var baseline: SolverResult
+        /// Whether a heuristic was cut short by its time limit or left out for time.
+        var timeCut: Bool
+    }
+
+    /// How the search went so far, for its result.
+    struct SearchRecord {
+        /// When the search began.
+        let began: ContinuousClock.Instant
+        /// Branch-and-bound nodes of the MIP stages.
+        var nodes = 0
+        /// A phase was not started because its model would not fit the time or memory left.
+        var skipped = false
+        /// A phase was stopped or left out because its share of the time ran out: the result
+        /// then depends on the machine's speed and is reported as `feasibleTimeLimit`.
+        var timeCut = false
+    }
+
+    /// The search: the heuristic start, then the strategies in turn, each from the bound and
+    /// best plan of those before, until one proves its plan optimal (else the best plan found
+    /// stands). Also returns the heuristic plans it started from, best first (the best of all
     /// heuristics, then the greedy baseline's when that is another plan).
     private func search(_ problem: Problem, options: SolveOptions) throws -> (result: SolverResult, starts: [SolverResult]) {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int64(max(0.05, options.timeLimit) * 1000)))
-        func remaining() -> Double { max(0.05, (deadline - clock.now).seconds) }
-        /// A phase was not started because its model would not fit the time or memory left.
-        var skipped = false
-        /// A phase was stopped or left out because its share of the time ran out (below): the
-        /// result then depends on the machine's speed and is reported as `feasibleTimeLimit`.
+        let heuristics = try Self.heuristicStart(problem, options: options, since: start)
+        let greedyScore = heuristics.score
+        var record = SearchRecord(began: start, timeCut: heuristics.timeCut)
+        func finish(_ plan: (placement: [Int32], secondaries: [Int32])?, status: Plan.Status, bound: Double?)
+            -> (result: SolverResult, starts: [SolverResult]) {
+            self.finish(problem, plan, status: status, bound: bound, heuristics: heuristics, record: record, options: options)
+        }
 
-        // The incumbent ("greedy" below): the best plan of the baseline and every heuristic, so
-        // that the exact result is never worse than any of them.
+        guard problem.vmActive.contains(true) else {
+            return finish(nil, status: .optimal, bound: problem.goal == .balance ? nil : 0)
+        }
+        let everythingPlaced = greedyScore.unplaced == 0 && greedyScore.unprotectedByPriority.allSatisfy { $0 == 0 }
+        var state = ExactSearchState(problem: problem, greedy: heuristics.best, greedyScore: greedyScore,
+                                     everythingPlaced: everythingPlaced, noPenalty: everythingPlaced && greedyScore.softViolations == 0,
+                                     usesPatterns: usesPatterns, deadline: deadline)
+        for var strategy in Self.strategies() {
+            guard strategy.applies(to: state) else { continue }
+            let phaseDeadline = strategy.timeShare.map { clock.now.advanced(by: .seconds(state.remaining() * $0)) } ?? deadline
+            let finding = strategy.run(state, deadline: phaseDeadline)
+            record.nodes += finding.nodes
+            if finding.timeCut { record.timeCut = true }
+            if finding.skipped { record.skipped = true }
+            if let bound = finding.bound { state.goalBound = bound }
+            switch finding.plan {
+            case .unchanged: break
+            case .greedy: state.best = nil
+            case let .found(placement, secondaries): state.best = (placement, secondaries)
+            }
+            if finding.proven { return finish(state.best, status: .optimal, bound: state.goalBound) }
+        }
+        return finish(state.best, status: .feasible, bound: state.goalBound)
+    }
+
+    /// The incumbent: the best plan of the baseline and every heuristic, so that the exact
+    /// result is never worse than any of them. The baseline gets a tenth of the time limit (at
+    /// most 1 s), every other heuristic a fortieth (at most 0.5 s).
+    private static func heuristicStart(_ problem: Problem, options: SolveOptions, since start: ContinuousClock.Instant) throws
+        -> HeuristicStart {
+        let clock = ContinuousClock()
         var heuristicOptions = options
         heuristicOptions.timeLimit = min(1, options.timeLimit / 10)
         var greedy = try GreedySolver().solve(problem, options: heuristicOptions)
@@ -185,213 +252,37 @@ public struct ExactSolver: PlacementSolver {
             let score = Score.evaluate(problem, placement: result.placement, secondaries: result.secondaries)
             if score.isBetter(than: greedyScore) { (greedy, greedyScore) = (result, score) }
         }
-        var nodes = 0
+        return HeuristicStart(best: greedy, score: greedyScore, baseline: baseline, timeCut: timeCut)
+    }
 
-        func finish(_ placement: [Int32], _ secondaries: [Int32], status: Plan.Status, bound: Double?,
-                    fromGreedy: Bool) -> (result: SolverResult, starts: [SolverResult]) {
-            var result = SolverResult(status: status, placement: placement, secondaries: secondaries, bound: bound,
-                                      movePriority: fromGreedy ? greedy.movePriority : movePriorities(problem, placement, secondaries, greedy: greedy),
-                                      reasons: fromGreedy ? greedy.reasons : reasons(problem, placement, secondaries, proven: status == .optimal))
-            if let bound {
-                let objective = Score.evaluate(problem, placement: placement, secondaries: secondaries)
-                let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
-                result.bound = min(bound, goal)
-            }
-            result.nodes = nodes
-            result.seconds = (clock.now - start).seconds
-            if status == .optimal {
-                result.termination = .optimal
-            } else if skipped {
-                result.termination = .modelTooLarge
-            } else {
-                result.termination = timeCut || result.seconds >= 0.9 * options.timeLimit ? .feasibleTimeLimit : .unproven
-            }
-            let differs = baseline.placement != greedy.placement || baseline.secondaries != greedy.secondaries
-            return (result, differs ? [greedy, baseline] : [greedy])
+    /// The search's result for `plan` (nil: the heuristic start's best plan, with its move
+    /// priorities and reasons), its bound capped at the plan's own goal term, and its
+    /// termination; with the heuristic plans it started from.
+    private func finish(_ problem: Problem, _ plan: (placement: [Int32], secondaries: [Int32])?, status: Plan.Status,
+                        bound: Double?, heuristics: HeuristicStart, record: SearchRecord,
+                        options: SolveOptions) -> (result: SolverResult, starts: [SolverResult]) {
+        let greedy = heuristics.best, baseline = heuristics.baseline
+        let (placement, secondaries) = plan ?? (greedy.placement, greedy.secondaries)
+        let fromGreedy = plan == nil
+        var result = SolverResult(status: status, placement: placement, secondaries: secondaries, bound: bound,
+                                  movePriority: fromGreedy ? greedy.movePriority : movePriorities(problem, placement, secondaries, greedy: greedy),
+                                  reasons: fromGreedy ? greedy.reasons : reasons(problem, placement, secondaries, proven: status == .optimal))
+        if let bound {
+            let objective = Score.evaluate(problem, placement: placement, secondaries: secondaries)
+            let goal = problem.goal == .balance ? objective.imbalance : Double(objective.activeHosts)
+            result.bound = min(bound, goal)
         }
-        func greedyResult(bound: Double? = nil) -> (result: SolverResult, starts: [SolverResult]) {
-            finish(greedy.placement, greedy.secondaries, status: .feasible, bound: bound, fromGreedy: true)
+        result.nodes = record.nodes
+        result.seconds = (ContinuousClock.now - record.began).seconds
+        if status == .optimal {
+            result.termination = .optimal
+        } else if record.skipped {
+            result.termination = .modelTooLarge
+        } else {
+            result.termination = record.timeCut || result.seconds >= 0.9 * options.timeLimit ? .feasibleTimeLimit : .unproven
         }
-
-        guard problem.vmActive.contains(true) else {
-            return finish(greedy.placement, greedy.secondaries, status: .optimal, bound: problem.goal == .balance ? nil : 0, fromGreedy: true)
-        }
-        let everythingPlaced = greedyScore.unplaced == 0 && greedyScore.unprotectedByPriority.allSatisfy { $0 == 0 }
-        let noPenalty = everythingPlaced && greedyScore.softViolations == 0
-
-        // Consolidate: a combinatorial bound first; stop at once when the greedy meets it.
-        var goalBound: Double?
-        if problem.goal == .consolidate {
-            let bound = Self.activeHostBound(problem, everything: everythingPlaced)
-            goalBound = Double(bound.hosts)
-            if noPenalty && greedyScore.activeHosts <= bound.hosts && greedyScore.migrationSeconds <= bound.seconds + 1e-9 {
-                return finish(greedy.placement, greedy.secondaries, status: .optimal, bound: goalBound, fromGreedy: true)
-            }
-        }
-
-        // Consolidate on identical hosts with only new VMs: the pattern model first (see
-        // `PatternSolver`: its bound is the Gilmore-Gomory one, and its dive finds packings the
-        // assignment model misses). It gets most of the time; what it finds seeds stage 2.
-        // (`alternativePlacement`: the best plan of the pattern model or the balance search.)
-        var alternativePlacement: [Int32]?
-        /// The best plan found before the MIP, for when the MIP cannot run or finds nothing.
-        func bestBeforeMIP() -> (result: SolverResult, starts: [SolverResult]) {
-            guard let alternativePlacement else { return greedyResult(bound: goalBound) }
-            return finish(alternativePlacement, greedy.secondaries, status: .feasible, bound: goalBound, fromGreedy: false)
-        }
-        if usesPatterns, noPenalty, let bound = goalBound,
-           var patterns = PatternSolver(problem, greedyPlacedEverything: everythingPlaced) {
-            let phaseDeadline = clock.now.advanced(by: .seconds(remaining() * 0.6))
-            let outcome = patterns.solve(incumbent: greedy.placement, incumbentHosts: greedyScore.activeHosts,
-                                         lowerBound: Int(bound), deadline: phaseDeadline)
-            goalBound = Double(max(Int(bound), outcome.bound))
-            alternativePlacement = outcome.placement
-            if !outcome.proven && clock.now >= phaseDeadline { timeCut = true }
-            if outcome.proven {
-                return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal, bound: goalBound,
-                              fromGreedy: outcome.placement == nil)
-            }
-        }
-
-        // Balance of new VMs: on identical hosts the assignment search first (see `BalanceSearch`);
-        // when it completes, its best plan is optimal. Otherwise (and on several host types) set
-        // partitioning over host patterns (see `BalancePatterns`) bounds the problem from its LP
-        // and searches every partition of the patterns that bound leaves in play.
-        if usesPatterns, problem.goal == .balance, noPenalty {
-            var incumbent = greedy.placement
-            // The assignment search finishes up to about 16 items; beyond 24 it only takes time.
-            if var search = BalanceSearch(problem, incumbentPlacesEverything: everythingPlaced), search.items.count <= 24 {
-                let imbalance = greedyScore.imbalance
-                let outcome = search.run(incumbent: imbalance * imbalance, deadline: clock.now.advanced(by: .seconds(remaining() * 0.1)))
-                alternativePlacement = outcome.placement
-                if !outcome.complete { timeCut = true }
-                if outcome.complete {
-                    return finish(outcome.placement ?? greedy.placement, greedy.secondaries, status: .optimal,
-                                  bound: max(0, outcome.imbalance - MIPModel.coneTolerance), fromGreedy: outcome.placement == nil)
-                }
-                incumbent = outcome.placement ?? incumbent
-            }
-            if var patterns = BalancePatterns(problem, incumbentPlacesEverything: everythingPlaced) {
-                let phaseDeadline = clock.now.advanced(by: .seconds(remaining() * 0.95))
-                let partition = patterns.solve(incumbent: incumbent, deadline: phaseDeadline)
-                if !partition.proven && clock.now >= phaseDeadline { timeCut = true }
-                // The plan is checked in integers like every other; one that failed would make the
-                // search's value and proof suspect, and the MIP decides instead.
-                let valid = partition.placement.map { Self.withinLimits(problem, $0, greedy.secondaries) } ?? true
-                if valid, let better = partition.placement { alternativePlacement = better }
-                if valid { goalBound = max(0, partition.bound.squareRoot() - MIPModel.coneTolerance) }
-                if valid && partition.proven {
-                    return finish(alternativePlacement ?? greedy.placement, greedy.secondaries, status: .optimal,
-                                  bound: goalBound, fromGreedy: alternativePlacement == nil)
-                }
-            }
-        }
-
-        // The model's size from counts first: one that cannot be solved in the time left, or that
-        // would pass `memoryLimit`, is not built (the best plan so far stands). GLPK's LP work
-        // grows with rows x columns and is not interruptible while scaling and presolving.
-        // Rows are at least the items, so the columns counted stop at the budget over that.
-        var itemFloor = 0
-        for v in 0..<problem.vmCount where problem.vmActive[v] {
-            let g = problem.vmGroup[v]
-            if g < 0 || problem.groups[Int(g)].first(where: { problem.vmActive[Int($0)] }) == Int32(v) { itemFloor += 1 }
-        }
-        let workBudget = Self.workPerSecond * remaining()
-        let columnLimit = Int(min(Self.estimateSlack * workBudget / Double(max(1, itemFloor)), 1e12))
-        guard let estimate = PlacementFormulation.estimate(problem, columnLimit: columnLimit, deadline: deadline),
-              estimate.work <= Self.estimateSlack * workBudget, estimate.bytes <= Self.memoryLimit else {
-            skipped = true
-            return bestBeforeMIP()
-        }
-        var formulation = PlacementFormulation(problem: problem, incumbent: (greedy.placement, greedy.secondaries))
-        var targetIsExact = everythingPlaced
-        let greedyValues = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries)
-        // The greedy plan is a fallback only when it satisfies every hard constraint of the model
-        // (it may, for example, break admission control with a secondary placed after the check).
-        let greedyIsValid = greedyValues.map { formulation.model.isFeasible($0) } ?? false
-
-        // The same budget on the model as built (the estimate counts rows from their largest
-        // number; this is the model GLPK gets).
-        let size = formulation.size
-        if size.work > Self.workPerSecond * remaining() || size.bytes > Self.memoryLimit {
-            skipped = true
-            return bestBeforeMIP()
-        }
-
-        // Stage 1: penalties (without the balance cone: the imbalance plays no part here).
-        var weights = formulation.levelWeights()
-        guard (weights.max() ?? 0) < 0x1p52 else { return bestBeforeMIP() }
-        var penaltyCap = 0.0
-        var stageOneProven = true
-        var stageOnePlacement: (placement: [Int32], secondaries: [Int32])?
-        if !(noPenalty && greedyValues != nil) {
-            var model = formulation.model
-            model.clearCosts()
-            model.cone = nil
-            for (column, weight) in formulation.penaltyTerms(weights) { model.addCost(column, weight) }
-            let outcome = GLPKBackend.solve(model, timeLimit: remaining() / 2, incumbent: greedyValues)
-            nodes += outcome.nodes
-            if outcome.status == .feasible || outcome.status == .noSolution { timeCut = true }
-            guard let values = outcome.values, let objective = outcome.objective else { return bestBeforeMIP() }
-            penaltyCap = objective.rounded()
-            stageOneProven = outcome.status == .optimal
-            stageOnePlacement = formulation.placement(from: values)
-        }
-        // Balance: re-centre u* on the placed set of the stage-1 solution.
-        if problem.goal == .balance, let stageOne = stageOnePlacement, !everythingPlaced {
-            let score = Score.evaluate(problem, placement: stageOne.placement, secondaries: stageOne.secondaries)
-            formulation = PlacementFormulation(problem: problem, incumbent: stageOne)
-            targetIsExact = score.unplaced == 0 && score.unprotectedByPriority.allSatisfy { $0 == 0 }
-            weights = formulation.levelWeights()
-            guard (weights.max() ?? 0) < 0x1p52 else { return bestBeforeMIP() }
-        }
-
-        // Stage 2: level-3 cost with the penalty held.
-        var model = formulation.model
-        model.clearCosts()
-        for (column, cost) in formulation.cost { model.addCost(column, cost) }
-        let penalty = formulation.penaltyTerms(weights)
-        if !penalty.isEmpty { model.addRow(penalty, upper: penaltyCap + 0.5) }
-        var candidates: [[Double]] = []
-        if let values = formulation.values(placement: greedy.placement, secondaries: greedy.secondaries) { candidates.append(values) }
-        if let stageOne = stageOnePlacement, let values = formulation.values(placement: stageOne.placement, secondaries: stageOne.secondaries) {
-            candidates.append(values)
-        }
-        if let alternativePlacement, let values = formulation.values(placement: alternativePlacement, secondaries: greedy.secondaries) {
-            candidates.append(values)
-        }
-        let incumbent = candidates.filter { model.isFeasible($0) }.min { model.objective($0) < model.objective($1) }
-        let outcome = GLPKBackend.solve(model, timeLimit: remaining(), incumbent: incumbent,
-                                        relativeGap: problem.goal == .balance ? Self.balanceGap : 0)
-        nodes += outcome.nodes
-        if outcome.status == .feasible || outcome.status == .noSolution { timeCut = true }
-        let foundPlacement = outcome.values.map { formulation.placement(from: $0) }
-        guard let found = foundPlacement, Self.withinLimits(problem, found.placement, found.secondaries) else {
-            return bestBeforeMIP()
-        }
-        let score = Score.evaluate(problem, placement: found.placement, secondaries: found.secondaries)
-
-        // The model is exactly the SPEC score when it is `consolidate`, or `balance` with u* and
-        // the counted hosts those of every plan optimal at levels 1-2: everything placed (so
-        // u* is the same for all of them) and no standby host (counted only when used).
-        let cleanFinal = score.unplaced == 0 && score.unprotectedByPriority.allSatisfy { $0 == 0 }
-        let modelIsExact = problem.goal == .consolidate
-            || (cleanFinal && targetIsExact && !problem.hostState.contains(.standby))
-        let proven = stageOneProven && outcome.status == .optimal && modelIsExact
-
-        // Proven bound on the goal term (the stage-2 bound is on goal + migration cost).
-        if stageOneProven, !formulation.hasMigrationCost, modelIsExact, let stageTwoBound = outcome.bound {
-            if problem.goal == .consolidate {
-                goalBound = max(goalBound ?? 0, (stageTwoBound - 1e-6).rounded(.up))
-            } else {
-                goalBound = max(goalBound ?? 0, stageTwoBound - MIPModel.coneTolerance)
-            }
-        }
-        if greedyIsValid && greedyScore.isBetter(than: score) {
-            // Within the cone tolerance and gap of a proven optimum, the greedy plan is one too.
-            return finish(greedy.placement, greedy.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: true)
-        }
-        return finish(found.placement, found.secondaries, status: proven ? .optimal : .feasible, bound: goalBound, fromGreedy: false)
+        let differs = baseline.placement != greedy.placement || baseline.secondaries != greedy.secondaries
+        return (result, differs ? [greedy, baseline] : [greedy])
     }
 
     /// Whether every host stays within its limits under `placement` and `secondaries`, in exact
@@ -501,158 +392,5 @@ public struct ExactSolver: PlacementSolver {
             best = max(best, (n - bigStart) + medium + extra)
         }
         return best
-    }
-
-    /// Recommendation priority of each VM's move (primary or FT secondary): 1 when mandatory,
-    /// when the greedy also had to move the VM to repair the input, or at threshold 1 (no move is
-    /// optional there). Every other move is graded as local search grades its moves, by
-    /// `MigrationCost.priority` of its own benefit over its migration seconds (2 when it takes
-    /// no migration time):
-    /// - `balance`: the imbalance the move removes, that of the target with the VM back where it
-    ///   runs minus the target's (two hosts change: O(R) per move);
-    /// - `consolidate`: 1 host for a move off a host the target empties, over the seconds of
-    ///   every move off that host (as `HostEmptying` grades an emptied host); 0 otherwise.
-    /// A move that a soft rule wants graded on is 2. A move whose own benefit does not pay for it
-    /// at the threshold (it pays together with others) gets the threshold.
-    /// O(V x R + H x R).
-    func movePriorities(_ problem: Problem, _ placement: [Int32], _ secondaries: [Int32], greedy: SolverResult) -> [UInt8] {
-        let threshold = problem.snapshot.cluster.migrationThreshold
-        let V = problem.vmCount, H = problem.hostCount, R = problem.resourceCount
-        var priorities = [UInt8](repeating: 0, count: V)
-        func moves(_ v: Int) -> (primary: Bool, secondary: Bool) {
-            guard problem.vmActive[v], placement[v] >= 0 else { return (false, false) }
-            let primary = placement[v] != problem.vmInitialHost[v]
-            let secondary = problem.vmIsFT[v] && secondaries[v] >= 0 && secondaries[v] != problem.vmInitialSecondary[v]
-            return (primary, secondary)
-        }
-        var optional: [Int] = []
-        for v in 0..<V {
-            let (primary, secondary) = moves(v)
-            guard primary || secondary else { continue }
-            if problem.isMandatory(v) || threshold <= 1 || greedy.movePriority[v] == 1 { priorities[v] = 1 } else { optional.append(v) }
-        }
-        guard !optional.isEmpty else { return priorities }
-        func grade(benefit: Double, seconds: Double) -> UInt8 {
-            let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: problem.goal, benefit: benefit, seconds: seconds)
-            return UInt8(max(2, min(priority, threshold)))
-        }
-        func seconds(_ v: Int) -> Double {
-            let (primary, secondary) = moves(v)
-            return (primary && problem.vmInitialHost[v] >= 0 ? problem.vmMigration[v].seconds : 0)
-                + (secondary && problem.vmInitialSecondary[v] >= 0 ? problem.vmMigration[v].seconds : 0)
-        }
-        // Loads of the target, per host and resource (milli-units).
-        var load = [Int64](repeating: 0, count: H * R)
-        var residents = [Int](repeating: 0, count: H)
-        for v in 0..<V where problem.vmActive[v] {
-            for h in [placement[v], problem.vmIsFT[v] ? secondaries[v] : -1] where h >= 0 {
-                residents[Int(h)] += 1
-                for r in 0..<R { load[r * H + Int(h)] += problem.demand(v, r) }
-            }
-        }
-        let softViolations = Score.softViolations(problem, placement: placement)
-        var reverted = placement
-
-        switch problem.goal {
-        case .balance:
-            // Counted hosts as `Score.evaluate` counts them; the mean per resource is unchanged
-            // by moving a VM between two counted hosts.
-            let counted = (0..<H).map { problem.hostState[$0] == .connected || (problem.hostState[$0] == .standby && residents[$0] > 0) }
-            var mean = [Double](repeating: 0, count: R)
-            var terms = 0
-            var sumSquares = 0.0
-            for r in 0..<R {
-                var totalLoad = 0.0, totalCapacity = 0.0
-                for h in 0..<H where counted[h] {
-                    totalLoad += Double(load[r * H + h]) / Units.scale
-                    totalCapacity += problem.hostCapacity[r * H + h]
-                }
-                guard totalCapacity > 0 else { continue }
-                mean[r] = totalLoad / totalCapacity
-                for h in 0..<H where counted[h] && problem.hostCapacity[r * H + h] > 0 {
-                    let d = Double(load[r * H + h]) / Units.scale / problem.hostCapacity[r * H + h] - mean[r]
-                    sumSquares += d * d
-                    terms += 1
-                }
-            }
-            guard terms > 0 else { break }
-            let imbalance = (sumSquares / Double(terms)).squareRoot()
-            func term(_ h: Int, _ r: Int, _ amount: Int64) -> Double {
-                let capacity = problem.hostCapacity[r * H + h]
-                guard counted[h], capacity > 0 else { return 0 }
-                let d = Double(amount) / Units.scale / capacity - mean[r]
-                return d * d
-            }
-            for v in optional {
-                // The VM's own hosts: primary from its target back to where it runs, and the same
-                // for its secondary.
-                var changes: [(from: Int, to: Int)] = []
-                let (primary, secondary) = moves(v)
-                if primary && problem.vmInitialHost[v] >= 0 { changes.append((Int(placement[v]), Int(problem.vmInitialHost[v]))) }
-                if secondary && problem.vmInitialSecondary[v] >= 0 { changes.append((Int(secondaries[v]), Int(problem.vmInitialSecondary[v]))) }
-                guard !changes.isEmpty, changes.allSatisfy({ counted[$0.from] && counted[$0.to] }) else {
-                    priorities[v] = UInt8(max(2, threshold))
-                    continue
-                }
-                var delta = 0.0
-                var changed: [Int: Int64] = [:]
-                for change in changes {
-                    for r in 0..<R {
-                        changed[r * H + change.from, default: load[r * H + change.from]] -= problem.demand(v, r)
-                        changed[r * H + change.to, default: load[r * H + change.to]] += problem.demand(v, r)
-                    }
-                }
-                for index in changed.keys.sorted() {
-                    let h = index % H, r = index / H
-                    delta += term(h, r, changed[index]!) - term(h, r, load[index])
-                }
-                let without = (max(0, sumSquares + delta) / Double(terms)).squareRoot()
-                if primary && !problem.vmSoftRules[v].isEmpty {
-                    reverted[v] = problem.vmInitialHost[v]
-                    let softWorse = Score.softViolations(problem, placement: reverted) > softViolations
-                    reverted[v] = placement[v]
-                    if softWorse { priorities[v] = 2; continue }
-                }
-                priorities[v] = grade(benefit: without - imbalance, seconds: seconds(v))
-            }
-        case .consolidate:
-            var secondsOff = [Double](repeating: 0, count: H)
-            for v in optional {
-                let (primary, secondary) = moves(v)
-                if primary && problem.vmInitialHost[v] >= 0 { secondsOff[Int(problem.vmInitialHost[v])] += problem.vmMigration[v].seconds }
-                if secondary && problem.vmInitialSecondary[v] >= 0 { secondsOff[Int(problem.vmInitialSecondary[v])] += problem.vmMigration[v].seconds }
-            }
-            for v in optional {
-                let (primary, secondary) = moves(v)
-                var sources: [Int] = []
-                if primary && problem.vmInitialHost[v] >= 0 { sources.append(Int(problem.vmInitialHost[v])) }
-                if secondary && problem.vmInitialSecondary[v] >= 0 { sources.append(Int(problem.vmInitialSecondary[v])) }
-                if primary && !problem.vmSoftRules[v].isEmpty {
-                    reverted[v] = problem.vmInitialHost[v]
-                    let softWorse = Score.softViolations(problem, placement: reverted) > softViolations
-                    reverted[v] = placement[v]
-                    if softWorse { priorities[v] = 2; continue }
-                }
-                var best = UInt8(max(2, threshold))
-                for h in sources where residents[h] == 0 {
-                    best = min(best, grade(benefit: 1, seconds: secondsOff[h]))
-                }
-                priorities[v] = best
-            }
-        }
-        return priorities
-    }
-
-    func reasons(_ problem: Problem, _ placement: [Int32], _ secondaries: [Int32], proven: Bool) -> [Int: String] {
-        var reasons: [Int: String] = [:]
-        let qualifier = proven ? " (proven by the exact solver)" : ""
-        for v in 0..<problem.vmCount where problem.vmActive[v] {
-            if placement[v] < 0 {
-                reasons[v] = "no placement fits it within capacity, the hard rules and admission control without evicting a running VM or a higher-priority one\(qualifier)"
-            } else if problem.vmIsFT[v] && secondaries[v] < 0 {
-                reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary\(qualifier)"
-            }
-        }
-        return reasons
     }
 }

@@ -271,7 +271,14 @@ enum GLPKBackend {
         let guarded = problem.intopt(&parameters)
         unmanaged.release()
         guard let result = guarded else { return failed(model, incumbent, nodes: state.nodes) }
+        return outcome(of: problem, model, incumbent: incumbent, state: state, result: result, relativeGap: relativeGap)
+    }
 
+    /// The outcome of branch and cut (`result`: `glp_intopt`'s return code): the integer
+    /// solution (integer columns rounded) with its status and bound, or the incumbent when GLPK
+    /// stopped without one.
+    private static func outcome(of problem: GLPKProblem, _ model: MIPModel, incumbent: [Double]?, state: CallbackState,
+                                result: Int32, relativeGap: Double) -> MIPOutcome {
         let status = glp_mip_status(problem.pointer)
         var outcome = MIPOutcome(status: .noSolution, values: nil, objective: nil, bound: state.bound, nodes: state.nodes)
         if status == GLP_OPT || status == GLP_FEAS {
