@@ -200,7 +200,9 @@ def check_case(runner, data, options, seed, solvers, repeat_solver, only=None):
         if not isinstance(snapshot, dict):
             fail("harness", "validate", "-", "drs validate accepts a file the harness cannot read as a JSON object")
             return failures
-    host_ids = [h.get("id") for h in (snapshot or {}).get("hosts", [])] or ["h1"]
+    # A command-line argument cannot hold a NUL byte: a host whose id has one is never named.
+    host_ids = [h.get("id") for h in (snapshot or {}).get("hosts", []) if isinstance(h, dict)]
+    host_ids = [i for i in host_ids if isinstance(i, str) and "\x00" not in i] or ["h1"]
     fail_host = host_ids[seed % len(host_ids)]
     evacuate_host = host_ids[(seed // 7) % len(host_ids)]
     if only is not None and only[0] not in COMMANDS:
@@ -549,7 +551,8 @@ def shrink_failure(job):
         snapshot = load_json(data)
         if snapshot is None or not isinstance(snapshot, dict):
             return signature, seed, data, 0, message
-        host_ids = [h.get("id") for h in snapshot.get("hosts", [])] or ["h1"]
+        host_ids = [h.get("id") for h in snapshot.get("hosts", []) if isinstance(h, dict)]
+        host_ids = [i for i in host_ids if isinstance(i, str) and "\x00" not in i] or ["h1"]
         fixed = []
         command = signature.split(":")[1]
         if command == "fail":
