@@ -8,6 +8,7 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
+    /// Structural equality; object members compare in order (the same members reordered differ).
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -45,15 +46,19 @@ public enum JSONValue: Sendable, Equatable {
 /// A syntax error with its 1-based line and column, its 0-based byte offset and, when the
 /// parser was inside a value, the JSON path of that value (`vms[3].id`).
 public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
+    /// 1-based line of the error.
     public var line: Int
+    /// 1-based column, counted in Unicode scalars, not bytes.
     public var column: Int
     /// Bytes before the error, from the start of the input.
     public var offset: Int
     /// The JSON path being read (empty at the top level).
     public var path: String
+    /// What is wrong, without the location.
     public var message: String
     /// Line, column and byte offset, then the message.
     public var location: String { "line \(line), column \(column), byte offset \(offset): \(message)" }
+    /// The location, the JSON path when there is one, and the message.
     public var description: String {
         path.isEmpty ? location : "line \(line), column \(column), byte offset \(offset) (in \(path)): \(message)"
     }
@@ -73,6 +78,8 @@ public struct JSONParser {
     /// Where the parser is, for error messages only.
     private var pathParts: [PathPart] = []
 
+    /// Parses one JSON value that fills the input, whitespace around it allowed; throws the first
+    /// syntax error, also for empty input.
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
@@ -388,6 +395,8 @@ public struct JSONParser {
 
 /// Writes JSON text: compact or indented, with keys in the order given.
 public struct JSONWriter {
+    /// `value` as JSON text. `pretty`: indented by two spaces (arrays of scalars and small flat
+    /// objects stay on one line), with a final newline; otherwise one line.
     public static func write(_ value: JSONValue, pretty: Bool = true) -> String {
         var output = ""
         output.reserveCapacity(4096)

@@ -15,10 +15,15 @@ public struct MigrationEstimate: Sendable, Equatable {
     public var rounds: Int
 }
 
+/// The constants of the pre-copy model and its estimate (see `MigrationEstimate`).
 public enum MigrationModel {
+    /// Setup time added to every estimate, seconds.
     public static let setupSeconds = 1.0
+    /// Pre-copy stops once what is left would take at most this long to send, seconds.
     public static let downtimeTarget = 0.3
+    /// Pre-copy rounds at most, round 0 included.
     public static let maximumRounds = 30
+    /// Pre-copy stops once this many times the memory has been sent.
     public static let maximumVolumeFactor = 3.0
 
     /// Estimates one live migration. `memory` in MiB, `dirtyRate` in MiB/s, `bandwidth` in
@@ -53,6 +58,8 @@ public enum MigrationModel {
 /// Units: per second of migration, in units of the goal term (imbalance for `balance`,
 /// hosts for `consolidate`). Each step down the scale is a factor of 4.
 public enum MigrationCost {
+    /// The score's lambda for `threshold`: 0.004 (`balance`) or 0.04 (`consolidate`) at 2, divided
+    /// by 4 per level up to 5 (higher counts as 5); 1e6 at 1 and below.
     public static func lambda(goal: Goal, threshold: Int) -> Double {
         let base: Double = goal == .balance ? 0.004 : 0.04
         switch threshold {

@@ -1,16 +1,22 @@
 /// A set of host indices as a bit set; `contains` is O(1).
 public struct HostBitSet: Sendable, Equatable, Hashable {
+    /// Host h is bit `h & 63` of word `h >> 6`; a filled set also sets the last word's unused bits.
     public var words: [UInt64]
 
+    /// A set over `count` hosts: all of them when `filled`, none otherwise. O(count / 64).
     public init(count: Int, filled: Bool) {
         words = [UInt64](repeating: filled ? ~0 : 0, count: (count + 63) / 64)
     }
 
+    /// Whether host index `host` (below the set's count) is in the set. O(1).
     @inlinable
     public func contains(_ host: Int) -> Bool { words[host >> 6] & (1 << UInt64(host & 63)) != 0 }
 
+    /// Adds host index `host`. O(1).
     public mutating func insert(_ host: Int) { words[host >> 6] |= 1 << UInt64(host & 63) }
+    /// Removes host index `host`. O(1).
     public mutating func remove(_ host: Int) { words[host >> 6] &= ~(1 << UInt64(host & 63)) }
+    /// Keeps only the hosts also in `other`, a set over the same count. O(count / 64).
     public mutating func formIntersection(_ other: HostBitSet) {
         for i in words.indices { words[i] &= other.words[i] }
     }
@@ -21,21 +27,29 @@ public struct HostBitSet: Sendable, Equatable, Hashable {
 /// snapshot, after HA events are applied (VMs of failed hosts need a restart; FT secondaries
 /// of failed primaries are promoted).
 public struct Problem: Sendable {
+    /// The snapshot compiled; a host failed by `failing` is marked `failed` in it.
     public internal(set) var snapshot: Snapshot
+    /// R, the number of resources; resource indices follow `snapshot.resources`.
     public let resourceCount: Int
+    /// H, the number of hosts; host indices follow `snapshot.hosts`.
     public let hostCount: Int
+    /// V, the number of VMs, powered-off ones included; VM indices follow `snapshot.vms`.
     public let vmCount: Int
+    /// `cluster.goal`.
     public let goal: Goal
     /// Score weight per migration second (see `MigrationCost`).
     public let lambda: Double
 
+    /// Host id to host index.
     public let hostIndex: [String: Int]
+    /// VM id to VM index.
     public let vmIndex: [String: Int]
 
     /// Placeable limit, milli-units, resource-major: `hostLimit[r * hostCount + h]`.
     public let hostLimit: [Int64]
     /// Raw capacity, snapshot units, resource-major; utilization is load / capacity.
     public let hostCapacity: [Double]
+    /// Each host's state; `failed` also for a host failed by `failing`.
     public internal(set) var hostState: [HostState]
     /// May receive VMs: connected, or standby (brought back on when used).
     public internal(set) var hostReceives: [Bool]
@@ -47,6 +61,7 @@ public struct Problem: Sendable {
     public internal(set) var vmInitialHost: [Int32]
     /// Where the FT secondary runs before the plan; -1 for none (non-FT, or to be created).
     public internal(set) var vmInitialSecondary: [Int32]
+    /// FT-protected (`ft` present) and powered on: needs a secondary on another host.
     public let vmIsFT: [Bool]
     /// Powered on: uses capacity and is placed by the solvers.
     public let vmActive: [Bool]
@@ -58,15 +73,22 @@ public struct Problem: Sendable {
     public internal(set) var vmPromoted: [Bool]
     /// 0 (highest) ... 4 (lowest).
     public let vmPriority: [UInt8]
+    /// Each VM's live migration estimate at the cluster's full bandwidth, copying
+    /// `migration.memory`, else its memory demand, else 0 MiB.
     public let vmMigration: [MigrationEstimate]
     /// Index into `allowedSets`, or -1 when every receiving host is allowed by hard rules.
     public let vmAllowedSet: [Int32]
+    /// The distinct host sets hard vmHost rules allow (`must`: the listed hosts, `mustNot`: all
+    /// others; intersected per VM), in order of first use by VM index.
     public let allowedSets: [HostBitSet]
     /// Required affinity group of each VM (-1 for none); groups list their active members.
     public let vmGroup: [Int32]
+    /// Each group's active members by VM index; rules that share a VM form one group.
     public let groups: [[Int32]]
     /// Required anti-affinity rules as VM lists, and the rules each VM belongs to.
     public let antiAffinity: [[Int32]]
+    /// Per VM, the indices into `antiAffinity` of the rules it belongs to. Only rules with two or
+    /// more active members are listed.
     public let vmAntiAffinity: [[Int32]]
     /// Soft rules, each with its index in `snapshot.rules`.
     public let softRules: [SoftRule]
@@ -77,17 +99,28 @@ public struct Problem: Sendable {
     public internal(set) var admissionLimit: [Int64]?
     /// The HA master after the plan, and whether it had to be elected.
     public internal(set) var haMaster: String?
+    /// Whether `haMaster` was elected (the snapshot's master missing or not connected); false with
+    /// HA off.
     public internal(set) var haElected: Bool
 
+    /// A soft rule with at least one active member: an affinity or anti-affinity rule not required,
+    /// or a `should` or `shouldNot` vmHost rule.
     public struct SoftRule: Sendable {
+        /// The rule's kind, a vmHost rule by its policy.
         public enum Kind: Sendable { case affinity, antiAffinity, should, shouldNot }
+        /// Index of the rule in `snapshot.rules`.
         public var ruleIndex: Int
+        /// What the rule asks for.
         public var kind: Kind
+        /// Its active members by VM index, in rule order.
         public var vms: [Int32]
+        /// The listed hosts of a `should` or `shouldNot` rule; nil for affinity and anti-affinity.
         public var hosts: HostBitSet?
     }
 
+    /// Placeable limit of host `h` in resource `r`, milli-units (capacity x maxUtilization). O(1).
     @inlinable public func limit(_ h: Int, _ r: Int) -> Int64 { hostLimit[r * hostCount + h] }
+    /// Demand of VM `v` in resource `r`, milli-units. O(1).
     @inlinable public func demand(_ v: Int, _ r: Int) -> Int64 { vmDemand[v * resourceCount + r] }
 
     /// Whether hard vmHost rules allow VM `v` on host `h` (ignores capacity and state).
@@ -96,6 +129,8 @@ public struct Problem: Sendable {
         return set < 0 || allowedSets[Int(set)].contains(h)
     }
 
+    /// Compiles a snapshot that validation accepted (`Snapshot.read`): references are looked up,
+    /// not checked again, and an unknown one is skipped.
     public init(_ snapshot: Snapshot) {
         self.snapshot = snapshot
         resourceCount = snapshot.resources.count

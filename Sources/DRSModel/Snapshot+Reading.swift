@@ -1,18 +1,23 @@
 /// One problem found in the input, at a JSON path such as `vms[3].demand.cpu`.
 public struct InputIssue: Sendable, Equatable, CustomStringConvertible {
+    /// The JSON path of the problem, such as `vms[3].demand.cpu`; empty for the whole input.
     public var path: String
+    /// What is wrong, such as `must be a finite number >= 0, got -5`.
     public var message: String
+    /// `path: message`, or the message alone when the path is empty.
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
 /// Every problem found in a snapshot; solving never starts when there is one. The first
 /// `InputLimits.maximumReportedIssues` are listed; the rest are only counted.
 public struct SnapshotError: Error, Sendable, CustomStringConvertible {
+    /// The problems listed, in the order found: at most `InputLimits.maximumReportedIssues`.
     public var issues: [InputIssue]
     /// Problems found beyond those listed in `issues`.
     public var omitted: Int = 0
     /// All problems found, listed or not.
     public var count: Int { issues.count + omitted }
+    /// One issue per line, then how many more were found, if any.
     public var description: String {
         let listed = issues.map(\.description).joined(separator: "\n")
         return omitted == 0 ? listed : listed + "\n... and \(omitted) more problem(s)"

@@ -1,13 +1,19 @@
 /// The cluster snapshot that OpenDRS reads (SPEC section 1). Plain values: no solver code.
 public struct Snapshot: Codable, Sendable, Equatable {
+    /// `schemaVersion`: the SPEC section 1 version followed; the reader accepts only 1.
     public var schemaVersion: Int = 1
     /// Resource dimension names, 1 to 16; units are the user's (MHz and MiB by convention).
     public var resources: [String] = ["cpu", "memory"]
+    /// `cluster`: the cluster-wide settings.
     public var cluster: Cluster = Cluster()
+    /// `hosts`, in input order: a host's position here is its host index in `Problem`.
     public var hosts: [ClusterHost] = []
+    /// `vms`, powered on or off, in input order: a VM's position here is its VM index in `Problem`.
     public var vms: [VirtualMachine] = []
+    /// `rules`: affinity, anti-affinity and vmHost rules, in input order.
     public var rules: [Rule] = []
 
+    /// A snapshot of schema version 1; nothing is checked here (`read` validates JSON input).
     public init(resources: [String] = ["cpu", "memory"], cluster: Cluster = Cluster(), hosts: [ClusterHost] = [],
                 vms: [VirtualMachine] = [], rules: [Rule] = []) {
         self.resources = resources
@@ -41,6 +47,7 @@ public enum HostState: String, Codable, Sendable, CaseIterable {
     case connected, maintenance, failed, standby
 }
 
+/// `vms[].powerState`: a powered-off VM uses no capacity, is never moved and stays on its host.
 public enum PowerState: String, Codable, Sendable, CaseIterable {
     case on, off
 }
@@ -64,17 +71,26 @@ public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
 }
 
+/// The cluster-wide settings (SPEC `cluster`); defaults as in SPEC section 1.
 public struct Cluster: Codable, Sendable, Equatable {
+    /// `cluster.name`: a label for reports; nil when absent.
     public var name: String?
+    /// `cluster.goal`; default `balance`.
     public var goal: Goal = .balance
+    /// `cluster.automation`: which steps are applied rather than only recommended (SPEC section 3);
+    /// default `full`.
     public var automation: AutomationLevel = .full
     /// 1 (only mandatory moves) to 5 (aggressive).
     public var migrationThreshold: Int = 3
     /// Per resource: the fraction of capacity placement may fill. Missing resources: 1.0.
     public var maxUtilization: [String: Double] = [:]
+    /// `cluster.migration`: bandwidth and concurrency of live migrations.
     public var migration: MigrationSettings = MigrationSettings()
+    /// `cluster.ha`; nil when absent: no admission control and no master election, as with
+    /// `enabled: false`.
     public var ha: HASettings?
 
+    /// Settings with the SPEC defaults for every argument left out.
     public init(name: String? = nil, goal: Goal = .balance, automation: AutomationLevel = .full,
                 migrationThreshold: Int = 3, maxUtilization: [String: Double] = [:],
                 migration: MigrationSettings = MigrationSettings(), ha: HASettings? = nil) {
@@ -88,25 +104,31 @@ public struct Cluster: Codable, Sendable, Equatable {
     }
 }
 
+/// Live migration settings (SPEC `cluster.migration`).
 public struct MigrationSettings: Codable, Sendable, Equatable {
     /// MiB/s one live migration can use (default 1250, 10 GbE).
     public var bandwidth: Double = 1250
     /// Live migrations one host may take part in at once.
     public var maxConcurrentPerHost: Int = 8
 
+    /// Defaults: 1250 MiB/s and 8 migrations per host. The reader accepts a bandwidth of at least
+    /// `InputLimits.minimumBandwidth` and 1 to 1024 migrations per host.
     public init(bandwidth: Double = 1250, maxConcurrentPerHost: Int = 8) {
         self.bandwidth = bandwidth
         self.maxConcurrentPerHost = maxConcurrentPerHost
     }
 }
 
+/// High availability settings (SPEC `cluster.ha`).
 public struct HASettings: Codable, Sendable, Equatable {
+    /// `cluster.ha.enabled` (default true); false turns admission control and master election off.
     public var enabled: Bool = true
     /// Admission control: how many host failures the placement must absorb.
     public var hostFailuresToTolerate: Int = 0
     /// The current HA master host id.
     public var master: String?
 
+    /// Defaults: enabled, no failure to tolerate, no master named.
     public init(enabled: Bool = true, hostFailuresToTolerate: Int = 0, master: String? = nil) {
         self.enabled = enabled
         self.hostFailuresToTolerate = hostFailuresToTolerate
@@ -114,13 +136,19 @@ public struct HASettings: Codable, Sendable, Equatable {
     }
 }
 
+/// One host (SPEC `hosts[]`).
 public struct ClusterHost: Codable, Sendable, Equatable {
+    /// `hosts[].id`: non-empty and unique among the hosts.
     public var id: String
     /// Per resource, in the snapshot's units; a resource not given is 0.
     public var capacity: [String: Double] = [:]
+    /// `hosts[].state`; default `connected`.
     public var state: HostState = .connected
+    /// `hosts[].datastores`: the datastore names the host reaches; HA master election counts the
+    /// distinct ones (SPEC section 4).
     public var datastores: [String] = []
 
+    /// A host; nothing is checked here.
     public init(id: String, capacity: [String: Double], state: HostState = .connected, datastores: [String] = []) {
         self.id = id
         self.capacity = capacity
@@ -129,36 +157,51 @@ public struct ClusterHost: Codable, Sendable, Equatable {
     }
 }
 
+/// `vms[].ft`: present when the VM is protected by Fault Tolerance (a secondary copy with the same
+/// demand on another host).
 public struct FaultTolerance: Codable, Sendable, Equatable {
     /// ClusterHost of the secondary copy; nil when the secondary must be (re)created.
     public var secondaryHost: String?
 
+    /// Protection with its secondary on `secondaryHost` (nil: none yet).
     public init(secondaryHost: String?) { self.secondaryHost = secondaryHost }
 }
 
+/// `vms[].migration`: what a live migration of the VM has to copy (see `MigrationModel`).
 public struct VMMigration: Codable, Sendable, Equatable {
     /// MiB to copy; nil means the VM's `memory` demand.
     public var memory: Double?
     /// MiB/s the running VM dirties.
     public var dirtyRate: Double = 0
 
+    /// Defaults: the VM's `memory` demand and a dirty rate of 0.
     public init(memory: Double? = nil, dirtyRate: Double = 0) {
         self.memory = memory
         self.dirtyRate = dirtyRate
     }
 }
 
+/// One VM (SPEC `vms[]`).
 public struct VirtualMachine: Codable, Sendable, Equatable {
+    /// `vms[].id`: non-empty and unique among the VMs.
     public var id: String
     /// Current host; nil for a VM not placed yet.
     public var host: String?
+    /// `vms[].demand`: per resource, in the snapshot's units; a resource not given is 0. An FT
+    /// secondary uses the same demand.
     public var demand: [String: Double] = [:]
+    /// `vms[].powerState`; default `on`.
     public var powerState: PowerState = .on
+    /// `vms[].priority`; default `medium`.
     public var priority: Priority = .medium
+    /// `vms[].ft`; nil when the VM is not FT-protected.
     public var ft: FaultTolerance?
+    /// `vms[].migration`; nil means the defaults (the `memory` demand, dirty rate 0).
     public var migration: VMMigration?
+    /// `vms[].automation`; nil means the cluster's level (see `effectiveAutomation`).
     public var automation: VMAutomation?
 
+    /// A VM; nothing is checked here.
     public init(id: String, host: String?, demand: [String: Double], powerState: PowerState = .on,
                 priority: Priority = .medium, ft: FaultTolerance? = nil, migration: VMMigration? = nil,
                 automation: VMAutomation? = nil) {
@@ -173,23 +216,35 @@ public struct VirtualMachine: Codable, Sendable, Equatable {
     }
 }
 
+/// `rules[].kind`: `affinity` (all listed VMs on one host), `antiAffinity` (each on a different
+/// host) or `vmHost` (the VMs against a host list, by `policy`).
 public enum RuleKind: String, Codable, Sendable, CaseIterable {
     case affinity, antiAffinity, vmHost
 }
 
+/// `rules[].policy` of a vmHost rule: `must` (only on the listed hosts) and `mustNot` (never on
+/// them) are hard; `should` and `shouldNot` are soft.
 public enum VMHostPolicy: String, Codable, Sendable, CaseIterable {
     case must, mustNot, should, shouldNot
 }
 
+/// One rule (SPEC `rules[]`).
 public struct Rule: Codable, Sendable, Equatable {
+    /// `rules[].id`: non-empty and unique among the rules.
     public var id: String
+    /// `rules[].kind`.
     public var kind: RuleKind
+    /// `rules[].vms`: the member VM ids, at least one, none listed twice.
     public var vms: [String]
+    /// `rules[].hosts`: the hosts a vmHost rule names; nil for the other kinds, where the reader
+    /// refuses it.
     public var hosts: [String]?
+    /// `rules[].policy`: required for vmHost rules, nil for the other kinds.
     public var policy: VMHostPolicy?
     /// For affinity and anti-affinity: hard when true (default false).
     public var required: Bool?
 
+    /// A rule; nothing is checked here (the reader keeps `hosts` and `policy` to vmHost rules).
     public init(id: String, kind: RuleKind, vms: [String], hosts: [String]? = nil, policy: VMHostPolicy? = nil,
                 required: Bool? = nil) {
         self.id = id

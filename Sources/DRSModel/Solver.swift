@@ -7,6 +7,7 @@ public struct SolveOptions: Sendable {
     /// Threads a solver may use for work it splits without changing its result (1: one core).
     public var threads: Int = 1
 
+    /// Defaults: 10 s, seed 1, one thread.
     public init(timeLimit: Double = 10, seed: UInt64 = 1, threads: Int = 1) {
         self.timeLimit = timeLimit
         self.seed = seed
@@ -46,6 +47,7 @@ public enum Termination: String, Codable, Sendable, CaseIterable {
 /// What a solver returns: a target placement with its status and statistics. A solver that
 /// could not run throws; one that ran and found no plan returns status `unknown` or `infeasible`.
 public struct SolverResult: Sendable {
+    /// `optimal` only with a proof; `unknown` or `infeasible` when the solver found no plan.
     public var status: Plan.Status
     /// Target host per VM (-1: unplaced or powered off).
     public var placement: [Int32]
@@ -57,7 +59,9 @@ public struct SolverResult: Sendable {
     public var movePriority: [UInt8]
     /// Why a VM (by index) is left unplaced or unprotected.
     public var reasons: [Int: String]
+    /// Search-tree nodes explored (exact solver); 0 for solvers without one.
     public var nodes: Int = 0
+    /// Wall time of the solve, seconds (reported as the plan's `seconds`).
     public var seconds: Double = 0
     /// Why the solver stopped, when it reports it.
     public var termination: Termination?
@@ -65,6 +69,7 @@ public struct SolverResult: Sendable {
     /// best it had then).
     public var deadlineReached = false
 
+    /// A result; `nodes` and `seconds` start at 0, `termination` nil, `deadlineReached` false.
     public init(status: Plan.Status, placement: [Int32], secondaries: [Int32], bound: Double? = nil,
                 movePriority: [UInt8], reasons: [Int: String] = [:]) {
         self.status = status
@@ -81,5 +86,6 @@ public struct SolverResult: Sendable {
 public protocol PlacementSolver: Sendable {
     /// Stable short id used on the command line and in reports.
     var id: String { get }
+    /// A target for `problem` within `options`; throws only when the solver cannot run at all.
     func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult
 }
