@@ -26,17 +26,20 @@ let package = Package(
         .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK", "CGLPKGuard"]),
         .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
         .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
-        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench"]),
+        // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
+        // `drs` and the tests only.
+        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
         .executableTarget(
             name: "drs",
             dependencies: [
                 "OpenDRS",
+                "DRSBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "OpenDRSTests",
-            dependencies: ["OpenDRS", "drs", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["OpenDRS", "DRSBench", "drs", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )

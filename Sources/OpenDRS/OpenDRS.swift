@@ -2,4 +2,3 @@
 @_exported import DRSHeuristics
 @_exported import DRSExact
 @_exported import DRSPlanner
-@_exported import DRSBench

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenDRS
+import DRSBench
 #if canImport(Glibc)
 import Glibc
 #endif

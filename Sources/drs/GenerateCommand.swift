@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenDRS
+import DRSBench
 
 extension SnapshotClass: ExpressibleByArgument {}
 extension Goal: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import OpenDRS
+import DRSBench
 
 /// The applied steps of a plan are a plan on their own (what `--apply` carries out), and the
 /// answers around them (infeasible, unknown, the failover sweep) are consistent.

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import OpenDRS
+import DRSBench
 
 /// Inputs that already break a hard constraint (an overload, a broken required or must rule, an
 /// FT secondary on a host that cannot keep it, failed hosts): every solver tolerates what the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import DRSExact
 import OpenDRS
+import DRSBench
 
 /// Small hostile clusters for comparing the exact solver with greedy: hosts on standby or in
 /// maintenance that still run VMs, FT pairs, hard and soft rules, HA admission control, new and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import OpenDRS
+import DRSBench
 
 /// The benchmark generators and `drs bench` records.
 struct GeneratorTests {

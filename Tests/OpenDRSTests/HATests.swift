@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import OpenDRS
+import DRSBench
 
 /// HA restarts, FT promotion and re-protection, admission control, maintenance and power.
 @Suite struct HATests {

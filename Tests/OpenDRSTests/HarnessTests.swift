@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import OpenDRS
+import DRSBench
 
 /// The randomized differential harness, fast form: fixed seeds of `drs generate --class
 /// hostile` through the debug `drs` binary. The long form, thousands of cases with shrinking,

@@ -1,5 +1,6 @@
 import Testing
 import OpenDRS
+import DRSBench
 
 /// Seeded random snapshots with every feature the heuristics must respect: hard and soft
 /// rules, FT, priorities, pinned and powered-off VMs, failed / maintenance / standby hosts,

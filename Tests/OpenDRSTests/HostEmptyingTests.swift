@@ -1,6 +1,7 @@
 import Testing
 @testable import DRSHeuristics
 import OpenDRS
+import DRSBench
 
 /// `HostEmptying`, the `consolidate` improvement shared by `greedy` and `local-search`.
 @Suite("Host emptying")

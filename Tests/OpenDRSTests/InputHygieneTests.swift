@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import OpenDRS
+import DRSBench
 
 /// Hostile and careless input: magnitudes, sizes, encodings and volumes of errors. Each test is
 /// named after the rule it holds.

@@ -1,6 +1,7 @@
 import Testing
 @testable import DRSHeuristics
 import OpenDRS
+import DRSBench
 
 @Suite("Local search")
 struct LocalSearchTests {

@@ -1,6 +1,7 @@
 import Testing
 import PropertyBased
 import OpenDRS
+import DRSBench
 
 /// Property-based tests of the wave planner and the checker: random clusters from feasible
 /// states, random reachable targets; every plan passes the checker at every wave, reaches its

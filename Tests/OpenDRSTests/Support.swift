@@ -1,5 +1,6 @@
 import Foundation
 import OpenDRS
+import DRSBench
 
 /// Shared test helpers: paths, small snapshot builders, a seeded RNG.
 enum Fixtures {

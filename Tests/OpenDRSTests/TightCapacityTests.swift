@@ -1,6 +1,7 @@
 import Testing
 @testable import DRSHeuristics
 import OpenDRS
+import DRSBench
 
 /// Level 1 of the score (no VM unplaced) on tight clusters, and time limits, for every heuristic.
 @Suite("Tight capacity")
