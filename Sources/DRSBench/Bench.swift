@@ -12,8 +12,10 @@ public struct BenchEnvironment: Sendable {
     public var revision: String
     /// Kernel, architecture, processor count and memory, e.g. "Linux 6.1.0 x86_64, 2 cpus, 24 GiB".
     public var machine: String
+    /// The GLPK version linked (`glp_version()`), e.g. "5.0".
     public var glpk: String
 
+    /// An environment from its parts; `current()` reads this process's.
     public init(revision: String, machine: String, glpk: String) {
         self.revision = revision
         self.machine = machine
@@ -91,25 +93,43 @@ public struct BenchRecord: Sendable {
     /// Outcome of a run: the plan status, or `rejected` (the checker refused the plan),
     /// `error` (the solver could not run, e.g. not available) or `skipped` (not attempted).
     public var status: String
+    /// The snapshot file name, without its directory.
     public var snapshot: String
+    /// The generator class (`SnapshotClass` raw value): from the manifest, else the file name's
+    /// prefix; "unknown" when neither says.
     public var snapshotClass: String
+    /// The generator seed from the manifest; nil without a manifest entry.
     public var seed: UInt64?
+    /// Hosts in the snapshot.
     public var hosts: Int
+    /// VMs in the snapshot, every power state.
     public var vms: Int
+    /// The snapshot's goal (`Goal` raw value).
     public var goal: String
+    /// The optimal goal term from the manifest; nil when none is proven or there is no entry.
     public var knownOptimum: Double?
     /// The name asked for (`--solvers`) and the id of the solver that ran.
     public var solver: String
+    /// nil when no solver was built (skipped, or a name `SolverCatalog` refused).
     public var solverID: String?
+    /// The plan's objective (the partial plan's for `infeasible`); nil without a plan.
     public var objective: Objective?
+    /// The plan's proven lower bound on the goal term; nil when the solver has none.
     public var bound: Double?
+    /// The plan's relative gap between the goal term and `bound`; nil without a bound.
     public var gap: Double?
     /// Solve seconds as the plan reports them; wall seconds add planning into waves and checking.
     public var seconds: Double?
+    /// Seconds of the whole run: solver lookup, solve, waves and checking; 0 when skipped.
     public var wallSeconds: Double
+    /// Peak resident memory of the run in KiB (`PeakMemory`); 0 when skipped.
     public var peakMemoryKiB: Int
+    /// The solver's time limit, seconds.
     public var timeLimit: Double
+    /// Why there is no plan (error, infeasible, rejected) or why the run was skipped; nil
+    /// otherwise. Error and infeasibility texts are cut to 300 characters.
     public var message: String?
+    /// Where the run happened.
     public var environment: BenchEnvironment
 
     /// The goal term of the objective: active hosts (`consolidate`) or imbalance (`balance`).
@@ -118,6 +138,8 @@ public struct BenchRecord: Sendable {
         return goal == Goal.consolidate.rawValue ? Double(objective.activeHosts) : objective.imbalance
     }
 
+    /// The record as a JSON object in a fixed field order: objective terms flattened (only with
+    /// an objective), measures rounded to 6 decimals (migration seconds to 3), nil as null.
     public var json: JSONValue {
         func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
         func rounded(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
@@ -233,6 +255,7 @@ public enum Bench {
 /// Why `drs bench` could not start.
 public enum BenchError: Error, CustomStringConvertible {
     case missing(String)
+    /// The message `drs bench` prints.
     public var description: String {
         switch self {
         case let .missing(path): return "\(path): no such file or directory"

@@ -44,11 +44,15 @@ public enum SnapshotClass: String, Sendable, CaseIterable {
 
 /// What to generate.
 public struct GeneratorOptions: Sendable, Equatable {
+    /// The kind of snapshot.
     public var snapshotClass: SnapshotClass
+    /// Host count: 1 to 100,000; at least 3 for `failure` and `maintenance`.
     public var hosts: Int
+    /// VM count: 1 to 10,000,000.
     public var vms: Int
     /// How many resource dimensions, 1 to 4: cpu (MHz), memory (MiB), network (Mbit/s), storage (IOPS).
     public var resources: Int
+    /// Seed of the `SplitMix64` stream: the same options give the same bytes.
     public var seed: UInt64
     /// nil: the class's default goal.
     public var goal: Goal?
@@ -58,6 +62,7 @@ public struct GeneratorOptions: Sendable, Equatable {
     /// quarter of the hosts are spare).
     public var spare: Double?
 
+    /// Options as given, not validated (see `problem`).
     public init(snapshotClass: SnapshotClass, hosts: Int, vms: Int, resources: Int = 2, seed: UInt64 = 1,
                 goal: Goal? = nil, rulesFraction: Double = 0.2, spare: Double? = nil) {
         self.snapshotClass = snapshotClass
@@ -103,7 +108,9 @@ public struct GeneratorOptions: Sendable, Equatable {
 
 /// A generated snapshot and what is known about its optimum.
 public struct GeneratedSnapshot: Sendable {
+    /// The options it was generated from.
     public var options: GeneratorOptions
+    /// The snapshot; empty for `hostile` (see `raw`).
     public var snapshot: Snapshot
     /// The optimal goal term (active hosts for `consolidate`), when the construction proves it.
     public var knownOptimum: Double?

@@ -2,17 +2,28 @@ import DRSModel
 
 /// One line of a dataset manifest: how a snapshot file was generated and what is known of it.
 public struct ManifestEntry: Sendable, Equatable {
+    /// The snapshot file name (`GeneratorOptions.fileName`), without directory.
     public var file: String
+    /// The generator class (`SnapshotClass` raw value).
     public var snapshotClass: String
+    /// The generator seed.
     public var seed: UInt64
+    /// Hosts in the snapshot.
     public var hosts: Int
+    /// VMs in the snapshot.
     public var vms: Int
+    /// Resource dimensions, 1 to 4.
     public var resources: Int
+    /// The snapshot's goal (`Goal` raw value).
     public var goal: String
+    /// Fraction of the VMs that are members of a rule (`GeneratorOptions.rulesFraction`).
     public var rulesFraction: Double
+    /// The optimal goal term when the construction proves it; nil otherwise.
     public var knownOptimum: Double?
+    /// The continuous lower bound on the goal term when computed; nil otherwise.
     public var continuousBound: Double?
 
+    /// The entry of a generated snapshot: its options and what is known of its optimum.
     public init(_ generated: GeneratedSnapshot) {
         let options = generated.options
         file = options.fileName
@@ -42,6 +53,7 @@ public struct ManifestEntry: Sendable, Equatable {
         continuousBound = number("continuousBound")
     }
 
+    /// The entry as a JSON object, as in `manifest.json` (nil as null).
     public var json: JSONValue {
         .object([("file", .string(file)), ("class", .string(snapshotClass)), ("seed", .number(Double(seed))),
                  ("hosts", .number(Double(hosts))), ("vms", .number(Double(vms))), ("resources", .number(Double(resources))),
@@ -70,6 +82,7 @@ public enum Manifest {
 
 /// Named, committed benchmark suites: fixed lists of generator options.
 public enum Suite {
+    /// The suites `options(named:)` knows.
     public static let names = ["small"]
 
     /// The options of a suite, in file order; nil for an unknown name.

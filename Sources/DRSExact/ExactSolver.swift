@@ -4,6 +4,7 @@ import DRSHeuristics
 /// Errors of the exact solver that mean it could not run (as opposed to finding no plan).
 public enum ExactSolverError: Error, CustomStringConvertible {
     case notAvailable(String)
+    /// The message of the error.
     public var description: String {
         switch self {
         case let .notAvailable(message): return message
@@ -64,6 +65,7 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 /// linear in the input (the same as for every solver; about 1 s for 40,000 VMs on 2,000 hosts on
 /// the development machine).
 public struct ExactSolver: PlacementSolver {
+    /// The plan's `solver` id; `SolverKind` calls it `exact`.
     public let id = "exact-glpk"
     /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
     /// 2 cores, 10 s limit, random clusters with 3/4 running VMs, an anti-affinity and a soft
@@ -112,6 +114,7 @@ public struct ExactSolver: PlacementSolver {
     /// this module cannot import.
     public var targetCheck: (@Sendable (Problem, SolverResult) -> Objective?)?
 
+    /// An exact solver; `usesPatterns` false runs the assignment model alone. No `targetCheck`.
     public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }
 
     /// Solves, then (with `targetCheck`) keeps the result only when the planner can carry it out

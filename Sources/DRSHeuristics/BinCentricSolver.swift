@@ -24,10 +24,14 @@ import DRSModel
 /// demands no longer fits: O(items x hosts-opened x R) in the worst case, much less when the
 /// hosts fill up. Items with soft rules: O(H x (R + rules)) each; secondaries O(R log H) each.
 public struct BinCentricSolver: PlacementSolver {
+    /// The plan's `solver` id and `--solver` name.
     public let id = "bin-centric"
 
+    /// The solver; it has no settings.
     public init() {}
 
+    /// Fills host by host (60% of `options.timeLimit`), then repairs what is left unplaced
+    /// within the rest; `options.seed` seeds the repair. Never throws.
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
         let start = clock.now

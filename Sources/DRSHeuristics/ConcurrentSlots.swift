@@ -4,6 +4,7 @@
 public final class ConcurrentSlots<Element>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Element?>
 
+    /// `count` empty slots. O(count).
     public init(count: Int) {
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: nil)

@@ -23,6 +23,7 @@ import DRSModel
 /// repaired (`HostEmptying.repairUnplaced`: repack of the VMs not running yet, insertion and
 /// ejection chains), within the time limit.
 public struct ConstructiveSolver: PlacementSolver {
+    /// The placement rule; its raw value is the solver's id (see the list above).
     public enum Rule: String, Sendable, CaseIterable {
         case ffdL2 = "ffd-l2"
         case ffdSum = "ffd-sum"
@@ -33,11 +34,16 @@ public struct ConstructiveSolver: PlacementSolver {
         var isFirstFit: Bool { self == .ffdL2 || self == .ffdSum || self == .ffdMax }
     }
 
+    /// The rule this solver runs.
     public let rule: Rule
+    /// The rule's raw value, e.g. `ffd-l2`.
     public var id: String { rule.rawValue }
 
+    /// A solver that places by `rule`.
     public init(_ rule: Rule) { self.rule = rule }
 
+    /// Places the mandatory items by the rule, then repairs what is left unplaced within
+    /// `options.timeLimit`; `options.seed` seeds the repair. Never throws.
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
         let start = clock.now

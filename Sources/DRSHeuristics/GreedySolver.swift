@@ -7,14 +7,19 @@ import DRSModel
 ///
 /// Complexity: O(items x hosts x R) for placement; each improvement pass O(moves x hosts x R).
 public struct GreedySolver: PlacementSolver {
+    /// The plan's `solver` id and `--solver` name.
     public let id = "greedy"
     /// False: only the mandatory steps (what must move, moved), whatever the threshold.
     public let improves: Bool
 
+    /// A greedy solver; `improves` false plans only the mandatory steps.
     public init(improves: Bool = true) {
         self.improves = improves
     }
 
+    /// Places the mandatory items (the scan gets 40% of `options.timeLimit`, then first fit),
+    /// repairs what is left unplaced, then improves the goal when `improves` and the migration
+    /// threshold is above 1, all within the time limit. Never throws.
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
         let start = clock.now

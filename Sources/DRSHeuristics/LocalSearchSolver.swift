@@ -21,6 +21,7 @@ import DRSModel
 /// for any `SolveOptions.threads`: steepest descent may evaluate its candidate moves on that
 /// many threads (when VMs x hosts of a step reaches `parallelThreshold`) and picks the same move.
 public struct LocalSearchSolver: PlacementSolver {
+    /// The plan's `solver` id and `--solver` name.
     public let id = "local-search"
     /// Candidate VMs x hosts of one steepest-descent step from which the step is split over
     /// `SolveOptions.threads` threads; below it a step is too short to pay for the hand-off.
@@ -29,10 +30,14 @@ public struct LocalSearchSolver: PlacementSolver {
     /// Default `parallelThreshold`: steps smaller than this stay on one thread.
     public static let defaultParallelThreshold = 50_000
 
+    /// A solver that splits steps of `parallelThreshold` VMs x hosts or more over threads.
     public init(parallelThreshold: Int = LocalSearchSolver.defaultParallelThreshold) {
         self.parallelThreshold = parallelThreshold
     }
 
+    /// The constructive start, then repair of unplaced VMs, soft rules and the goal (the last two
+    /// only when the threshold allows optional moves) within `options.timeLimit`; returns the
+    /// start unless the search scores better. Never throws.
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
         let start = clock.now

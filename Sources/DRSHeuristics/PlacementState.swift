@@ -3,8 +3,13 @@ import DRSModel
 /// A mutable placement with the bookkeeping that makes feasibility checks O(R + rules of the VM):
 /// per-host loads, per-rule host counts for anti-affinity and soft rules.
 public struct PlacementState: Sendable {
+    /// The problem placed; indices below are its VM and host indices.
     public let problem: Problem
+    /// Host of each VM's primary, -1 when unplaced. Change it through `assign` and `unassign`
+    /// so the counts stay in step.
     public var placement: [Int32]
+    /// Host of each VM's FT secondary, -1 when none. Change it through `assignSecondary` and
+    /// `unassignSecondary`.
     public var secondaries: [Int32]
     /// Load in milli-units, resource-major: `load[r * hostCount + h]`.
     public var load: [Int64]
@@ -21,8 +26,10 @@ public struct PlacementState: Sendable {
     /// and whatever this placement put on that host in the meantime makes way, so that a plan
     /// never leaves a problem of the snapshot worse than it was.
     public private(set) var liftedPrimary: [Int32]
+    /// The same for lifted secondaries (`liftSecondary`): the host each left, -1: none.
     public private(set) var liftedSecondary: [Int32]
 
+    /// An empty placement: nothing placed, every count zero. O(V + H x R + rules).
     public init(problem: Problem) {
         self.problem = problem
         placement = [Int32](repeating: -1, count: problem.vmCount)
@@ -46,6 +53,8 @@ public struct PlacementState: Sendable {
         return state
     }
 
+    /// Places the primary of `v` (unplaced) on host `h` and updates loads, residents, admitted
+    /// demand and rule counts. No feasibility check. O(R + rules of v).
     public mutating func assign(_ v: Int, to h: Int) {
         precondition(placement[v] < 0)
         placement[v] = Int32(h)
@@ -54,6 +63,7 @@ public struct PlacementState: Sendable {
         for rule in problem.vmSoftRules[v] { softCount[Int(rule)][Int32(h), default: 0] += 1 }
     }
 
+    /// Takes the placed primary of `v` off its host; the inverse of `assign`. O(R + rules of v).
     public mutating func unassign(_ v: Int) {
         let h = Int(placement[v])
         precondition(h >= 0)
@@ -63,12 +73,15 @@ public struct PlacementState: Sendable {
         for rule in problem.vmSoftRules[v] { softCount[Int(rule)][Int32(h), default: 0] -= 1 }
     }
 
+    /// Places the secondary of `v` (none placed) on host `h` and updates loads, residents and
+    /// admitted demand. No feasibility check. O(R).
     public mutating func assignSecondary(_ v: Int, to h: Int) {
         precondition(secondaries[v] < 0)
         secondaries[v] = Int32(h)
         add(v, h, sign: 1)
     }
 
+    /// Takes the placed secondary of `v` off its host; the inverse of `assignSecondary`. O(R).
     public mutating func unassignSecondary(_ v: Int) {
         let h = Int(secondaries[v])
         precondition(h >= 0)
@@ -345,6 +358,9 @@ public struct AdmissionLedger: Sendable {
     /// Pending demand that will be placed whatever happens to new VMs, per resource.
     var reserved: [Int64]
 
+    /// A ledger for one placement round: `pending` are the items to place (VMs moved together),
+    /// `pendingSecondaries` the VMs whose secondary is still to place. The demand of those with
+    /// no new VM is reserved from the start.
     public init(problem: Problem, pending: [[Int]], pendingSecondaries: [Int]) {
         self.problem = problem
         reserved = [Int64](repeating: 0, count: problem.resourceCount)

@@ -13,12 +13,14 @@ import DRSModel
 /// Time: the slowest member, about max(local-search share, constructive runs) on
 /// min(cores, members) cores; memory: one placement state per member running.
 public struct PortfolioSolver: PlacementSolver {
+    /// The plan's `solver` id and `--solver` name.
     public let id = "portfolio"
     /// Share of the time limit given to local search.
     public static let localSearchShare = 0.5
     /// Mandatory items x hosts above which the full-scan heuristics are left out.
     public static let scanLimit = 200_000_000
 
+    /// The solver; it has no settings.
     public init() {}
 
     /// The members run for `problem`, in tie-break order.
@@ -38,6 +40,8 @@ public struct PortfolioSolver: PlacementSolver {
         return options
     }
 
+    /// Runs `members(for:)` at once and returns the best result (`nodes` summed, `deadlineReached`
+    /// if any member reached it). Throws the first member's error only when every member failed.
     public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         let clock = ContinuousClock()
         let start = clock.now

@@ -5,6 +5,7 @@
 /// instance answers it for a set of hosts that loses hosts one at a time: O(R x H log H) to set
 /// up, O(R x (k + hosts removed)) per question.
 public struct AdmissionReserve: Sendable {
+    /// Host failures to tolerate; 0 when HA admission control is off (the rule always holds).
     public let failures: Int
     var demand: [Int64] = []
     var limits: [[Int64]] = []

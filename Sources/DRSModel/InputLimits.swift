@@ -58,8 +58,11 @@ public enum InputLimits {
 
 /// Input longer than `InputLimits.maximumInputBytes` (or the limit given).
 public struct InputTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The limit passed, bytes.
     public var limit: Int
+    /// The error for input over `limit` bytes.
     public init(limit: Int) { self.limit = limit }
+    /// The message, with the limit in the largest exact unit (`bytesText`).
     public var description: String {
         "input larger than \(InputTooLarge.bytesText(limit)), the most OpenDRS reads; nothing was solved"
     }

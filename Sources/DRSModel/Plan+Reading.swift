@@ -1,5 +1,6 @@
 /// A problem with plan JSON, at a JSON path (ids and keys escaped and cut, `DisplayText`).
 public struct PlanReadError: Error, Sendable, CustomStringConvertible {
+    /// The message: where in the plan JSON (a path, or the parse error's position) and what.
     public var description: String
 
     /// An error with its message.

@@ -2,7 +2,9 @@
 public struct CheckViolation: Sendable, Equatable, CustomStringConvertible {
     /// The wave in which it happens; nil for the final state or the plan as a whole.
     public var wave: Int?
+    /// What is broken, in words.
     public var message: String
+    /// The message, after `wave N: ` when it has a wave.
     public var description: String { wave.map { "wave \($0): \(message)" } ?? message }
 }
 
@@ -87,6 +89,7 @@ public enum PlanChecker {
         let hostCount: Int
         let vmCount: Int
 
+        /// The context of `snapshot`; build once to check many plans of it. O((V + H) x R + rule members).
         public init(_ snapshot: Snapshot) {
             var hostIndex: [String: Int] = [:]
             for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }

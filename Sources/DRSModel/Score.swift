@@ -23,6 +23,7 @@ public struct Objective: Sendable, Equatable, Codable {
     /// Goal term (imbalance or active hosts) + lambda x migration seconds: lexicographic level 3.
     public var cost: Double = 0
 
+    /// The zero objective: nothing unplaced or unprotected, every term 0.
     public init() {}
 
     /// Lexicographic comparison: unplaced by priority, unprotected by priority, soft violations,

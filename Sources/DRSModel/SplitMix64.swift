@@ -6,6 +6,7 @@
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
+    /// A generator whose stream is fixed by `seed` (any value, 0 included).
     public init(seed: UInt64) { state = seed }
 
     /// The next 64 uniformly distributed bits.

@@ -7,13 +7,17 @@ extension FailoverSweep {
     /// What `drs failover --all` answers: a report per single-host failure planned within the
     /// sweep's time budget, and the hosts whose failure was not planned because it ran out.
     public struct Sweep: Sendable {
+        /// The id of the solver that planned each failure.
         public var solver: String
+        /// One report per failure planned, in host order.
         public var reports: [HostReport]
         /// Hosts whose failure was not planned: the budget was spent first.
         public var skipped: [String]
         /// The budget of the whole sweep, and the share each failure's solver got, seconds.
         public var timeLimit: Double
+        /// Per failure: limit x min(cores, failures) / failures, seconds.
         public var timeLimitPerFailure: Double
+        /// Wall time of the whole sweep, seconds.
         public var seconds: Double
 
         /// Failures that would leave VMs down (or could not be planned at all).

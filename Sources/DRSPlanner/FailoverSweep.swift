@@ -7,10 +7,13 @@ import Foundation
 /// promotion and re-protection, no rebalancing), reporting host by host what could not be
 /// restarted. The honest check that the aggregate admission-control reserve cannot give.
 public enum FailoverSweep {
+    /// What the failure of one host does to its VMs.
     public struct HostReport: Sendable {
+        /// The id of the failed host.
         public var host: String
         /// VMs restarted elsewhere and FT VMs promoted.
         public var restarted: Int
+        /// FT VMs whose secondary was promoted to primary.
         public var promoted: Int
         /// VMs left down, with the reason.
         public var lost: [(vm: String, reason: String)]

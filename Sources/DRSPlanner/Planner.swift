@@ -5,6 +5,7 @@ import DRSHeuristics
 /// and power steps, set `applied` by automation level, time every step, and score the result
 /// with the one score function. The caller runs the checker before printing.
 public enum Planner {
+    /// Compiles the snapshot (`Problem`) and plans it. The plan is not checked: see `checkedPlan`.
     public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         try plan(Problem(snapshot), solver: solver, options: options)
     }

@@ -10,6 +10,7 @@ public enum PlanningError: Error, CustomStringConvertible {
     case infeasible(String, Plan)
     case unknownSolver(String)
 
+    /// The message `drs` prints; for `checkFailed`, one violation per line.
     public var description: String {
         switch self {
         case let .checkFailed(violations):
@@ -24,8 +25,11 @@ public enum PlanningError: Error, CustomStringConvertible {
 /// No plan was found within the limits, and none is proven impossible (SPEC status `unknown`,
 /// exit 1). `plan` is the last attempt, with status `unknown` and nothing applied.
 public struct NoPlanFound: Error, CustomStringConvertible {
+    /// Why no plan was found.
     public var message: String
+    /// The last attempt: status `unknown`, no step applied.
     public var plan: Plan
+    /// The message `drs` prints.
     public var description: String { "no plan found (status unknown, not proven infeasible): " + message }
 }
 
@@ -264,6 +268,10 @@ extension Planner {
         return next
     }
 
+    /// The plan that empties `hosts` (put into maintenance mode), checked as in `checkedPlan`.
+    /// Throws `PlanningError.infeasible` for an unknown host id, for hosts that cannot be
+    /// emptied, and when HA admission control would break on the remaining connected hosts
+    /// (the plan then applies nothing); `NoPlanFound` when no plan was found.
     public static func evacuationPlan(_ snapshot: Snapshot, hosts: [String], solver: any PlacementSolver,
                                       options: SolveOptions = SolveOptions()) throws -> Plan {
         var next = snapshot
@@ -304,6 +312,8 @@ extension Planner {
 
 /// A host id the snapshot does not have (for `Planner.failed` and `failoverPlan`).
 public struct UnknownHost: Error, CustomStringConvertible {
+    /// The id asked for.
     public let id: String
+    /// The message: the id in quotes.
     public var description: String { "unknown host \"\(id)\"" }
 }

@@ -3,6 +3,9 @@ import DRSModel
 /// The plan for people: the steps as a table, then per-host utilization before and after as
 /// bars.
 public enum TextReport {
+    /// The report of `plan` for `snapshot`: status and objective, the steps table (or why there
+    /// are none), notes, unplaced VMs, dropped moves, then each host's utilization before and
+    /// after. Ids are escaped and cut (`DisplayText`).
     public static func render(_ snapshot: Snapshot, _ plan: Plan) -> String {
         var out = ""
         let name = snapshot.cluster.name ?? "cluster"

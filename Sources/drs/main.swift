@@ -103,8 +103,11 @@ func withExitCodes(_ body: () throws -> Void) throws {
 
 /// `--solver` takes any `SolverKind` id (and `exact-glpk` for `exact`); help lists them.
 extension SolverKind: ExpressibleByArgument {
+    /// The kind named `argument` (`SolverKind(name:)`); nil for an unknown name.
     public init?(argument: String) { self.init(name: argument) }
+    /// Every kind's id, as help lists them.
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    /// The id, as help shows the default.
     public var defaultValueDescription: String { rawValue }
 }
 
