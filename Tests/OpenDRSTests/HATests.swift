@@ -26,6 +26,19 @@ import DRSBench
         #expect(plan.unplaced.isEmpty)
     }
 
+    @Test("Planner.failoverPlan plans the snapshot with the hosts failed; an unknown host is refused by name")
+    func failoverEntry() throws {
+        let snapshot = try Fixtures.example("seed-figure-1.json")
+        let plan = try Planner.failoverPlan(snapshot, failing: ["A"], solver: GreedySolver())
+        var failed = snapshot
+        failed.hosts[0].state = .failed
+        #expect(try Planner.failed(snapshot, ["A"]).hosts.map(\.state) == failed.hosts.map(\.state))
+        #expect(PlanChecker.check(failed, plan).isEmpty)
+        #expect(plan.steps.contains { $0.kind == .promote && $0.vm == "A1" })
+        #expect(plan.placement.values.allSatisfy { $0 != "A" })
+        #expect(throws: UnknownHost.self) { try Planner.failoverPlan(snapshot, failing: ["nope"], solver: GreedySolver()) }
+    }
+
     @Test func foundingScenarioThroughTheCommandLine() throws {
         let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
         let result = try Fixtures.drs(["failover", path, "--fail", "A"])
