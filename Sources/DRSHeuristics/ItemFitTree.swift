@@ -54,7 +54,7 @@ struct ItemFitTree {
             for (p, k) in order.enumerated() { second[leaves + p] = demand[k * R + 1] }
             if leaves > 1 { for node in stride(from: leaves - 1, through: 1, by: -1) { second[node] = min(second[2 * node], second[2 * node + 1]) } }
             self.second = second
-            pairs = R == 2 && count <= PairFitIndex.itemLimit ? PairFitIndex(demand: demand, count: count) : nil
+            pairs = R == 2 && count <= PairFitIndex.itemLimit ? PairFitIndex(demand: demand, count: count, order: byFirst) : nil
         } else {
             firstSorted = []
             position = []

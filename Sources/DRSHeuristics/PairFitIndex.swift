@@ -30,7 +30,9 @@ struct PairFitIndex {
     /// `slot[level * count + k]`: item k's place in its node's list at that level.
     let slot: [Int32]
 
-    init(demand: [Int64], count: Int) {
+    /// `order`: the items by first demand ascending, ties by index (computed here when nil;
+    /// `ItemFitTree` passes the order it already has).
+    init(demand: [Int64], count: Int, order given: [Int32]? = nil) {
         precondition(count < Int(Int32.max))
         self.count = count
         self.demand = demand
@@ -38,7 +40,7 @@ struct PairFitIndex {
         while leaves < max(1, count) { leaves *= 2; levels += 1 }
         self.leaves = leaves
         self.levels = levels
-        let order = (0..<count).sorted { (a: Int, b: Int) -> Bool in
+        let order = given.map { $0.map(Int.init) } ?? (0..<count).sorted { (a: Int, b: Int) -> Bool in
             let x = demand[a * 2], y = demand[b * 2]
             return x != y ? x < y : a < b
         }
