@@ -41,7 +41,10 @@ extension PlanChecker {
     /// moment of the steps that `--apply` carries out. What the snapshot already broke may
     /// remain at the end (the recommended steps are what would repair it) as long as the
     /// applied steps make nothing worse.
-    public static func checkApplied(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
-        check(snapshot, appliedSubset(of: plan, in: snapshot), requireRepaired: false)
+    /// `context`, when given, must be `Context(snapshot)` (built once for both checks).
+    public static func checkApplied(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil) -> [CheckViolation] {
+        let subset = appliedSubset(of: plan, in: snapshot)
+        guard let context else { return check(snapshot, subset, requireRepaired: false) }
+        return check(snapshot, subset, context: context, standard: .subset)
     }
 }

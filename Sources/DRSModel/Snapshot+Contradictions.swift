@@ -1,10 +1,42 @@
 /// Allowed hosts per VM from hard must / mustNot rules, and which rules shaped them. Only VMs
-/// named by hard vmHost rules have a restricted host set.
+/// named by hard vmHost rules have a restricted host set. VMs named by the same rules share one
+/// shape: the hosts every `must` rule lists and no `mustNot` rule lists (`only`), or, with no
+/// `must` rule, every host but those the `mustNot` rules list (`allBut`). Sets of indices, never
+/// a mask of every host per VM.
 private struct HostRestrictions {
-    var restricted: [Int: [Bool]] = [:]
-    var shapedBy: [Int: [Int]] = [:]
+    enum Allowed {
+        case only(Set<Int>)
+        case allBut(Set<Int>)
 
-    func allowed(_ v: Int, _ h: Int) -> Bool { restricted[v]?[h] ?? true }
+        func contains(_ h: Int) -> Bool {
+            switch self {
+            case .only(let hosts): return hosts.contains(h)
+            case .allBut(let hosts): return !hosts.contains(h)
+            }
+        }
+
+        func isEmpty(hostCount: Int) -> Bool {
+            switch self {
+            case .only(let hosts): return hosts.isEmpty
+            case .allBut(let hosts): return hosts.count >= hostCount
+            }
+        }
+    }
+
+    var shapedBy: [Int: [Int]] = [:]
+    var shapeOf: [Int: Int] = [:]
+    var shapes: [Allowed] = []
+
+    func allowed(_ v: Int, _ h: Int) -> Bool {
+        guard let shape = shapeOf[v] else { return true }
+        return shapes[shape].contains(h)
+    }
+
+    /// The finite allowed set of `v`, when a `must` rule bounds it.
+    func only(_ v: Int) -> Set<Int>? {
+        guard let shape = shapeOf[v], case .only(let hosts) = shapes[shape] else { return nil }
+        return hosts
+    }
 }
 
 /// Required affinity groups: each VM's union-find root (VMs of one group share it) and, for a
@@ -21,7 +53,7 @@ extension Snapshot {
         let restrictions = hostRestrictions(vmIndex: vmIndex, hostIndex: hostIndex, into: &issues)
         let affinity = affinityGroups(vmIndex: vmIndex)
         antiAffinityContradictions(vmIndex: vmIndex, affinity, into: &issues)
-        affinityGroupContradictions(affinity, restrictions, into: &issues)
+        affinityGroupContradictions(affinity, restrictions, hostIndex: hostIndex, into: &issues)
         // Pinned VMs sitting where a hard vmHost rule forbids.
         for v in restrictions.shapedBy.keys.sorted() where vms[v].automation == .disabled && vms[v].powerState == .on {
             if let host = vms[v].host, let h = hostIndex[host], !restrictions.allowed(v, h) {
@@ -31,22 +63,32 @@ extension Snapshot {
     }
 
     /// The allowed hosts of each VM named by hard vmHost rules; reports VMs left no allowed
-    /// host.
+    /// host. O(sum over rules of members + hosts listed, plus, per distinct rule list, the
+    /// hosts its rules list).
     private func hostRestrictions(vmIndex: [String: Int], hostIndex: [String: Int], into issues: inout IssueList) -> HostRestrictions {
-        let hostCount = hosts.count
         var restrictions = HostRestrictions()
+        var listed: [Int: Set<Int>] = [:]
         for (index, rule) in rules.enumerated() where rule.kind == .vmHost && rule.isHard {
-            var listed = [Bool](repeating: false, count: hostCount)
-            for host in rule.hosts ?? [] { listed[hostIndex[host]!] = true }
-            for vm in rule.vms {
-                let v = vmIndex[vm]!
-                restrictions.shapedBy[v, default: []].append(index)
-                var mask = restrictions.restricted[v] ?? [Bool](repeating: true, count: hostCount)
-                for h in 0..<hostCount { mask[h] = mask[h] && (rule.policy == .must ? listed[h] : !listed[h]) }
-                restrictions.restricted[v] = mask
-            }
+            listed[index] = Set((rule.hosts ?? []).map { hostIndex[$0]! })
+            for vm in rule.vms { restrictions.shapedBy[vmIndex[vm]!, default: []].append(index) }
         }
-        for v in restrictions.shapedBy.keys.sorted() where !restrictions.restricted[v]!.contains(true) {
+        var shapeIndex: [[Int]: Int] = [:]
+        for v in restrictions.shapedBy.keys.sorted() {
+            let ruleList = restrictions.shapedBy[v]!
+            if let known = shapeIndex[ruleList] { restrictions.shapeOf[v] = known; continue }
+            let musts = ruleList.filter { rules[$0].policy == .must }.map { listed[$0]! }
+            let mustNots = ruleList.filter { rules[$0].policy != .must }.map { listed[$0]! }
+            let shape: HostRestrictions.Allowed
+            if let smallest = musts.min(by: { $0.count < $1.count }) {
+                shape = .only(smallest.filter { h in musts.allSatisfy { $0.contains(h) } && !mustNots.contains { $0.contains(h) } })
+            } else {
+                shape = .allBut(mustNots.reduce(into: Set<Int>()) { $0.formUnion($1) })
+            }
+            shapeIndex[ruleList] = restrictions.shapes.count
+            restrictions.shapeOf[v] = restrictions.shapes.count
+            restrictions.shapes.append(shape)
+        }
+        for v in restrictions.shapedBy.keys.sorted() where restrictions.shapes[restrictions.shapeOf[v]!].isEmpty(hostCount: hosts.count) {
             let shapedBy = restrictions.shapedBy[v]!
             let names = Snapshot.shortList(shapedBy.map { "rules[\($0)] (\(DisplayText.escaped(rules[$0].id)))" })
             issues.add("rules[\(shapedBy.last!)]", "contradicts itself or \(names): VM \(DisplayText.quoted(vms[v].id)) is left no allowed host")
@@ -106,8 +148,12 @@ extension Snapshot {
     }
 
     /// Each affinity group: a common allowed host that holds the whole group, pinned members agree.
-    private func affinityGroupContradictions(_ affinity: AffinityGroups, _ restrictions: HostRestrictions, into issues: inout IssueList) {
+    /// O(members x R) per group, plus its candidate hosts: the pinned host, the smallest
+    /// finite allowed set of a member, or every host until the first that holds the group
+    /// (none when no host's limits could).
+    private func affinityGroupContradictions(_ affinity: AffinityGroups, _ restrictions: HostRestrictions, hostIndex: [String: Int], into issues: inout IssueList) {
         let hostLimits = hosts.map { limits(of: $0) }
+        let fitCounter = HostFitCounter(hostLimits)
         var groups: [Int: [Int]] = [:]
         for v in vms.indices where affinity.groupRule[v] != nil && vms[v].powerState == .on { groups[affinity.root[v], default: []].append(v) }
         for (_, members) in groups.sorted(by: { $0.key < $1.key }) where members.count > 1 {
@@ -121,12 +167,25 @@ extension Snapshot {
                 issues.add("rules[\(ruleIndex)]", "cannot hold: its VMs with automation disabled sit on different hosts (\(Snapshot.shortList(pinnedHosts.sorted().map { DisplayText.quoted($0) })))")
                 continue
             }
+            let pinned = pinnedHosts.first.map { hostIndex[$0]! }
+            let bounded = members.compactMap { restrictions.only($0) }.min { $0.count < $1.count }
+            let candidates = pinned.map { [$0] } ?? bounded.map { $0.sorted() }
+            // With every host a candidate, a total no host could hold needs no scan for a fit.
+            let fitsSomeHost = candidates != nil || fitCounter.fittingHosts(total, upTo: 1) > 0
             var anyHost = false
             var anyFit = false
-            for (h, host) in hosts.enumerated() where members.allSatisfy({ restrictions.allowed($0, h) }) {
-                if let pinned = pinnedHosts.first, pinned != host.id { continue }
+            /// Whether the scan may stop at host `h`.
+            func settles(_ h: Int) -> Bool {
+                guard members.allSatisfy({ restrictions.allowed($0, h) }) else { return false }
                 anyHost = true
-                if zip(total, hostLimits[h]).allSatisfy({ $0 <= $1 }) { anyFit = true; break }
+                if !fitsSomeHost { return true }
+                anyFit = zip(total, hostLimits[h]).allSatisfy { $0 <= $1 }
+                return anyFit
+            }
+            if let candidates {
+                for h in candidates where settles(h) { break }
+            } else {
+                for h in hosts.indices where settles(h) { break }
             }
             if !anyHost {
                 issues.add("rules[\(ruleIndex)]", "contradicts the vmHost rules of its VMs: no host is allowed for all of \(Snapshot.shortList(members.map { DisplayText.quoted(vms[$0].id) }))")

@@ -38,6 +38,7 @@ struct ReferenceCheck {
     /// Duplicate host ids; builds `hostIndex`.
     mutating func checkHosts() {
         let hostSource = self.hostSource
+        hostIndex.reserveCapacity(snapshot.hosts.count)
         for (index, host) in snapshot.hosts.enumerated() {
             if let first = hostIndex[host.id] {
                 fail("hosts[\(hostSource[index])].id", "duplicate host id \(DisplayText.quoted(host.id)) (first at hosts[\(hostSource[first])])")
@@ -51,8 +52,9 @@ struct ReferenceCheck {
     /// `vmIndex`.
     mutating func checkVMs() {
         let vmSource = self.vmSource
+        vmIndex.reserveCapacity(snapshot.vms.count)
         for (index, vm) in snapshot.vms.enumerated() {
-            let path = "vms[\(vmSource[index])]"
+            var path: String { "vms[\(vmSource[index])]" }
             if let first = vmIndex[vm.id] {
                 fail("\(path).id", "duplicate VM id \(DisplayText.quoted(vm.id)) (first at vms[\(vmSource[first])])")
             } else {
@@ -74,7 +76,7 @@ struct ReferenceCheck {
         let ruleSource = self.ruleSource
         var ruleIndex: [String: Int] = [:]
         for (index, rule) in snapshot.rules.enumerated() {
-            let path = "rules[\(ruleSource[index])]"
+            var path: String { "rules[\(ruleSource[index])]" }
             if let first = ruleIndex[rule.id] {
                 fail("\(path).id", "duplicate rule id \(DisplayText.quoted(rule.id)) (first at rules[\(ruleSource[first])])")
             } else {

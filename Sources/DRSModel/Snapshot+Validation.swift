@@ -86,16 +86,12 @@ extension Snapshot {
     /// host could hold is left unplaced by the planner, not refused as input), skipping VMs
     /// with structural issues of their own. A VM fits some host exactly when it fits one of
     /// the non-dominated limit vectors (the skyline), so each VM is compared with the skyline
-    /// only: O(V x skyline + H x distinct shapes). An FT VM needs two hosts: those few are
-    /// counted against every host.
+    /// only. An FT VM needs two hosts: `HostFitCounter` answers "at least two?" from the
+    /// skyline and a second skyline. O(H log H + V x skyline x R).
     func fitIssues(structural: IssueList, vmSource: [Int], into issues: inout IssueList) {
-        func fail(_ path: @autoclosure () -> String, _ message: @autoclosure () -> String) { issues.add(path(), message()) }
         let candidateLimits = hosts.map { self.limits(of: $0) }
-        let skyline = Snapshot.skyline(candidateLimits)
-        func fits(_ demand: [Int64], _ limit: [Int64]) -> Bool {
-            for r in demand.indices where demand[r] > limit[r] { return false }
-            return true
-        }
+        let counter = HostFitCounter(candidateLimits)
+        let largest = resources.indices.map { r in candidateLimits.lazy.map { $0[r] }.max() ?? 0 }
         var vmsWithIssues = Set<Int>()
         for issue in structural.issues where issue.path.hasPrefix("vms[") {
             if let number = Int(issue.path.dropFirst(4).prefix { $0.isNumber }) { vmsWithIssues.insert(number) }
@@ -103,22 +99,18 @@ extension Snapshot {
         for (index, vm) in vms.enumerated() where vm.powerState == .on && !vmsWithIssues.contains(vmSource[index]) {
             let demand = demands(of: vm)
             let needed = vm.ft == nil ? 1 : 2
-            let fitsSomewhere = skyline.contains { fits(demand, $0) }
-            let fitting = needed == 1 ? (fitsSomewhere ? 1 : 0) : candidateLimits.lazy.filter { fits(demand, $0) }.count
+            let fitting = counter.fittingHosts(demand, upTo: needed)
             guard fitting < needed else { continue }
             var worst = ""
-            for (r, resource) in resources.enumerated() {
-                let largest = candidateLimits.map { $0[r] }.max() ?? 0
-                if demand[r] > largest {
-                    let name = DisplayText.escaped(resource)
-                    worst = ": needs \(name) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(name) is \(JSONWriter.number(Double(largest) / Units.scale))"
-                    break
-                }
+            for (r, resource) in resources.enumerated() where demand[r] > largest[r] {
+                let name = DisplayText.escaped(resource)
+                worst = ": needs \(name) \(JSONWriter.number(vm.demand[resource] ?? 0)) but the largest placeable \(name) is \(JSONWriter.number(Double(largest[r]) / Units.scale))"
+                break
             }
             if needed == 2 && fitting == 1 && worst.isEmpty {
-                fail("vms[\(vmSource[index])].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
+                issues.add("vms[\(vmSource[index])].demand", "fits only one host, but Fault Tolerance needs two (primary and secondary)")
             } else {
-                fail("vms[\(vmSource[index])].demand", "fits no host at all\(worst)")
+                issues.add("vms[\(vmSource[index])].demand", "fits no host at all\(worst)")
             }
         }
     }
@@ -137,5 +129,44 @@ extension Snapshot {
     static func shortList(_ items: [String], limit: Int = 5) -> String {
         let shown = items.prefix(limit).joined(separator: ", ")
         return items.count > limit ? "\(shown) and \(items.count - limit) more" : shown
+    }
+}
+
+/// How many hosts (0, 1 or "2 or more") can hold a demand vector, without a scan of the hosts
+/// per question. The skyline holds the non-dominated limit vectors with their multiplicities;
+/// the second skyline is the skyline of the hosts left when one copy of each skyline vector
+/// is taken out. A demand fits two hosts exactly when it fits a skyline vector held by two
+/// hosts, two distinct skyline vectors, or one skyline vector and one of the second skyline.
+/// Building: O(H log H + H x skyline x R); a question: O((skyline + second skyline) x R).
+struct HostFitCounter {
+    private let skyline: [(limits: [Int64], count: Int)]
+    private let second: [[Int64]]
+
+    init(_ limits: [[Int64]]) {
+        var multiplicity: [[Int64]: Int] = [:]
+        for vector in limits { multiplicity[vector, default: 0] += 1 }
+        let front = Snapshot.skyline(Array(multiplicity.keys))
+        skyline = front.map { ($0, multiplicity[$0]!) }
+        var rest = multiplicity
+        for vector in front {
+            if rest[vector] == 1 { rest[vector] = nil } else { rest[vector]! -= 1 }
+        }
+        second = Snapshot.skyline(Array(rest.keys))
+    }
+
+    private static func fits(_ demand: [Int64], _ limit: [Int64]) -> Bool {
+        for r in demand.indices where demand[r] > limit[r] { return false }
+        return true
+    }
+
+    /// The number of hosts that hold `demand`, counted up to `cap` (1 or 2).
+    func fittingHosts(_ demand: [Int64], upTo cap: Int) -> Int {
+        var found = 0
+        for entry in skyline where HostFitCounter.fits(demand, entry.limits) {
+            found += entry.count
+            if found >= cap { return cap }
+        }
+        guard found > 0 else { return 0 }
+        return second.contains { HostFitCounter.fits(demand, $0) } ? min(cap, found + 1) : found
     }
 }

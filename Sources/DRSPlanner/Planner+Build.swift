@@ -52,11 +52,12 @@ extension Planner {
         var units: [[Move]] = []
         var groupUnits: [Int32: Int] = [:]
         let initialLoad = PlacementStateSnapshot(problem).load
+        let rules = InitialRuleState(problem)
         let overloaded = (0..<problem.hostCount).map { h in
             (0..<problem.resourceCount).contains { r in initialLoad[r * problem.hostCount + h] > problem.limit(h, r) }
         }
         for v in 0..<problem.vmCount where problem.vmActive[v] && !(problem.vmPinned[v] && problem.vmInitialHost[v] >= 0) {
-            guard let move = primaryMove(problem, result, v, threshold: threshold, overloaded: overloaded) else { continue }
+            guard let move = primaryMove(problem, result, v, threshold: threshold, overloaded: overloaded, rules: rules) else { continue }
             let group = problem.vmGroup[v]
             if group >= 0, let index = groupUnits[group] {
                 units[index].append(move)
@@ -72,12 +73,12 @@ extension Planner {
     }
 
     /// VM v's move to its target host, graded, or nil when it stays.
-    static func primaryMove(_ problem: Problem, _ result: SolverResult, _ v: Int, threshold: Int, overloaded: [Bool]) -> Move? {
+    static func primaryMove(_ problem: Problem, _ result: SolverResult, _ v: Int, threshold: Int, overloaded: [Bool], rules: InitialRuleState) -> Move? {
         let target = Int(result.placement[v])
         let initial = Int(problem.vmInitialHost[v])
         guard target >= 0, target != initial else { return nil }
         var priority = Int(result.movePriority[v])
-        var reason = mandatoryReason(problem, v) ?? initialViolation(problem, v, overloaded: overloaded)
+        var reason = mandatoryReason(problem, v, rules: rules) ?? initialViolation(problem, v, overloaded: overloaded, rules: rules)
         if reason != nil { priority = 1 }
         // At threshold 1 only mandatory moves are made: whatever else the target moves, it needs.
         if priority == 0 && threshold == 1 { priority = 1 }

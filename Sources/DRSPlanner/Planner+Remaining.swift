@@ -108,11 +108,10 @@ struct RemainingPlacer {
         }
         let group = problem.vmGroup[members[0]]
         let partnersAt = group >= 0 ? Set(problem.groups[Int(group)].map { waves.primaryAt[Int($0)] }.filter { $0 >= 0 }) : []
+        let rules = InitialRuleState(problem)
+        let reasons = members.map { (Planner.mandatoryReason(problem, $0, rules: rules) ?? "placement") + "; placed after the other steps, on the state they reach" }
         func unit(on h: Int) -> [Move] {
-            members.map { u in
-                Move(vm: u, secondary: false, from: -1, to: h, priority: 1,
-                     reason: (Planner.mandatoryReason(problem, u) ?? "placement") + "; placed after the other steps, on the state they reach")
-            }
+            zip(members, reasons).map { u, reason in Move(vm: u, secondary: false, from: -1, to: h, priority: 1, reason: reason) }
         }
         let concurrency = self.concurrency, current = waves
         let found = firstHost(for: members, waves: waves) { h in

@@ -68,7 +68,7 @@ extension Planner {
             guard let result = try? candidate.solver.solve(problem, options: options) else { continue }
             var plan = build(problem, result: result, solverID: candidate.solver.id)
             let review = PlanChecker.review(problem.snapshot, plan, context: context)
-            guard review.violations.isEmpty, appliedSubsetViolations(problem.snapshot, plan).isEmpty else { continue }
+            guard review.violations.isEmpty, appliedSubsetViolations(problem.snapshot, plan, context: context).isEmpty else { continue }
             plan.status = .feasible
             plan.bound = nil
             plan.gap = nil

@@ -79,8 +79,9 @@ public enum Planner {
 
     static func hostID(_ problem: Problem, _ h: Int) -> String { problem.snapshot.hosts[h].id }
 
-    /// Why VM v must move off its initial host, or nil when the move is optional.
-    static func mandatoryReason(_ problem: Problem, _ v: Int) -> String? {
+    /// Why VM v must move off its initial host, or nil when the move is optional. O(1) with
+    /// `rules` built once per plan.
+    static func mandatoryReason(_ problem: Problem, _ v: Int, rules: InitialRuleState) -> String? {
         let vm = problem.snapshot.vms[v]
         let i = Int(problem.vmInitialHost[v])
         if i < 0 {
@@ -94,29 +95,24 @@ public enum Planner {
         case .connected: break
         }
         if !problem.allows(v, i) {
-            let rule = problem.snapshot.rules.first { $0.kind == .vmHost && $0.isHard && $0.vms.contains(vm.id) }
-            return "fixes rule \(rule?.id ?? "?"): \(vm.id) may not run on \(hostID(problem, i))"
+            return "fixes rule \(rules.name(.vmHost, v)): \(vm.id) may not run on \(hostID(problem, i))"
         }
         return nil
     }
 
     /// The hard constraint VM `v` breaks where it runs before the plan, if any: a hard
     /// anti-affinity partner on its host, its required affinity group split, or its host over
-    /// capacity. Moving it away is mandatory (priority 1). O(rules of v x members).
-    static func initialViolation(_ problem: Problem, _ v: Int, overloaded: [Bool]) -> String? {
+    /// capacity. Moving it away is mandatory (priority 1). O(anti-affinity rules of v).
+    static func initialViolation(_ problem: Problem, _ v: Int, overloaded: [Bool], rules: InitialRuleState) -> String? {
         let h = problem.vmInitialHost[v]
         guard h >= 0 else { return nil }
         let host = hostID(problem, Int(h))
-        let id = problem.snapshot.vms[v].id
-        for rule in problem.vmAntiAffinity[v]
-        where problem.antiAffinity[Int(rule)].contains(where: { Int($0) != v && problem.vmInitialHost[Int($0)] == h }) {
-            let name = problem.snapshot.rules.first { $0.kind == .antiAffinity && $0.isHard && $0.vms.contains(id) }?.id ?? "?"
-            return "fixes rule \(name): anti-affinity broken on \(host)"
+        for rule in problem.vmAntiAffinity[v] where rules.crowded[Int(rule)].contains(h) {
+            return "fixes rule \(rules.name(.antiAffinity, v)): anti-affinity broken on \(host)"
         }
         let group = problem.vmGroup[v]
-        if group >= 0, Set(problem.groups[Int(group)].map { problem.vmInitialHost[Int($0)] }.filter { $0 >= 0 }).count > 1 {
-            let name = problem.snapshot.rules.first { $0.kind == .affinity && $0.isHard && $0.vms.contains(id) }?.id ?? "?"
-            return "fixes rule \(name): affinity group split across hosts"
+        if group >= 0, rules.split[Int(group)] {
+            return "fixes rule \(rules.name(.affinity, v)): affinity group split across hosts"
         }
         if overloaded[Int(h)] { return "fixes an overload: host \(host) is over its capacity limit" }
         return nil
@@ -163,5 +159,50 @@ public enum Planner {
             case .full: return true
             }
         }
+    }
+}
+
+/// What the move reasons ask of the hard rules before the plan, each part computed on first
+/// use, once per plan, in O(rule members): per hard anti-affinity rule of the `Problem`, the
+/// initial hosts holding two or more of its members; per required affinity group, whether its
+/// members start on different hosts; and per VM the first hard rule of each kind naming it (the
+/// name a reason gives).
+final class InitialRuleState {
+    private let problem: Problem
+
+    init(_ problem: Problem) {
+        self.problem = problem
+    }
+
+    private(set) lazy var crowded: [Set<Int32>] = problem.antiAffinity.map { members in
+        var seen = Set<Int32>(), twice = Set<Int32>()
+        for m in members where problem.vmInitialHost[Int(m)] >= 0 {
+            let h = problem.vmInitialHost[Int(m)]
+            if !seen.insert(h).inserted { twice.insert(h) }
+        }
+        return twice
+    }
+
+    private(set) lazy var split: [Bool] = problem.groups.map { members in
+        Set(members.map { problem.vmInitialHost[Int($0)] }.filter { $0 >= 0 }).count > 1
+    }
+
+    /// Per rule kind, VM id -> the index of the first hard rule of that kind naming it.
+    private lazy var firstRule: [RuleKind: [String: Int]] = {
+        var first: [RuleKind: [String: Int]] = [.affinity: [:], .antiAffinity: [:], .vmHost: [:]]
+        for kind in RuleKind.allCases {
+            var names: [String: Int] = [:]
+            for (index, rule) in problem.snapshot.rules.enumerated() where rule.isHard && rule.kind == kind {
+                for vm in rule.vms where names[vm] == nil { names[vm] = index }
+            }
+            first[kind] = names
+        }
+        return first
+    }()
+
+    /// The id of the first hard rule of `kind` naming VM `v`, or "?".
+    func name(_ kind: RuleKind, _ v: Int) -> String {
+        guard let index = firstRule[kind]?[problem.snapshot.vms[v].id] else { return "?" }
+        return problem.snapshot.rules[index].id
     }
 }

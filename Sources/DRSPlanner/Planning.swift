@@ -124,7 +124,7 @@ extension Planner {
         let review = PlanChecker.review(snapshot, plan, context: context)
         var violations = review.violations
         if violations.isEmpty {
-            violations = appliedSubsetViolations(snapshot, plan)
+            violations = appliedSubsetViolations(snapshot, plan, context: context)
             if violations.isEmpty { return noted(plan, kept: review.kept) }
         }
         // A plan the checker refuses is never printed: a more conservative one is, saying so.
@@ -149,8 +149,12 @@ extension Planner {
     }
 
     /// The violations of a plan's applied subset alone (what `--apply` carries out), labelled.
-    static func appliedSubsetViolations(_ snapshot: Snapshot, _ plan: Plan) -> [CheckViolation] {
-        PlanChecker.checkApplied(snapshot, plan).map { violation in
+    /// A plan whose every step is applied is its own applied subset, and the whole plan passed
+    /// the stricter `plan` standard: callers that checked it whole pass `checkedWhole`.
+    static func appliedSubsetViolations(_ snapshot: Snapshot, _ plan: Plan, context: PlanChecker.Context? = nil,
+                                        checkedWhole: Bool = true) -> [CheckViolation] {
+        if checkedWhole && plan.steps.allSatisfy(\.applied) { return [] }
+        return PlanChecker.checkApplied(snapshot, plan, context: context).map { violation in
             var labelled = violation
             labelled.message = "applied subset: " + violation.message
             return labelled
