@@ -76,6 +76,11 @@ struct ConstructiveRun {
     var bonus: [Float]
     /// Per resource: 1 / average limit of receiving hosts (0 when that average is 0).
     let normalizer: [Double]
+    /// Per small allowed-host set (a hard vmHost restriction to at most 1/16 of the hosts):
+    /// its hosts' lane positions, ascending. A VM restricted to one is scanned over those
+    /// hosts only; the choice is the one a scan of every host makes, as every other host
+    /// fails `canPlace`.
+    var restrictedLanes: [Int32: [Int32]] = [:]
 
     static let emptyPenalty = -1e9
     static let standbyPenalty = -2e9
@@ -105,6 +110,15 @@ struct ConstructiveRun {
                               residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
                               open: { problem.hostReceives[$0] })
         let L = index.laneCount
+        for set in Set(problem.vmAllowedSet) where set >= 0 {
+            let words = problem.allowedSets[Int(set)].words
+            guard words.reduce(0, { $0 + $1.nonzeroBitCount }) * 16 <= H else { continue }
+            var lanes: [Int32] = []
+            for h in 0..<H where problem.allowedSets[Int(set)].contains(h) && index.hostPosition[h] >= 0 {
+                lanes.append(index.hostPosition[h])
+            }
+            restrictedLanes[set] = lanes.sorted()
+        }
         scale = [Float](repeating: 0, count: R * L)
         bonus = [Float](repeating: 0, count: L)
         for h in 0..<H {
@@ -251,6 +265,10 @@ struct ConstructiveRun {
 
     /// A host for the unplaced primaries `members` under the rule, or nil when none can take them.
     func host(for members: [Int], demand: [Int64]) -> Int? {
+        let soft = { (h: Int) in members.reduce(0) { $0 + state.softDelta($1, on: h) } }
+        if let lanes = smallestRestriction(members) {
+            return exactScan(demand: demand, soft: soft, can: { state.canPlace(members, on: $0) }, positions: lanes)
+        }
         let constrained = members.contains { !problem.vmSoftRules[$0].isEmpty }
         if !constrained {
             if rule.isFirstFit {
@@ -261,8 +279,17 @@ struct ConstructiveRun {
                 return found.host
             }
         }
-        return exactScan(demand: demand, soft: { h in members.reduce(0) { $0 + state.softDelta($1, on: h) } },
-                         can: { state.canPlace(members, on: $0) })
+        return exactScan(demand: demand, soft: soft, can: { state.canPlace(members, on: $0) })
+    }
+
+    /// The smallest listed restriction among the members' allowed-host sets, if any.
+    func smallestRestriction(_ members: [Int]) -> [Int32]? {
+        var best: [Int32]?
+        for v in members {
+            let set = problem.vmAllowedSet[v]
+            if set >= 0, let lanes = restrictedLanes[set], lanes.count < best?.count ?? Int.max { best = lanes }
+        }
+        return best
     }
 
     func secondaryHost(for v: Int) -> Int? {
@@ -277,21 +304,30 @@ struct ConstructiveRun {
         return exactScan(demand: demand, soft: { _ in 0 }, can: { state.canPlaceSecondary(v, on: $0) })
     }
 
-    /// Every host in lane order: fewest added soft violations, then the rule's preference
-    /// (lane order for first fit, the score otherwise). O(H x (R + rules)).
-    func exactScan(demand: [Int64], soft: (Int) -> Int, can: (Int) -> Bool) -> Int? {
+    /// Every host in lane order (or the lane `positions` given, ascending): fewest added soft
+    /// violations, then the rule's preference (lane order for first fit, the score otherwise).
+    /// O(hosts scanned x (R + rules)).
+    func exactScan(demand: [Int64], soft: (Int) -> Int, can: (Int) -> Bool, positions: [Int32]? = nil) -> Int? {
         let coefficient = coefficients(demand)
         var best: (soft: Int, bonus: Float, score: Float, host: Int)?
-        for p in 0..<index.laneCount {
+        /// Considers lane `p`; true when nothing later can beat it (first fit, no soft cost).
+        func consider(_ p: Int) -> Bool {
             let h = Int(index.positionHost[p])
-            guard h >= 0, can(h) else { continue }
+            guard h >= 0, can(h) else { return false }
             let violations = soft(h)
             // First fit: every host ranks the same, so the first in lane order wins.
+            if rule.isFirstFit && violations == 0 { best = (0, 0, 0, h); return true }
             let value: (bonus: Float, score: Float) = rule.isFirstFit ? (0, 0) : score(h, demand, coefficient)
             if best == nil || violations < best!.soft
                 || (violations == best!.soft && (value.bonus > best!.bonus || (value.bonus == best!.bonus && value.score > best!.score))) {
                 best = (violations, value.bonus, value.score, h)
             }
+            return false
+        }
+        if let positions {
+            for p in positions where consider(Int(p)) { break }
+        } else {
+            for p in 0..<index.laneCount where consider(p) { break }
         }
         return best?.host
     }
