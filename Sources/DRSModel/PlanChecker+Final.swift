@@ -6,17 +6,21 @@ extension PlanChecker.Replay {
         checkMoment(Moment(), wave: nil, whole: true, tolerant: standard != .repaired)
         checkAdmission(wave: nil, when: "at the end of the plan", strict: standard == .repaired)
 
-        let listedUnplaced = Set(plan.unplaced)
+        // Listed unplaced VMs by index (ids that name no VM are not the snapshot's concern here).
+        var listed = [Bool](repeating: false, count: snapshot.vms.count)
+        for id in plan.unplaced { if let v = vmIndex[id] { listed[v] = true } }
+        var statedVMs = 0
         for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
             let stated = plan.placement[vm.id]
+            if stated != nil { statedVMs += 1 }
             let reached = primary[v] >= 0 ? hostName(primary[v]) : nil
             if stated != reached {
                 fail(nil, "the steps leave \(vm.id) \(reached.map { "on \($0)" } ?? "unplaced"), but the plan's placement says \(stated ?? "nothing")")
             }
-            if reached == nil && !listedUnplaced.contains(vm.id) {
+            if reached == nil && !listed[v] {
                 fail(nil, "\(vm.id) ends unplaced but is not listed in unplaced")
             }
-            if let reached, listedUnplaced.contains(vm.id) {
+            if let reached, listed[v] {
                 fail(nil, "\(vm.id) is listed in unplaced but ends on \(reached)")
             }
             if vm.ft != nil {
@@ -30,7 +34,11 @@ extension PlanChecker.Replay {
                 fail(nil, "\(vm.id) has automation disabled but ends on \(reached) instead of \(host)")
             }
         }
-        for id in plan.placement.keys.filter({ vmIndex[$0] == nil || snapshot.vms[vmIndex[$0]!].powerState == .off }).sorted() {
+        // Every key named a powered-on VM when the counts agree; otherwise list the others.
+        let distinctIDs = vmIndex.count == snapshot.vms.count
+        let others = distinctIDs && plan.placement.count == statedVMs ? []
+            : plan.placement.keys.filter({ vmIndex[$0] == nil || snapshot.vms[vmIndex[$0]!].powerState == .off }).sorted()
+        for id in others {
             fail(nil, "the placement names \(id), which is \(vmIndex[id] == nil ? "not a VM of the snapshot" : "powered off")")
         }
 

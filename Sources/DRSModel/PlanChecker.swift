@@ -92,13 +92,29 @@ public enum PlanChecker {
         /// The context of `snapshot`; build once to check many plans of it. O((V + H) x R + rule members).
         public init(_ snapshot: Snapshot) {
             var hostIndex: [String: Int] = [:]
+            hostIndex.reserveCapacity(snapshot.hosts.count)
             for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
             var vmIndex: [String: Int] = [:]
+            vmIndex.reserveCapacity(snapshot.vms.count)
             for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
             self.hostIndex = hostIndex
             self.vmIndex = vmIndex
-            limits = snapshot.hosts.flatMap { snapshot.limits(of: $0) }
-            demands = snapshot.vms.flatMap { snapshot.demands(of: $0) }
+            let R = snapshot.resources.count
+            let caps = snapshot.resources.map { snapshot.maxUtilization(of: $0) }
+            limits = [Int64](unsafeUninitializedCapacity: snapshot.hosts.count * R) { buffer, count in
+                for (h, host) in snapshot.hosts.enumerated() {
+                    for (r, resource) in snapshot.resources.enumerated() {
+                        buffer[h * R + r] = Units.limit(capacity: host.capacity[resource] ?? 0, maxUtilization: caps[r])
+                    }
+                }
+                count = snapshot.hosts.count * R
+            }
+            demands = [Int64](unsafeUninitializedCapacity: snapshot.vms.count * R) { buffer, count in
+                for (v, vm) in snapshot.vms.enumerated() {
+                    for (r, resource) in snapshot.resources.enumerated() { buffer[v * R + r] = Units.demand(vm.demand[resource] ?? 0) }
+                }
+                count = snapshot.vms.count * R
+            }
             var rulesOf = [[Int]](repeating: [], count: snapshot.vms.count)
             for (index, rule) in snapshot.rules.enumerated() where rule.isHard {
                 for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v].append(index) } }

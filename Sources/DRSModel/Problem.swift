@@ -139,8 +139,10 @@ public struct Problem: Sendable {
         goal = snapshot.cluster.goal
         lambda = MigrationCost.lambda(goal: goal, threshold: snapshot.cluster.migrationThreshold)
         var hostIndex: [String: Int] = [:]
+        hostIndex.reserveCapacity(snapshot.hosts.count)
         for (h, host) in snapshot.hosts.enumerated() { hostIndex[host.id] = h }
         var vmIndex: [String: Int] = [:]
+        vmIndex.reserveCapacity(snapshot.vms.count)
         for (v, vm) in snapshot.vms.enumerated() { vmIndex[vm.id] = v }
         self.hostIndex = hostIndex
         self.vmIndex = vmIndex

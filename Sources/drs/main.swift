@@ -235,9 +235,12 @@ struct CheckCommand: ParsableCommand {
             } catch let error as PlanReadError {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "\(plan): \(error.description)")
             }
-            // The whole plan, then its applied subset alone (what --apply carries out).
-            let whole = PlanChecker.check(input, planValue)
-            let applied = PlanChecker.checkApplied(input, planValue)
+            // The whole plan, then its applied subset alone (what --apply carries out). A plan
+            // whose every step is applied is its own subset: passing whole, it passes as one.
+            let context = PlanChecker.Context(input)
+            let whole = PlanChecker.check(input, planValue, context: context)
+            let applied = whole.isEmpty && planValue.steps.allSatisfy(\.applied) ? []
+                : PlanChecker.checkApplied(input, planValue, context: context)
             let waves = Set(planValue.steps.map(\.wave)).count
             let appliedSteps = planValue.steps.filter(\.applied)
             let appliedWaves = Set(appliedSteps.map(\.wave)).count

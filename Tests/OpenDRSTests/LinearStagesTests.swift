@@ -98,4 +98,26 @@ struct LinearStagesTests {
         }
         #expect(firstFit || plan.unplaced.isEmpty, "\(solverName): unplaced \(plan.unplaced)")
     }
+
+    @Test("the checker names placement entries that are no powered-on VM, even when the count of entries looks right")
+    func placementNamesOthers() throws {
+        var snapshot = try Self.restrictedSnapshot()
+        snapshot.vms.append(VirtualMachine(id: "off", host: "h1", demand: ["cpu": 1, "memory": 1], powerState: .off))
+        let solver = try SolverCatalog.solver(named: "greedy", for: snapshot)
+        let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
+        var ghost = plan
+        ghost.placement["ghost"] = "h1"
+        #expect(PlanChecker.check(snapshot, ghost).contains { $0.message.contains("ghost, which is not a VM of the snapshot") })
+        var powered = plan
+        powered.placement["off"] = "h1"
+        #expect(PlanChecker.check(snapshot, powered).contains { $0.message.contains("off, which is powered off") })
+        // One entry swapped for a ghost: the count matches, the VM left out and the ghost are named.
+        var swapped = plan
+        let dropped = swapped.placement.keys.sorted()[0]
+        swapped.placement[dropped] = nil
+        swapped.placement["ghost"] = "h1"
+        let violations = PlanChecker.check(snapshot, swapped)
+        #expect(violations.contains { $0.message.contains("ghost, which is not a VM of the snapshot") })
+        #expect(violations.contains { $0.message.contains("the steps leave \(dropped) ") })
+    }
 }
