@@ -73,8 +73,10 @@ extension Snapshot {
         }
         var reader = SnapshotReader()
         let snapshot = reader.read(value)
+        StageClock.lap("parse")
         var issues = reader.issues
         issues.append(contentsOf: snapshot.semanticIssues(structural: reader.issues, sources: reader.sources))
+        StageClock.lap("validate")
         if !issues.isEmpty { throw SnapshotError(issues: issues.issues, omitted: issues.omitted) }
         return snapshot
     }

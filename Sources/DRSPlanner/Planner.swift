@@ -27,7 +27,9 @@ public enum Planner {
                 reserve = hosts
             }
         }
+        StageClock.lap("solve")
         var plan = build(planned, result: result, solverID: solver.id, reserveHosts: reserve)
+        StageClock.lap("build")
         plan.seconds = (clock.now - start).seconds
         return plan
     }

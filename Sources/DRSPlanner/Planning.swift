@@ -44,7 +44,9 @@ extension Planner {
     /// `unknown`, exit 1). An infeasible or unknown answer applies nothing.
     public static func checkedPlan(_ snapshot: Snapshot, solver: any PlacementSolver,
                                    options: SolveOptions = SolveOptions()) throws -> Plan {
-        try checkedPlan(Problem(snapshot), solver: solver, options: options)
+        let problem = Problem(snapshot)
+        StageClock.lap("compile")
+        return try checkedPlan(problem, solver: solver, options: options)
     }
 
     /// Plans and checks an already compiled problem; `context` reuses the checker's indices
@@ -120,12 +122,13 @@ extension Planner {
                                   context: PlanChecker.Context?) throws -> Plan {
         let snapshot = problem.snapshot
         let context = context ?? PlanChecker.Context(snapshot)
+        StageClock.lap("check")
         var plan = try plan(problem, solver: solver, options: options)
         let review = PlanChecker.review(snapshot, plan, context: context)
         var violations = review.violations
         if violations.isEmpty {
             violations = appliedSubsetViolations(snapshot, plan, context: context)
-            if violations.isEmpty { return noted(plan, kept: review.kept) }
+            if violations.isEmpty { StageClock.lap("check"); return noted(plan, kept: review.kept) }
         }
         // A plan the checker refuses is never printed: a more conservative one is, saying so.
         if let fallback = conservativePlan(problem, rejected: plan, solverID: solver.id, violations: violations,

@@ -15,6 +15,7 @@ struct InputFailure: Error, CustomStringConvertible {
 /// Reads SNAPSHOT ("-" for standard input) and validates it; bad input exits 2.
 func loadSnapshot(_ path: String) throws -> Snapshot {
     let bytes = try readInput(path)
+    StageClock.lap("read")
     do {
         return try Snapshot.read(json: bytes)
     } catch {
@@ -79,6 +80,7 @@ struct ExitFailure: Error {
 
 func fail(_ failure: ExitFailure) -> Never {
     FileHandle.standardError.write((failure.message + "\n").data(using: .utf8)!)
+    reportStages()
     exit(failure.code)
 }
 
@@ -163,6 +165,7 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     case .json: print(JSONWriter.write(plan.json), terminator: "")
     case .text: print(TextReport.render(snapshot, plan), terminator: "")
     }
+    StageClock.lap("write")
 }
 
 /// Writes the snapshot after the plan's applied steps to a target resolved before solving.
@@ -401,12 +404,22 @@ enum FailoverSweepCommand {
     }
 }
 
+/// With `DRS_STAGE_TIMES=1`: flushes standard output, then writes the CPU time and peak memory
+/// of each stage to standard error (`StageClock.report`).
+func reportStages() {
+    guard StageClock.enabled else { return }
+    fflush(nil)
+    FileHandle.standardError.write(Data(StageClock.report().utf8))
+}
+
 /// Parses and runs a command. Usage errors (unknown options, bad values, missing arguments)
 /// exit 2 like any other bad input (SPEC section 5), not ArgumentParser's 64; help exits 0.
 func runCommandLine() -> Never {
     do {
         var command = try Drs.parseAsRoot()
+        StageClock.lap("startup")
         try command.run()
+        reportStages()
         exit(0)
     } catch {
         let code = Drs.exitCode(for: error)
