@@ -1,0 +1,223 @@
+/// JSON text written into a fixed buffer that is handed to a sink each time it fills, so that a
+/// document of any size is written with O(chunk) memory and no tree: `JSONWriter` writes a
+/// `JSONValue` through it, `Plan.writeJSON(to:)` and `Snapshot.writeJSON(to:)` their fields
+/// directly. Every value is formatted as `JSONWriter.write` formats it. A sink that throws
+/// stops the output: later writes are dropped and `finish()` rethrows the first error.
+public final class JSONOutput {
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    private var count = 0
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
+    private var failure: (any Error)?
+
+    /// An output that hands `sink` chunks of at most `chunkSize` bytes, in order.
+    public init(chunkSize: Int = 1 << 16, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        capacity = max(chunkSize, 64)
+        buffer = .allocate(capacity: capacity)
+        self.sink = sink
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Hands what is buffered to the sink and rethrows the sink's first error, if any.
+    public func finish() throws {
+        drain()
+        if let failure { throw failure }
+    }
+
+    private func drain() {
+        guard count > 0 else { return }
+        if failure == nil {
+            do { try sink(UnsafeRawBufferPointer(start: buffer, count: count)) } catch { failure = error }
+        }
+        count = 0
+    }
+
+    @inline(__always)
+    func byte(_ value: UInt8) {
+        if count == capacity { drain() }
+        buffer[count] = value
+        count += 1
+    }
+
+    /// Raw bytes, already JSON.
+    func raw(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        while !rest.isEmpty {
+            if count == capacity { drain() }
+            let take = min(rest.count, capacity - count)
+            UnsafeMutableRawPointer(buffer + count).copyMemory(from: rest.baseAddress!, byteCount: take)
+            count += take
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+        }
+    }
+
+    /// ASCII text, already JSON (punctuation, literals).
+    @inline(__always)
+    func raw(_ text: StaticString) {
+        text.withUTF8Buffer { raw(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A newline and `indent` levels of two spaces.
+    func newline(_ indent: Int) {
+        byte(0x0A)
+        for _ in 0..<indent * 2 { byte(0x20) }
+    }
+
+    /// A whole number, as `JSONWriter.number` writes it.
+    func integer(_ value: Int64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { space in
+            var magnitude = value.magnitude
+            var position = space.count
+            repeat {
+                position -= 1
+                space[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                position -= 1
+                space[position] = UInt8(ascii: "-")
+            }
+            raw(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: space[position...])))
+        }
+    }
+
+    /// A number as `JSONWriter.number(_:)` formats it.
+    func number(_ value: Double) {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            integer(Int64(value))
+        } else {
+            var text = JSONWriter.number(value)
+            text.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// `"text"`, escaped as `JSONWriter` escapes: `\"`, `\\`, `\n`, `\r`, `\t`, other control
+    /// characters as `\u00xx`; everything else verbatim.
+    func string(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            byte(UInt8(ascii: "\""))
+            var plainStart = 0
+            for (position, code) in utf8.enumerated() where code < 0x20 || code == 0x22 || code == 0x5C {
+                raw(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plainStart..<position]))
+                escape(code)
+                plainStart = position + 1
+            }
+            raw(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plainStart...]))
+            byte(UInt8(ascii: "\""))
+        }
+    }
+
+    private func escape(_ code: UInt8) {
+        switch code {
+        case 0x22: raw("\\\"")
+        case 0x5C: raw("\\\\")
+        case 0x0A: raw("\\n")
+        case 0x0D: raw("\\r")
+        case 0x09: raw("\\t")
+        default:
+            let digits: [UInt8] = Array("0123456789abcdef".utf8)
+            raw("\\u00")
+            byte(digits[Int(code >> 4)])
+            byte(digits[Int(code & 0xF)])
+        }
+    }
+
+    /// `"key": `.
+    func key(_ key: String) {
+        string(key)
+        raw(": ")
+    }
+}
+
+/// Writes JSON text: compact or indented, with keys in the order given.
+public struct JSONWriter {
+    /// `value` as JSON text. `pretty`: indented by two spaces (arrays of scalars and small flat
+    /// objects stay on one line), with a final newline; otherwise one line.
+    public static func write(_ value: JSONValue, pretty: Bool = true) -> String {
+        String(decoding: bytes { write(value, to: $0, pretty: pretty) }, as: UTF8.self)
+    }
+
+    /// Writes `value` as `write(_:pretty:)` does into `output`.
+    public static func write(_ value: JSONValue, to output: JSONOutput, pretty: Bool = true) {
+        append(value, to: output, indent: pretty ? 0 : -1)
+        if pretty { output.byte(0x0A) }
+    }
+
+    /// The bytes `body` writes into an output.
+    public static func bytes(_ body: (JSONOutput) -> Void) -> [UInt8] {
+        var result: [UInt8] = []
+        let output = JSONOutput { result.append(contentsOf: $0) }
+        body(output)
+        try? output.finish()
+        return result
+    }
+
+    /// Formats a number the way people read it: integers without a fraction, others with up
+    /// to 6 significant decimals; non-finite values become null.
+    public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 {
+            return String(Int64(value))
+        }
+        var text = String(value)
+        if text.contains("e") { return text }
+        // Trim binary noise such as 0.30000000000000004.
+        let rounded = (value * 1e9).rounded() / 1e9
+        text = String(rounded)
+        return text
+    }
+
+    /// Writes `value` at nesting level `indent` (-1: compact).
+    static func append(_ value: JSONValue, to output: JSONOutput, indent: Int) {
+        switch value {
+        case .null: output.raw("null")
+        case let .bool(flag): output.raw(flag ? "true" : "false")
+        case let .number(value): output.number(value)
+        case let .string(text): output.string(text)
+        case let .array(elements):
+            if elements.isEmpty { output.raw("[]"); return }
+            // Arrays of scalars stay on one line.
+            let flat = indent < 0 || elements.allSatisfy(isScalar)
+            output.byte(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { flat ? output.raw(", ") : output.byte(UInt8(ascii: ",")) }
+                if !flat { output.newline(indent + 1) }
+                append(element, to: output, indent: flat ? -1 : indent + 1)
+            }
+            if !flat { output.newline(indent) }
+            output.byte(UInt8(ascii: "]"))
+        case let .object(members):
+            if members.isEmpty { output.raw("{}"); return }
+            let flat = indent < 0 || (members.count <= flatObjectLimit && members.allSatisfy { isScalarOrFlat($0.value) })
+            output.byte(UInt8(ascii: "{"))
+            for (position, member) in members.enumerated() {
+                if position > 0 { flat ? output.raw(", ") : output.byte(UInt8(ascii: ",")) }
+                if !flat { output.newline(indent + 1) }
+                output.key(member.key)
+                append(member.value, to: output, indent: flat ? -1 : indent + 1)
+            }
+            if !flat { output.newline(indent) }
+            output.byte(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Objects of at most this many members, each a scalar or an array of scalars, stay on one line.
+    static let flatObjectLimit = 14
+
+    static func isScalar(_ value: JSONValue) -> Bool {
+        switch value {
+        case .array, .object: return false
+        default: return true
+        }
+    }
+
+    private static func isScalarOrFlat(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object: return false
+        case let .array(elements): return elements.allSatisfy(isScalar)
+        default: return true
+        }
+    }
+}
