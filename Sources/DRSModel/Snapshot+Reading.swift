@@ -64,7 +64,28 @@ extension Snapshot {
     /// its JSON path (the first `InputLimits.maximumReportedIssues` listed, the rest counted).
     /// Checks that need other parts run on what was read whenever those parts read cleanly, so
     /// one run reports structural and semantic problems together.
+    ///
+    /// Valid input is read in one pass straight into the snapshot (`DirectSnapshotReader`);
+    /// input with any issue is read again through a JSON tree (`JSONParser`, `SnapshotReader`)
+    /// to name each one. Both are O(input size).
     public static func read(json bytes: [UInt8]) throws(SnapshotError) -> Snapshot {
+        guard let snapshot = readDirectly(json: bytes) else { return try readThroughTree(json: bytes) }
+        StageClock.lap("parse")
+        let issues = snapshot.semanticIssues()
+        StageClock.lap("validate")
+        if !issues.isEmpty { throw SnapshotError(issues: issues.issues, omitted: issues.omitted) }
+        return snapshot
+    }
+
+    /// The snapshot read straight from the bytes (`DirectSnapshotReader`, no semantic checks),
+    /// or nil when the input has a structural issue or anything else that reader leaves to
+    /// `readThroughTree`.
+    package static func readDirectly(json bytes: [UInt8]) -> Snapshot? {
+        bytes.withUnsafeBufferPointer { DirectSnapshotReader.read($0) }
+    }
+
+    /// `read(json:)` through the JSON tree alone: every issue with its path. O(input size).
+    package static func readThroughTree(json bytes: [UInt8]) throws(SnapshotError) -> Snapshot {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
