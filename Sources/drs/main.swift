@@ -56,9 +56,13 @@ func readInput(_ path: String) throws -> [UInt8] {
     }
     let bytes: [UInt8]
     do {
-        bytes = try InputLimits.readBounded(limit: limit) {
-            guard let chunk = try handle.read(upToCount: 1 << 20) else { return [] }
-            return Array(chunk)
+        if path != "-", let size = fileSize(handle), size <= limit {
+            bytes = try readFile(handle, size: size, limit: limit)
+        } else {
+            bytes = try InputLimits.readBounded(limit: limit) {
+                guard let chunk = try handle.read(upToCount: 1 << 20) else { return [] }
+                return Array(chunk)
+            }
         }
     } catch let error as InputTooLarge {
         throw ExitFailure(code: ExitStatus.invalidInput, message: "\(name): \(error.description)")
@@ -69,6 +73,40 @@ func readInput(_ path: String) throws -> [UInt8] {
     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
         throw ExitFailure(code: ExitStatus.invalidInput,
                           message: "\(name): empty input (\(bytes.isEmpty ? "0 bytes" : "only whitespace")); expected JSON")
+    }
+    return bytes
+}
+
+/// The size of a regular file, else nil.
+private func fileSize(_ handle: FileHandle) -> Int? {
+    var info = stat()
+    guard fstat(handle.fileDescriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int(info.st_size)
+}
+
+/// A regular file of `size` bytes read into one array of that size (no chunks to gather, no
+/// growth), then whatever it gained since, in chunks, within `limit`.
+private func readFile(_ handle: FileHandle, size: Int, limit: Int) throws -> [UInt8] {
+    let descriptor = handle.fileDescriptor
+    var bytes = try [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+        count = 0
+        while count < buffer.count {
+            let got = read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            if got == 0 { break }
+            count += got
+        }
+    }
+    if bytes.count > size {
+        // The file grew while it was read: the rest, still within the limit.
+        if bytes.count > limit { throw InputTooLarge(limit: limit) }
+        bytes += try InputLimits.readBounded(limit: limit - bytes.count) {
+            guard let chunk = try handle.read(upToCount: 1 << 20) else { return [] }
+            return Array(chunk)
+        }
     }
     return bytes
 }
