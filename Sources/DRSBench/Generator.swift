@@ -122,10 +122,10 @@ public struct GeneratedSnapshot: Sendable {
     public var raw: [UInt8]?
 
     /// The snapshot as JSON text (indented, SPEC field order, trailing newline).
-    public var jsonText: String { JSONWriter.write(snapshot.json) }
+    public var jsonText: String { String(decoding: JSONWriter.bytes { snapshot.writeJSON(to: $0) }, as: UTF8.self) }
 
     /// The bytes of the file `drs generate` writes.
-    public var bytes: [UInt8] { raw ?? Array(jsonText.utf8) }
+    public var bytes: [UInt8] { raw ?? JSONWriter.bytes { snapshot.writeJSON(to: $0) } }
 }
 
 /// Deterministic benchmark snapshot generators (`drs generate`). Generated snapshots always pass

@@ -129,6 +129,39 @@ public final class JSONOutput {
         string(key)
         raw(": ")
     }
+
+    /// An object of strings at nesting level `indent`, as `JSONWriter` writes it: on one line
+    /// up to `JSONWriter.flatObjectLimit` members, else one member per line.
+    func stringMap(_ entries: [(key: String, value: String)], indent: Int) {
+        if entries.isEmpty {
+            raw("{}")
+            return
+        }
+        let flat = entries.count <= JSONWriter.flatObjectLimit
+        byte(UInt8(ascii: "{"))
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { flat ? raw(", ") : byte(UInt8(ascii: ",")) }
+            if !flat { newline(indent + 1) }
+            key(entry.key)
+            string(entry.value)
+        }
+        if !flat { newline(indent) }
+        byte(UInt8(ascii: "}"))
+    }
+
+    /// An array of strings, on one line as `JSONWriter` writes arrays of scalars.
+    func stringArray(_ list: [String]) {
+        if list.isEmpty {
+            raw("[]")
+            return
+        }
+        byte(UInt8(ascii: "["))
+        for (index, text) in list.enumerated() {
+            if index > 0 { raw(", ") }
+            string(text)
+        }
+        byte(UInt8(ascii: "]"))
+    }
 }
 
 /// Writes JSON text: compact or indented, with keys in the order given.
@@ -167,6 +200,44 @@ public struct JSONWriter {
         let rounded = (value * 1e9).rounded() / 1e9
         text = String(rounded)
         return text
+    }
+
+    /// The entries sorted by key, in the order `sorted { $0.key < $1.key }` gives. When every
+    /// key is ASCII (String order is then byte order) keys are compared by their first 16
+    /// bytes packed into two integers, and as strings only when those are equal: the sort
+    /// moves integers, not strings. O(n log n).
+    public static func sortedByKey(_ map: [String: String]) -> [(key: String, value: String)] {
+        let entries = Array(map)
+        var packed: [(high: UInt64, low: UInt64, index: Int)] = []
+        packed.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            var key = entry.key
+            guard let prefix = key.withUTF8({ JSONWriter.asciiPrefix($0) }) else {
+                return entries.sorted { $0.key < $1.key }
+            }
+            packed.append((prefix.high, prefix.low, index))
+        }
+        packed.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return entries[a.index].key < entries[b.index].key
+        }
+        return packed.map { entries[$0.index] }
+    }
+
+    /// The first 16 bytes, big-endian and zero-padded, when every byte is ASCII; else nil.
+    private static func asciiPrefix(_ utf8: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (position, byte) in utf8.enumerated() {
+            if byte >= 0x80 { return nil }
+            if position < 8 {
+                high |= UInt64(byte) << (56 - 8 * position)
+            } else if position < 16 {
+                low |= UInt64(byte) << (56 - 8 * (position - 8))
+            }
+        }
+        return (high, low)
     }
 
     /// Writes `value` at nesting level `indent` (-1: compact).

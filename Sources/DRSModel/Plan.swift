@@ -154,63 +154,6 @@ public struct Step: Codable, Sendable, Equatable {
     }
 }
 
-extension Plan {
-    /// The plan as ordered JSON (SPEC field order; `bound` and `gap` null when absent).
-    public var json: JSONValue {
-        func round(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
-        let objectiveJSON: JSONValue = .object([
-            ("unplaced", .number(Double(objective.unplaced))),
-            ("unprotected", .number(Double(objective.unprotectedByPriority.reduce(0, +)))),
-            ("softViolations", .number(Double(objective.softViolations))),
-            ("activeHosts", .number(Double(objective.activeHosts))),
-            ("peakUtilization", round(objective.peakUtilization)),
-            ("imbalance", round(objective.imbalance)),
-            ("migrationSeconds", round(objective.migrationSeconds, 1e3)),
-            ("migrations", .number(Double(objective.migrations))),
-            ("cost", round(objective.cost)),
-            ("unplacedByPriority", .array(objective.unplacedByPriority.map { .number(Double($0)) })),
-            ("unprotectedByPriority", .array(objective.unprotectedByPriority.map { .number(Double($0)) })),
-        ])
-        func map(_ dictionary: [String: String]) -> JSONValue {
-            .object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
-        }
-        var members: [(key: String, value: JSONValue)] = [
-            ("schemaVersion", .number(1)),
-            ("status", .string(status.rawValue)),
-        ]
-        if let termination { members.append(("termination", .string(termination.rawValue))) }
-        members += [
-            ("solver", .string(solver)),
-            ("automation", .string(automation.rawValue)),
-            ("objective", objectiveJSON),
-            ("bound", bound.map { round($0) } ?? .null),
-            ("gap", gap.map { round($0) } ?? .null),
-            ("seconds", round(seconds)),
-            ("waves", .number(Double(waveSeconds.count))),
-            ("estimatedSeconds", round(estimatedSeconds, 1e3)),
-            ("placement", map(placement)),
-            ("secondaries", map(secondaries)),
-            ("unplaced", .array(unplaced.map { .string($0) })),
-            ("reasons", map(reasons)),
-            ("haMaster", haMaster.map { .string($0) } ?? .null),
-        ]
-        members.append(("steps", .array(steps.map(\.json))))
-        if !dropped.isEmpty {
-            members.append(("dropped", .array(dropped.map { move in
-                var fields: [(key: String, value: JSONValue)] = [("vm", .string(move.vm))]
-                if let from = move.from { fields.append(("from", .string(from))) }
-                fields.append(("to", .string(move.to)))
-                if move.secondary == true { fields.append(("secondary", .bool(true))) }
-                fields.append(("reason", .string(move.reason)))
-                return .object(fields)
-            })))
-        }
-        members.append(("waveSeconds", .array(waveSeconds.map { round($0, 1e3) })))
-        if !notes.isEmpty { members.append(("notes", .array(notes.map { .string($0) }))) }
-        return .object(members)
-    }
-}
-
 extension Step {
     /// A short name of the step for messages: "migrate A1 h1->h2 (wave 1)", "place N on h2
     /// (wave 2)", "powerOn h4 (wave 1)".
@@ -218,22 +161,5 @@ extension Step {
         let subject = (vm ?? host ?? "?") + (secondary == true ? "'s secondary" : "")
         let route = to.map { target in from.map { " \($0)->\(target)" } ?? " on \(target)" } ?? ""
         return "\(kind.rawValue) \(subject)\(route) (wave \(wave))"
-    }
-
-    var json: JSONValue {
-        var fields: [(key: String, value: JSONValue)] = [("wave", .number(Double(wave))), ("kind", .string(kind.rawValue))]
-        if let vm { fields.append(("vm", .string(vm))) }
-        if let host { fields.append(("host", .string(host))) }
-        if let from { fields.append(("from", .string(from))) }
-        if let to { fields.append(("to", .string(to))) }
-        if secondary == true { fields.append(("secondary", .bool(true))) }
-        fields.append(("seconds", .number((seconds * 1000).rounded() / 1000)))
-        if let downtime { fields.append(("downtime", .number((downtime * 1e4).rounded() / 1e4))) }
-        fields.append(("priority", .number(Double(priority))))
-        fields.append(("applied", .bool(applied)))
-        fields.append(("reason", .string(reason)))
-        if let candidates { fields.append(("candidates", .array(candidates.map { .string($0) }))) }
-        if let waitsFor { fields.append(("waitsFor", .array(waitsFor.map { .string($0) }))) }
-        return .object(fields)
     }
 }

@@ -63,9 +63,10 @@ struct ApplyTarget {
         self.mode = mode
     }
 
-    /// Writes `bytes` to a fresh temporary file beside the target and renames it over the target.
+    /// Writes what `produce` writes to a fresh temporary file beside the target, in chunks as it
+    /// comes, and renames it over the target.
     /// - Throws: `ExitFailure` (exit 1) when the file system refuses; the target is then untouched.
-    func write(_ bytes: [UInt8]) throws {
+    func write(_ produce: (JSONOutput) -> Void) throws {
         let directory = ApplyTarget.directory(of: path)
         let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "snapshot"
         var template = Array(((directory == "/" ? "/" : directory + "/") + "." + base + ".XXXXXX").utf8CString)
@@ -77,15 +78,11 @@ struct ApplyTarget {
             if !renamed { unlink(temporary) }
         }
         do {
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("cannot write: \(ApplyTarget.errorText())")
-                }
-                offset += written
+            let output = JSONOutput(chunkSize: 1 << 20) { chunk in
+                guard writeAll(descriptor, chunk) else { throw failure("cannot write: \(ApplyTarget.errorText())") }
             }
+            produce(output)
+            try output.finish()
             guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else { throw failure("cannot write: \(ApplyTarget.errorText())") }
         } catch {
             close(descriptor)
@@ -128,4 +125,33 @@ struct ApplyTarget {
         }
         return nil
     }
+}
+
+/// Writes all of `bytes` to `descriptor`, retrying after interruptions and partial writes;
+/// false (errno set) when the system refuses.
+func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += written
+    }
+    return true
+}
+
+/// Writes what `produce` writes to standard output, in chunks as it comes: after whatever
+/// `print` buffered, with nothing held back.
+/// - Throws: `ExitFailure` (exit 1) when standard output refuses the bytes.
+func printJSON(_ produce: (JSONOutput) -> Void) throws {
+    fflush(nil)
+    let output = JSONOutput(chunkSize: 1 << 16) { chunk in
+        guard writeAll(STDOUT_FILENO, chunk) else {
+            throw ExitFailure(code: 1, message: "cannot write to standard output: \(String(cString: strerror(errno)))")
+        }
+    }
+    produce(output)
+    try output.finish()
 }

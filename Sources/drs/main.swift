@@ -188,19 +188,19 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     do {
         plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
     } catch let PlanningError.infeasible(message, partial) {
-        if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
+        if options.format == .json { try printJSON(partial.writeJSON) }
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
     } catch let failure as NoPlanFound {
         // No plan satisfies every hard constraint and none is proven impossible: the answer
         // (status unknown, nothing applied) is printed and the exit is 3, like infeasible.
-        if options.format == .json { print(JSONWriter.write(failure.plan.json), terminator: "") }
+        if options.format == .json { try printJSON(failure.plan.writeJSON) }
         throw ExitFailure(code: ExitStatus.infeasible, message: failure.description)
     }
     if let apply {
         try writeApplied(snapshot, plan: plan, to: apply)
     }
     switch options.format {
-    case .json: print(JSONWriter.write(plan.json), terminator: "")
+    case .json: try printJSON(plan.writeJSON)
     case .text: print(TextReport.render(snapshot, plan), terminator: "")
     }
     StageClock.lap("write")
@@ -209,7 +209,7 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
 /// Writes the snapshot after the plan's applied steps to a target resolved before solving.
 func writeApplied(_ snapshot: Snapshot, plan: Plan, to target: ApplyTarget) throws {
     let next = try Planner.applied(snapshot, plan: plan)
-    try target.write(Array(JSONWriter.write(next.json).utf8))
+    try target.write(next.writeJSON)
 }
 
 struct Drs: ParsableCommand {
@@ -379,16 +379,16 @@ struct EvacuateCommand: ParsableCommand {
                 plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
                                                   options: options.solveOptions)
             } catch let PlanningError.infeasible(message, partial) {
-                if options.format == .json { print(JSONWriter.write(partial.json), terminator: "") }
+                if options.format == .json { try printJSON(partial.writeJSON) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
             } catch let failure as NoPlanFound {
-                if options.format == .json { print(JSONWriter.write(failure.plan.json), terminator: "") }
+                if options.format == .json { try printJSON(failure.plan.writeJSON) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: \(failure)")
             }
             var shown = input
             for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
             switch options.format {
-            case .json: print(JSONWriter.write(plan.json), terminator: "")
+            case .json: try printJSON(plan.writeJSON)
             case .text: print(TextReport.render(shown, plan), terminator: "")
             }
         }
@@ -406,7 +406,7 @@ enum FailoverSweepCommand {
         let sweep = FailoverSweep.sweep(snapshot, solver: solver, options: options.solveOptions)
         switch options.format {
         case .json:
-            print(JSONWriter.write(sweep.json), terminator: "")
+            try printJSON { JSONWriter.write(sweep.json, to: $0) }
         case .text:
             for report in sweep.reports {
                 if let error = report.error {
