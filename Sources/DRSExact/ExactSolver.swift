@@ -233,17 +233,21 @@ public struct ExactSolver: PlacementSolver {
         -> HeuristicStart {
         let clock = ContinuousClock()
         var heuristicOptions = options
-        heuristicOptions.timeLimit = min(1, options.timeLimit / 10)
+        // On a problem as small as `auto` gives the exact solver, every heuristic runs to its
+        // end whatever the clock says (milliseconds each): a proven optimum must not depend on
+        // how loaded the machine was when the incumbent was built.
+        let small = problem.vmActive.filter { $0 }.count * problem.hostCount <= Self.autoLimit
+        heuristicOptions.timeLimit = small ? max(1, options.timeLimit) : min(1, options.timeLimit / 10)
         var greedy = try GreedySolver().solve(problem, options: heuristicOptions)
         var timeCut = greedy.deadlineReached
         var greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
         let baseline = greedy
-        heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40)
+        if !small { heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40) }
         // A heuristic's construction does not watch the clock: the next one starts only while one
         // as slow as the slowest so far still ends within `heuristicShare` of the time limit.
         var slowest = (clock.now - start).seconds
         for solver in Self.incumbentHeuristics {
-            if (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit {
+            if !small && (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit {
                 timeCut = true
                 break
             }
