@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK", "CGLPKGuard"]),
         .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
         .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        // `drs simulate`: trace replay, the reference consolidation policy, OpenDRS policies over time.
+        .target(name: "DRSSim", dependencies: ["DRSModel", "DRSHeuristics", "DRSPlanner"]),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
@@ -34,6 +36,7 @@ let package = Package(
             dependencies: [
                 "OpenDRS",
                 "DRSBench",
+                "DRSSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,5 +44,6 @@ let package = Package(
             name: "OpenDRSTests",
             dependencies: ["OpenDRS", "DRSBench", "drs", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "DRSSimTests", dependencies: ["DRSSim", "drs"]),
     ]
 )

@@ -217,7 +217,7 @@ struct Drs: ParsableCommand {
         commandName: "drs",
         abstract: "OpenDRS: placement, migration plans, HA and FT for virtualized clusters.",
         subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self,
-                      GenerateCommand.self, BenchCommand.self]
+                      GenerateCommand.self, BenchCommand.self, SimulateCommand.self]
     )
 }
 
