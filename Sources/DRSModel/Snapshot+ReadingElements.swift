@@ -117,7 +117,7 @@ extension SnapshotReader {
     }
 
     mutating func readHost(_ value: JSONValue, _ path: String, resources: [String]) -> ClusterHost? {
-        guard let members = members(value, path, known: ["id", "capacity", "state", "datastores"]) else { return nil }
+        guard let members = members(value, path, known: ["id", "capacity", "state", "datastores", "power"]) else { return nil }
         var host = ClusterHost(id: "", capacity: [:])
         var hasId = false
         for (key, field) in members {
@@ -126,11 +126,23 @@ extension SnapshotReader {
             case "capacity": host.capacity = resourceMap(field, "\(path).capacity", resources: resources)
             case "state": host.state = enumeration(field, "\(path).state", as: HostState.self) ?? .connected
             case "datastores": host.datastores = stringList(field, "\(path).datastores") ?? []
+            case "power": host.power = powerModel(field, "\(path).power")
             default: break
             }
         }
         if !hasId, members.first(where: { $0.key == "id" }) == nil { fail("\(path).id", "missing; every host needs an id") }
         return hasId ? host : nil
+    }
+
+    /// `hosts[].power`: 11 finite numbers >= 0 (watts at 0%, 10%, ..., 100% CPU).
+    mutating func powerModel(_ value: JSONValue, _ path: String) -> [Double]? {
+        guard let elements = array(value, path) else { return nil }
+        guard elements.count == 11 else {
+            fail(path, "must list 11 power values (watts at 0%, 10%, ..., 100% CPU), got \(elements.count)")
+            return nil
+        }
+        let watts = elements.enumerated().compactMap { number($0.element, "\(path)[\($0.offset)]") }
+        return watts.count == 11 ? watts : nil
     }
 
     mutating func readVM(_ value: JSONValue, _ path: String, resources: [String]) -> VirtualMachine? {

@@ -34,6 +34,7 @@ extension Snapshot {
         body("capacity", .quantities(host.capacity))
         if host.state != .connected { body("state", .value(.string(host.state.rawValue))) }
         if !host.datastores.isEmpty { body("datastores", .value(.array(host.datastores.map { .string($0) }))) }
+        if let power = host.power { body("power", .value(.array(power.map { .number($0) }))) }
     }
 
     func forEachField(of vm: VirtualMachine, _ body: (String, SnapshotField) -> Void) {

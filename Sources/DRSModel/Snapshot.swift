@@ -147,13 +147,18 @@ public struct ClusterHost: Codable, Sendable, Equatable {
     /// `hosts[].datastores`: the datastore names the host reaches; HA master election counts the
     /// distinct ones (SPEC section 4).
     public var datastores: [String] = []
+    /// `hosts[].power`: watts at 0%, 10%, ..., 100% CPU utilization (11 values, linear in
+    /// between), read by `drs simulate`; nil when absent. The planner does not use it.
+    public var power: [Double]?
 
     /// A host; nothing is checked here.
-    public init(id: String, capacity: [String: Double], state: HostState = .connected, datastores: [String] = []) {
+    public init(id: String, capacity: [String: Double], state: HostState = .connected, datastores: [String] = [],
+                power: [Double]? = nil) {
         self.id = id
         self.capacity = capacity
         self.state = state
         self.datastores = datastores
+        self.power = power
     }
 }
 

@@ -8,10 +8,10 @@
 /// after the move (an inactive host takes any VM that fits); (4) the underload step takes the
 /// active hosts from the least utilized up and moves all of a host's VMs away when every one of
 /// them finds a place on another active host, else none. CloudSim's details are kept, quirks
-/// included: utilizations read during a step are those of the step's update (VMs planned onto a
-/// host do not change its power or its utilization rank), and a host that received VMs from an
-/// overloaded host may still be emptied as underloaded in the same step (its planned VMs then
-/// migrate twice).
+/// included: a host's power before a move is read at the step's update while its power after
+/// counts every VM planned onto it (so VMs spread over hosts), the underload order uses the
+/// update's utilizations, and a host that received VMs from an overloaded host may still be
+/// emptied as underloaded in the same step (its planned VMs then migrate twice).
 public struct ReferencePolicy: SimulationPolicy {
     /// How a host is judged overloaded.
     public enum Detection: Sendable, Equatable {
@@ -50,11 +50,19 @@ public struct ReferencePolicy: SimulationPolicy {
     }
 
     /// CloudSim's initial placement: VMs in order, each asking for its full size (memory and
-    /// network too, which are checked only now), by PABFD; no host is active yet, so each goes to
-    /// the first host, in host order, whose power would grow least with it alone.
+    /// network too, which are checked only now), by PABFD: the power increase counts the VMs the
+    /// host already took, so the VMs spread over the most efficient hosts; a host that took VMs
+    /// must stay under the static threshold (LR falls back to 0.7: no history exists yet) with
+    /// the new VM's demand (those created before ask for nothing until their workloads start).
     public mutating func initialPlacement(_ state: SimulationState, vms: [Int]) -> [Migration] {
         let world = state.world
+        let threshold: Double
+        switch detection {
+        case .localRegression: threshold = 0.7
+        case let .staticThreshold(value): threshold = value
+        }
         var available = world.hosts.map(\.totalMips)
+        var given = Array(repeating: 0.0, count: world.hosts.count)
         var memory = world.hosts.map(\.memory)
         var bandwidth = world.hosts.map(\.bandwidth)
         var placements: [Migration] = []
@@ -65,7 +73,9 @@ public struct ReferencePolicy: SimulationPolicy {
             for (index, host) in world.hosts.enumerated()
             where host.coreMips >= size.mips && available[index] >= size.mips && memory[index] >= size.memory
                 && bandwidth[index] >= size.bandwidth {
-                let increase = host.power.power(at: size.mips / host.totalMips) - host.power.power(at: 0)
+                // The VMs created before ask for nothing yet (their workloads start at 0.1 s).
+                if given[index] != 0 && size.mips / host.totalMips > threshold { continue }
+                let increase = host.power.power(at: (given[index] + size.mips) / host.totalMips) - host.power.power(at: 0)
                 if increase < least {
                     least = increase
                     best = index
@@ -73,6 +83,7 @@ public struct ReferencePolicy: SimulationPolicy {
             }
             guard best >= 0 else { continue }
             available[best] -= size.mips
+            given[best] += size.mips
             memory[best] -= size.memory
             bandwidth[best] -= size.bandwidth
             placements.append(Migration(vm: vm, host: best))

@@ -1,5 +1,7 @@
 /// The reference policy's working copy of one step: the VMs each host would run, the capacity
-/// each has left, and per host the sums its overload detection reads (the first 10 values of the
+/// each has left, the CPU it would give (its VMs' allocations, planned VMs included: CloudSim's
+/// `getUtilizationOfCpuMips(host)` of the allocation policy), and per host the sums its overload
+/// detection reads (the first 10 values of the
 /// summed utilization history, whether it reaches back 10 samples, the requested CPU and the
 /// largest VM memory), kept in list order so that adding a VM at the end sums exactly as
 /// CloudSim does.
@@ -9,6 +11,7 @@ struct ReferenceRound {
     let detection: ReferencePolicy.Detection
     var lists: [[Int32]]
     var available: [Double]
+    var current: [Double]
     private var sums: [Double]
     private var deep: [Bool]
     private var requestedSum: [Double]
@@ -19,6 +22,7 @@ struct ReferenceRound {
         self.detection = detection
         lists = state.hostVMs
         available = state.availableMips
+        current = state.allocatedMips
         let hostCount = state.world.hosts.count
         sums = Array(repeating: 0, count: hostCount * Self.window)
         deep = Array(repeating: false, count: hostCount)
@@ -112,16 +116,17 @@ struct ReferenceRound {
     }
 
     /// PABFD: the host, in host order and not excluded, that has a core and capacity left for
-    /// `vm`, would not be overloaded with it (unless inactive at the step's update), and whose
-    /// power would grow least; nil when none.
+    /// `vm`, would not be overloaded with it (unless it gives no CPU yet), and whose power would
+    /// grow least, from its power at the step's update to its power with its current and planned
+    /// VMs and `vm`; nil when none.
     func findHost(for vm: Int32, excluded: [Bool]) -> Int? {
         let demand = state.requested[Int(vm)]
         var best: Int?
         var least = Double.greatestFiniteMagnitude
         for (index, host) in state.world.hosts.enumerated() where !excluded[index] {
             guard host.coreMips >= demand, available[index] >= demand else { continue }
-            if state.allocatedMips[index] != 0 && overloaded(index, adding: vm) { continue }
-            let after = (state.allocatedMips[index] + demand) / host.totalMips
+            if current[index] != 0 && overloaded(index, adding: vm) { continue }
+            let after = (current[index] + demand) / host.totalMips
             let increase = host.power.power(at: after) - host.power.power(at: state.utilization(index))
             if increase < least {
                 least = increase
@@ -136,6 +141,7 @@ struct ReferenceRound {
         lists[host].append(vm)
         let need = min(state.requested[Int(vm)], state.world.hosts[host].coreMips)
         available[host] = available[host] >= need ? available[host] - need : 0
+        current[host] += need
         add(vm, to: host)
     }
 
@@ -143,6 +149,7 @@ struct ReferenceRound {
     private mutating func unplace(_ vm: Int32, from host: Int, available previous: Double) {
         if let position = lists[host].lastIndex(of: vm) { lists[host].remove(at: position) }
         available[host] = previous
+        current[host] -= min(state.requested[Int(vm)], state.world.hosts[host].coreMips)
         recount(host)
     }
 

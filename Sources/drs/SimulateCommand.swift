@@ -1,6 +1,7 @@
 import ArgumentParser
 import DRSSim
 import Foundation
+import OpenDRS
 
 /// `drs simulate`: replays a utilization trace through a consolidation policy, step by step, and
 /// prints the energy, SLA and migration totals as one JSON object (per-step records to --output).
@@ -97,8 +98,14 @@ struct SimulateCommand: ParsableCommand {
             throw ExitFailure(code: ExitStatus.invalidInput, message: error.description + "\n\(count) problem(s) in the trace; nothing was simulated.")
         }
         if vms != nil || steps != nil { loaded = loaded.prefix(vms: vms ?? loaded.vmIDs.count, steps: steps) }
-        guard setup == .beloglazov2012 else {
-            throw ExitFailure(code: ExitStatus.invalidInput, message: "SNAPSHOT worlds are not supported yet; use --setup beloglazov2012")
+        if let snapshot {
+            let input = try loadSnapshot(snapshot)
+            do {
+                return try SimulationSetup.world(snapshot: input, trace: loaded, interval: interval, traceName: trace)
+            } catch let error as TraceError {
+                let count = error.issues.count + error.omitted
+                throw ExitFailure(code: ExitStatus.invalidInput, message: error.description + "\n\(count) problem(s) matching the snapshot and the trace; nothing was simulated.")
+            }
         }
         guard loaded.cpuIsFraction else {
             throw ExitFailure(code: ExitStatus.invalidInput, message: "--setup beloglazov2012 reads utilization in percent (--format planetlab); a CSV trace gives absolute demands and needs SNAPSHOT")
