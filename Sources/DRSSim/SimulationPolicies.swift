@@ -4,13 +4,19 @@ import DRSPlanner
 /// The policies `drs simulate --policy` knows by name.
 public enum SimulationPolicies {
     /// The policy `drs simulate` runs when none is named: OpenDRS's best on the shared days.
-    public static let defaultName = "drs-consolidate"
+    public static let defaultName = "drs-best"
 
     /// The named presets, reference policies first.
     public static var names: [String] { ["lr-mmt-1.2", "thr-mmt-0.8"] + presets.map(\.name) }
 
-    /// OpenDRS presets: name and planner options.
+    /// OpenDRS presets: name and planner options. `drs-consolidate` and `drs-balance` are the
+    /// planner's two goals with the defaults (threshold 3, headroom 0.85, each VM planned at
+    /// the largest of its last 6 samples); `drs-best` is the best found on the shared days:
+    /// consolidate, threshold 3, headroom 0.95, each VM planned at the 80th percentile of its
+    /// last 12 samples (an hour).
     public static let presets: [(name: String, options: PlannerPolicy.Options)] = [
+        ("drs-best", { var options = PlannerPolicy.Options(); options.headroom = 0.95
+                       options.forecast = .percentile(quantile: 0.8, window: 12); return options }()),
         ("drs-consolidate", PlannerPolicy.Options()),
         ("drs-balance", { var options = PlannerPolicy.Options(); options.goal = .balance; return options }()),
     ]

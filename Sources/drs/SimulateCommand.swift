@@ -16,7 +16,11 @@ struct SimulateCommand: ParsableCommand {
             value, the policy runs, its migrations are carried out with their migration times (a migrating VM loads \
             both hosts and gets 10% less CPU while it moves) and energy, SLATAH, PDM, SLAV and ESV are accounted as \
             CloudSim 3.0.3 accounts them. Policies: \(SimulationPolicies.names.joined(separator: ", ")) \
-            (default \(SimulationPolicies.defaultName)); lr-mmt-S and thr-mmt-T take any safety S or threshold T.
+            (default \(SimulationPolicies.defaultName)); lr-mmt-S and thr-mmt-T take any safety S or threshold T; \
+            drs:key=value,... sets the planner's goal (consolidate|balance), threshold (1-5), headroom (0-1, the CPU share \
+            placement may fill), forecast (last, maxN, lrN, pQ-N: a VM's demand for the next step from its last N samples), \
+            solver, time (seconds per step) and spare (pool capacity over demand), e.g. \
+            drs:threshold=4,headroom=0.9,forecast=lr10.
             """
     )
 
@@ -44,7 +48,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Simulate only the first N steps of the trace.")
     var steps: Int?
 
-    @Option(name: .long, help: "Policy: a reference policy (lr-mmt-1.2, thr-mmt-0.8) or an OpenDRS policy.")
+    @Option(name: .long, help: "Policy: a reference policy (lr-mmt-1.2, thr-mmt-0.8), an OpenDRS preset or drs:key=value,...")
     var policy: String = SimulationPolicies.defaultName
 
     @Option(name: .long, help: "Write one JSON line per step to this file.")
