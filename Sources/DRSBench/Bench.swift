@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSPlanner
 import DRSExact
 import Foundation
@@ -7,23 +7,23 @@ import Glibc
 #endif
 
 /// Where a benchmark ran: recorded in every result line so results can be reproduced.
-public struct BenchEnvironment: Sendable {
+package struct BenchEnvironment: Sendable {
     /// `git rev-parse --short HEAD`, or "unknown" outside a git checkout.
-    public var revision: String
+    package var revision: String
     /// Kernel, architecture, processor count and memory, e.g. "Linux 6.1.0 x86_64, 2 cpus, 24 GiB".
-    public var machine: String
+    package var machine: String
     /// The GLPK version linked (`glp_version()`), e.g. "5.0".
-    public var glpk: String
+    package var glpk: String
 
     /// An environment from its parts; `current()` reads this process's.
-    public init(revision: String, machine: String, glpk: String) {
+    package init(revision: String, machine: String, glpk: String) {
         self.revision = revision
         self.machine = machine
         self.glpk = glpk
     }
 
     /// The environment of this process.
-    public static func current() -> BenchEnvironment {
+    package static func current() -> BenchEnvironment {
         BenchEnvironment(revision: gitRevision(), machine: machineDescription(), glpk: glpkVersion)
     }
 
@@ -59,10 +59,10 @@ public struct BenchEnvironment: Sendable {
 
 /// Peak resident memory of this process, read from /proc/self/status (VmHWM) on Linux, else
 /// getrusage's ru_maxrss.
-public enum PeakMemory {
+package enum PeakMemory {
     /// Resets the high-water mark (Linux: `5` into /proc/self/clear_refs), so the next reading
     /// covers only what follows. Without it the reading is the peak of the whole process.
-    public static func reset() {
+    package static func reset() {
         if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
             handle.write(Data("5".utf8))
             try? handle.close()
@@ -70,7 +70,7 @@ public enum PeakMemory {
     }
 
     /// Peak resident set size in KiB.
-    public static func kibibytes() -> Int {
+    package static func kibibytes() -> Int {
         if let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
             for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
                 let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
@@ -89,58 +89,58 @@ public enum PeakMemory {
 }
 
 /// One benchmark run: one solver on one snapshot (a line of the JSON-lines output).
-public struct BenchRecord: Sendable {
+package struct BenchRecord: Sendable {
     /// Outcome of a run: the plan status, or `rejected` (the checker refused the plan),
     /// `error` (the solver could not run, e.g. not available) or `skipped` (not attempted).
-    public var status: String
+    package var status: String
     /// The snapshot file name, without its directory.
-    public var snapshot: String
+    package var snapshot: String
     /// The generator class (`SnapshotClass` raw value): from the manifest, else the file name's
     /// prefix; "unknown" when neither says.
-    public var snapshotClass: String
+    package var snapshotClass: String
     /// The generator seed from the manifest; nil without a manifest entry.
-    public var seed: UInt64?
+    package var seed: UInt64?
     /// Hosts in the snapshot.
-    public var hosts: Int
+    package var hosts: Int
     /// VMs in the snapshot, every power state.
-    public var vms: Int
+    package var vms: Int
     /// The snapshot's goal (`Goal` raw value).
-    public var goal: String
+    package var goal: String
     /// The optimal goal term from the manifest; nil when none is proven or there is no entry.
-    public var knownOptimum: Double?
+    package var knownOptimum: Double?
     /// The name asked for (`--solvers`) and the id of the solver that ran.
-    public var solver: String
+    package var solver: String
     /// nil when no solver was built (skipped, or a name `SolverCatalog` refused).
-    public var solverID: String?
+    package var solverID: String?
     /// The plan's objective (the partial plan's for `infeasible`); nil without a plan.
-    public var objective: Objective?
+    package var objective: Objective?
     /// The plan's proven lower bound on the goal term; nil when the solver has none.
-    public var bound: Double?
+    package var bound: Double?
     /// The plan's relative gap between the goal term and `bound`; nil without a bound.
-    public var gap: Double?
+    package var gap: Double?
     /// Solve seconds as the plan reports them; wall seconds add planning into waves and checking.
-    public var seconds: Double?
+    package var seconds: Double?
     /// Seconds of the whole run: solver lookup, solve, waves and checking; 0 when skipped.
-    public var wallSeconds: Double
+    package var wallSeconds: Double
     /// Peak resident memory of the run in KiB (`PeakMemory`); 0 when skipped.
-    public var peakMemoryKiB: Int
+    package var peakMemoryKiB: Int
     /// The solver's time limit, seconds.
-    public var timeLimit: Double
+    package var timeLimit: Double
     /// Why there is no plan (error, infeasible, rejected) or why the run was skipped; nil
     /// otherwise. Error and infeasibility texts are cut to 300 characters.
-    public var message: String?
+    package var message: String?
     /// Where the run happened.
-    public var environment: BenchEnvironment
+    package var environment: BenchEnvironment
 
     /// The goal term of the objective: active hosts (`consolidate`) or imbalance (`balance`).
-    public var goalTerm: Double? {
+    package var goalTerm: Double? {
         guard let objective else { return nil }
         return goal == Goal.consolidate.rawValue ? Double(objective.activeHosts) : objective.imbalance
     }
 
     /// The record as a JSON object in a fixed field order: objective terms flattened (only with
     /// an objective), measures rounded to 6 decimals (migration seconds to 3), nil as null.
-    public var json: JSONValue {
+    package var json: JSONValue {
         func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
         func rounded(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
         var fields: [(key: String, value: JSONValue)] = [
@@ -169,14 +169,14 @@ public struct BenchRecord: Sendable {
     }
 
     /// The record as one line of JSON (no newline).
-    public var line: String { JSONWriter.write(json, pretty: false) }
+    package var line: String { JSONWriter.write(json, pretty: false) }
 }
 
 /// Runs solvers over snapshots for `drs bench`. Every plan goes through
 /// `Planner.checkedPlan` (the independent checker) before its numbers count.
-public enum Bench {
+package enum Bench {
     /// A record for a run that was not attempted (status `skipped`).
-    public static func skipped(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
+    package static func skipped(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
                                environment: BenchEnvironment) -> BenchRecord {
         let className = entry?.snapshotClass ?? SnapshotClass.allCases.map(\.rawValue).sorted { $0.count > $1.count }
             .first { file.hasPrefix($0 + "-") } ?? "unknown"
@@ -187,7 +187,7 @@ public enum Bench {
     }
 
     /// Runs one solver on one snapshot and records the outcome; never throws.
-    public static func run(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
+    package static func run(snapshot: Snapshot, file: String, entry: ManifestEntry?, solver name: String, timeLimit: Double,
                            seed: UInt64 = 1, environment: BenchEnvironment) -> BenchRecord {
         var record = skipped(snapshot: snapshot, file: file, entry: entry, solver: name, timeLimit: timeLimit, environment: environment)
         record.status = "error"
@@ -223,7 +223,7 @@ public enum Bench {
 
     /// The snapshot files named by `inputs`: files as given, directories' `*.json` (but not
     /// `manifest.json`) sorted by name.
-    public static func files(_ inputs: [String]) throws -> [String] {
+    package static func files(_ inputs: [String]) throws -> [String] {
         var files: [String] = []
         for input in inputs {
             var isDirectory: ObjCBool = false
@@ -242,7 +242,7 @@ public enum Bench {
     }
 
     /// The manifest entry of a snapshot file, from `manifest.json` in its directory (cached).
-    public static func manifestEntry(for path: String, cache: inout [String: [String: ManifestEntry]]) -> ManifestEntry? {
+    package static func manifestEntry(for path: String, cache: inout [String: [String: ManifestEntry]]) -> ManifestEntry? {
         let directory = (path as NSString).deletingLastPathComponent
         if cache[directory] == nil {
             let manifestPath = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("manifest.json")
@@ -253,10 +253,10 @@ public enum Bench {
 }
 
 /// Why `drs bench` could not start.
-public enum BenchError: Error, CustomStringConvertible {
+package enum BenchError: Error, CustomStringConvertible {
     case missing(String)
     /// The message `drs bench` prints.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missing(path): return "\(path): no such file or directory"
         }

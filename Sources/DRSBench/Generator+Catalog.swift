@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// A VM size from a public-cloud style catalog: vCPU count and memory per vCPU, plus how busy it is.
 struct CatalogSize {

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The `hostile` class: the inputs of the randomized differential harness. Each seed gives
 /// exactly one file (the same bytes on every machine), written as bytes because a fraction

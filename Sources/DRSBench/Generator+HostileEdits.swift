@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 extension Hostile {
     // MARK: Tree editing

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The `rebalance`, `failure` and `maintenance` classes: a running cluster with history.
 enum RunningCluster {

@@ -1,8 +1,8 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The kinds of benchmark snapshot `drs generate` writes. Every class is a pure function of
 /// its options and seed: the same options give the same bytes on every machine.
-public enum SnapshotClass: String, Sendable, CaseIterable {
+package enum SnapshotClass: String, Sendable, CaseIterable {
     /// Identical hosts and uniformly random demand vectors (each resource drawn independently,
     /// mean total demand 60% of the cluster). Models the textbook vector bin-packing benchmark;
     /// every VM is new (initial placement), no rules, no HA.
@@ -36,34 +36,34 @@ public enum SnapshotClass: String, Sendable, CaseIterable {
     case hostile
 
     /// The benchmark classes (every class but `hostile`).
-    public static var allCases: [SnapshotClass] { [.uniform, .catalog, .knownOptimum, .rebalance, .failure, .maintenance] }
+    package static var allCases: [SnapshotClass] { [.uniform, .catalog, .knownOptimum, .rebalance, .failure, .maintenance] }
 
     /// The goal used when none is given: `consolidate` for known optima, `balance` otherwise.
-    public var defaultGoal: Goal { self == .knownOptimum ? .consolidate : .balance }
+    package var defaultGoal: Goal { self == .knownOptimum ? .consolidate : .balance }
 }
 
 /// What to generate.
-public struct GeneratorOptions: Sendable, Equatable {
+package struct GeneratorOptions: Sendable, Equatable {
     /// The kind of snapshot.
-    public var snapshotClass: SnapshotClass
+    package var snapshotClass: SnapshotClass
     /// Host count: 1 to 100,000; at least 3 for `failure` and `maintenance`.
-    public var hosts: Int
+    package var hosts: Int
     /// VM count: 1 to 10,000,000.
-    public var vms: Int
+    package var vms: Int
     /// How many resource dimensions, 1 to 4: cpu (MHz), memory (MiB), network (Mbit/s), storage (IOPS).
-    public var resources: Int
+    package var resources: Int
     /// Seed of the `SplitMix64` stream: the same options give the same bytes.
-    public var seed: UInt64
+    package var seed: UInt64
     /// nil: the class's default goal.
-    public var goal: Goal?
+    package var goal: Goal?
     /// Fraction of the VMs that are members of a rule (rebalance, failure, maintenance).
-    public var rulesFraction: Double
+    package var rulesFraction: Double
     /// known-optimum only: spare hosts as a fraction of the hosts filled exactly (nil: a
     /// quarter of the hosts are spare).
-    public var spare: Double?
+    package var spare: Double?
 
     /// Options as given, not validated (see `problem`).
-    public init(snapshotClass: SnapshotClass, hosts: Int, vms: Int, resources: Int = 2, seed: UInt64 = 1,
+    package init(snapshotClass: SnapshotClass, hosts: Int, vms: Int, resources: Int = 2, seed: UInt64 = 1,
                 goal: Goal? = nil, rulesFraction: Double = 0.2, spare: Double? = nil) {
         self.snapshotClass = snapshotClass
         self.hosts = hosts
@@ -76,16 +76,16 @@ public struct GeneratorOptions: Sendable, Equatable {
     }
 
     /// The hosts filled exactly by the known-optimum class (at most one per VM).
-    public var filledHosts: Int {
+    package var filledHosts: Int {
         let filled = spare.map { Int((Double(hosts) / (1 + $0)).rounded()) } ?? hosts - hosts / 4
         return min(vms, max(1, min(hosts, filled)))
     }
 
     /// The goal the snapshot will carry.
-    public var effectiveGoal: Goal { goal ?? snapshotClass.defaultGoal }
+    package var effectiveGoal: Goal { goal ?? snapshotClass.defaultGoal }
 
     /// What is wrong with the options, naming the flag, or nil when they can be generated.
-    public var problem: String? {
+    package var problem: String? {
         let minimumHosts = [.failure, .maintenance].contains(snapshotClass) ? 3 : 1
         if hosts < minimumHosts { return "--hosts: the \(snapshotClass.rawValue) class needs at least \(minimumHosts) hosts, got \(hosts)" }
         if hosts > 100_000 { return "--hosts: at most 100000, got \(hosts)" }
@@ -100,42 +100,42 @@ public struct GeneratorOptions: Sendable, Equatable {
     }
 
     /// A file name that says what is inside: class, goal, size, resources, seed.
-    public var fileName: String {
+    package var fileName: String {
         "\(snapshotClass.rawValue)-\(effectiveGoal.rawValue)-h\(hosts)-v\(vms)-r\(resources)"
             + (spare.map { "-spare\(JSONWriter.number($0))" } ?? "") + "-s\(seed).json"
     }
 }
 
 /// A generated snapshot and what is known about its optimum.
-public struct GeneratedSnapshot: Sendable {
+package struct GeneratedSnapshot: Sendable {
     /// The options it was generated from.
-    public var options: GeneratorOptions
+    package var options: GeneratorOptions
     /// The snapshot; empty for `hostile` (see `raw`).
-    public var snapshot: Snapshot
+    package var snapshot: Snapshot
     /// The optimal goal term (active hosts for `consolidate`), when the construction proves it.
-    public var knownOptimum: Double?
+    package var knownOptimum: Double?
     /// A lower bound on the goal term from the continuous relaxation, when computed.
-    public var continuousBound: Double?
+    package var continuousBound: Double?
 
     /// The exact bytes of the file when the class writes them itself (`hostile`, possibly not
     /// valid JSON; its `snapshot` is empty); nil when the file is `jsonText`.
-    public var raw: [UInt8]?
+    package var raw: [UInt8]?
 
     /// The snapshot as JSON text (indented, SPEC field order, trailing newline).
-    public var jsonText: String { String(decoding: JSONWriter.bytes { snapshot.writeJSON(to: $0) }, as: UTF8.self) }
+    package var jsonText: String { String(decoding: JSONWriter.bytes { snapshot.writeJSON(to: $0) }, as: UTF8.self) }
 
     /// The bytes of the file `drs generate` writes.
-    public var bytes: [UInt8] { raw ?? JSONWriter.bytes { snapshot.writeJSON(to: $0) } }
+    package var bytes: [UInt8] { raw ?? JSONWriter.bytes { snapshot.writeJSON(to: $0) } }
 }
 
 /// Deterministic benchmark snapshot generators (`drs generate`). Generated snapshots always pass
 /// `Snapshot.read`: every VM fits some host (two for FT VMs), each VM belongs to at most one
 /// rule and hard rules never contradict, anti-affinity groups are smaller than the host count.
-public enum Generator {
+package enum Generator {
     static let resourceNames = ["cpu", "memory", "network", "storage"]
 
     /// Generates one snapshot. Precondition: `options.problem == nil`. O(V + H) time and memory.
-    public static func generate(_ options: GeneratorOptions) -> GeneratedSnapshot {
+    package static func generate(_ options: GeneratorOptions) -> GeneratedSnapshot {
         precondition(options.problem == nil, options.problem ?? "")
         var random = SplitMix64(seed: options.seed ^ 0x4F70_656E_4452_5321)
         switch options.snapshotClass {
@@ -243,7 +243,7 @@ public enum Generator {
 
     /// For identical hosts: max over resources of ceil(total demand / placeable capacity), the
     /// fewest active hosts any placement can have. nil when the hosts differ.
-    public static func continuousBound(_ snapshot: Snapshot) -> Double? {
+    package static func continuousBound(_ snapshot: Snapshot) -> Double? {
         guard let first = snapshot.hosts.first, snapshot.hosts.allSatisfy({ $0.capacity == first.capacity }) else { return nil }
         let limits = snapshot.limits(of: first)
         var totals = [Int64](repeating: 0, count: snapshot.resources.count)

@@ -1,30 +1,30 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// One line of a dataset manifest: how a snapshot file was generated and what is known of it.
-public struct ManifestEntry: Sendable, Equatable {
+package struct ManifestEntry: Sendable, Equatable {
     /// The snapshot file name (`GeneratorOptions.fileName`), without directory.
-    public var file: String
+    package var file: String
     /// The generator class (`SnapshotClass` raw value).
-    public var snapshotClass: String
+    package var snapshotClass: String
     /// The generator seed.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Hosts in the snapshot.
-    public var hosts: Int
+    package var hosts: Int
     /// VMs in the snapshot.
-    public var vms: Int
+    package var vms: Int
     /// Resource dimensions, 1 to 4.
-    public var resources: Int
+    package var resources: Int
     /// The snapshot's goal (`Goal` raw value).
-    public var goal: String
+    package var goal: String
     /// Fraction of the VMs that are members of a rule (`GeneratorOptions.rulesFraction`).
-    public var rulesFraction: Double
+    package var rulesFraction: Double
     /// The optimal goal term when the construction proves it; nil otherwise.
-    public var knownOptimum: Double?
+    package var knownOptimum: Double?
     /// The continuous lower bound on the goal term when computed; nil otherwise.
-    public var continuousBound: Double?
+    package var continuousBound: Double?
 
     /// The entry of a generated snapshot: its options and what is known of its optimum.
-    public init(_ generated: GeneratedSnapshot) {
+    package init(_ generated: GeneratedSnapshot) {
         let options = generated.options
         file = options.fileName
         snapshotClass = options.snapshotClass.rawValue
@@ -54,7 +54,7 @@ public struct ManifestEntry: Sendable, Equatable {
     }
 
     /// The entry as a JSON object, as in `manifest.json` (nil as null).
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([("file", .string(file)), ("class", .string(snapshotClass)), ("seed", .number(Double(seed))),
                  ("hosts", .number(Double(hosts))), ("vms", .number(Double(vms))), ("resources", .number(Double(resources))),
                  ("goal", .string(goal)), ("rulesFraction", .number(rulesFraction)),
@@ -64,15 +64,15 @@ public struct ManifestEntry: Sendable, Equatable {
 }
 
 /// A dataset manifest (`manifest.json` next to the snapshots).
-public enum Manifest {
+package enum Manifest {
     /// The manifest text: the regeneration command, then one entry per snapshot, in file order.
-    public static func text(_ entries: [ManifestEntry], command: String) -> String {
+    package static func text(_ entries: [ManifestEntry], command: String) -> String {
         JSONWriter.write(.object([("generator", .string("drs generate")), ("command", .string(command)),
                                   ("snapshots", .array(entries.map(\.json)))]))
     }
 
     /// The entries of a manifest, by file name; empty when the text is not a manifest.
-    public static func read(_ bytes: [UInt8]) -> [String: ManifestEntry] {
+    package static func read(_ bytes: [UInt8]) -> [String: ManifestEntry] {
         guard let value = try? JSONParser.parse(bytes), case let .array(items)? = value["snapshots"] else { return [:] }
         var entries: [String: ManifestEntry] = [:]
         for item in items { if let entry = ManifestEntry(json: item) { entries[entry.file] = entry } }
@@ -81,17 +81,17 @@ public enum Manifest {
 }
 
 /// Named, committed benchmark suites: fixed lists of generator options.
-public enum Suite {
+package enum Suite {
     /// The suites `options(named:)` knows.
-    public static let names = ["small"]
+    package static let names = ["small"]
 
     /// The options of a suite, in file order; nil for an unknown name.
-    public static func options(named name: String) -> [GeneratorOptions]? {
+    package static func options(named name: String) -> [GeneratorOptions]? {
         name == "small" ? small : nil
     }
 
     /// 36 snapshots, 4 to 16 hosts and 8 to 64 VMs: six classes, both goals, 1 to 4 resources.
-    public static var small: [GeneratorOptions] {
+    package static var small: [GeneratorOptions] {
         // (hosts, vms, resources, goal) per class; seeds count up across the suite.
         let shapes: [(Int, Int, Int, Goal)] = [
             (4, 8, 2, .consolidate), (4, 16, 2, .balance), (6, 24, 3, .consolidate),

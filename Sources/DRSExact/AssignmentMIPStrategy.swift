@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The assignment model (`PlacementFormulation`) in GLPK's two stages (see `ExactSolver`):
 /// stage 1 minimises the weighted penalty (skipped when the greedy plan has none), stage 2 the

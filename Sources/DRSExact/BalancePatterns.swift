@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// `balance` for new VMs as set partitioning over host patterns: the proof for the problems
 /// `BalanceSearch` cannot finish, and for clusters of several host types.

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// `balance` for new VMs on identical hosts, by depth-first branch and bound over assignments.
 ///

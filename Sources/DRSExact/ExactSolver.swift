@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 
 /// Errors of the exact solver that mean it could not run (as opposed to finding no plan).
@@ -74,7 +74,7 @@ public struct ExactSolver: PlacementSolver {
     /// snapshots of Datasets/suite-small (up to 16 hosts x 64 VMs) within 10 s
     /// (results/exact-vs-cpsat.md); when it cannot prove optimality it returns its best plan at
     /// the time limit, never worse than the greedy's.
-    public static let autoLimit = 200
+    package static let autoLimit = 200
 
     /// Relative MIP gap accepted for `balance` in stage 2 (the objective is continuous; GLPK
     /// would otherwise chase digits below the cone tolerance).
@@ -88,7 +88,7 @@ public struct ExactSolver: PlacementSolver {
 
     /// Largest estimated memory of the assignment model, in bytes (`PlacementFormulation.Size`:
     /// the model, its stage copies and GLPK's copy): 1 GiB. Beyond it the model is not built.
-    public static let memoryLimit = 1 << 30
+    package static let memoryLimit = 1 << 30
 
     /// The size estimate bounds the model from above (rows by up to about a fifth on clusters
     /// with many rules and FT pairs), so it is held to this multiple of the work budget; the
@@ -112,7 +112,7 @@ public struct ExactSolver: PlacementSolver {
     /// The planner's check of a target: the objective of the plan it makes of `result` when that
     /// plan passes the checker, nil when it does not (see `solve`). Set by `DRSPlanner`, which
     /// this module cannot import.
-    public var targetCheck: (@Sendable (Problem, SolverResult) -> Objective?)?
+    package var targetCheck: (@Sendable (Problem, SolverResult) -> Objective?)?
 
     /// An exact solver; `usesPatterns` false runs the assignment model alone. No `targetCheck`.
     public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The placement MIP of SPEC section 2, built from a compiled `Problem` into a solver-independent
 /// `MIPModel`.

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The rows of `PlacementFormulation` beyond placement and capacity: symmetry breaking, hard
 /// and soft rules, admission control and the balance cone.

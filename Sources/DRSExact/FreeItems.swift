@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The active VMs of a problem in which every one of them is new and free to go to any host
 /// (no running VM, no FT, no pin, no host rule), as items: a required-affinity group is one

@@ -4,7 +4,7 @@ import DRSModel
 import DRSHeuristics
 
 /// The GLPK library version, e.g. "5.0".
-public var glpkVersion: String { String(cString: glp_version()) }
+package var glpkVersion: String { String(cString: glp_version()) }
 
 /// What a MIP run produced.
 struct MIPOutcome {

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 extension ExactSolver {
     /// Recommendation priority of each VM's move (primary or FT secondary): 1 when mandatory,

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// `consolidate` on identical hosts as set covering over host patterns: a pattern is a set of
 /// items (VMs, or required-affinity groups as one item) that fits one host in every resource

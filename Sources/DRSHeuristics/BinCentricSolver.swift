@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// `bin-centric`: a constructive heuristic that goes host by host instead of item by item,
 /// with the placement semantics of `ConstructiveSolver`: running VMs stay where they may; only

@@ -1,11 +1,11 @@
 /// One result slot per iteration of `DispatchQueue.concurrentPerform`: each iteration writes
 /// only its own slot, and `concurrentPerform` returns after every iteration ends, so reads
 /// after it see them all (no lock needed).
-public final class ConcurrentSlots<Element>: @unchecked Sendable {
+package final class ConcurrentSlots<Element>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Element?>
 
     /// `count` empty slots. O(count).
-    public init(count: Int) {
+    package init(count: Int) {
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: nil)
     }
@@ -16,11 +16,11 @@ public final class ConcurrentSlots<Element>: @unchecked Sendable {
     }
 
     /// Writes slot `i`; call once per slot, from the iteration that owns it.
-    public func store(_ value: Element?, at i: Int) {
+    package func store(_ value: Element?, at i: Int) {
         precondition(i >= 0 && i < buffer.count, "slot out of range")
         buffer[i] = value
     }
 
     /// The values stored, in slot order (empty slots left out).
-    public func values() -> [Element] { buffer.compactMap { $0 } }
+    package func values() -> [Element] { buffer.compactMap { $0 } }
 }

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// Constructive placement heuristics with the semantics of `GreedySolver`'s placement phase:
 /// running VMs stay where they may; only mandatory items move (new VMs, restarts, VMs on hosts

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// A simple, correct baseline: keeps what may stay, places what must move (highest priority
 /// first, largest first; affinity groups as one item), then improves the SPEC score with
@@ -51,7 +51,7 @@ public struct GreedySolver: PlacementSolver {
 
 extension Duration {
     /// The duration in seconds as a Double.
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 struct GreedyRun {

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 extension HostEmptying {
     // MARK: Repacking VMs that have not run yet

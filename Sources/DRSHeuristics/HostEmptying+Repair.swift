@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 extension HostEmptying {
     // MARK: Repairing unplaced VMs (level 1 of the score)

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The `consolidate` improvement shared by `greedy` and `local-search`, in two phases.
 ///

@@ -1,5 +1,5 @@
 import Dispatch
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 // Balance goal of local search: steepest descent and seeded random moves and swaps on the
 // imbalance term of the score, with the per-host terms cached in a `BalanceLedger`.

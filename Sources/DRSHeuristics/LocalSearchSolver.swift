@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// Local search on the SPEC score, from the current placement completed by a constructive
 /// heuristic (`least-loaded` for `balance` unless the mandatory items x hosts exceed 2 x 10^8,

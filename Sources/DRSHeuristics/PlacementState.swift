@@ -1,36 +1,36 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// A mutable placement with the bookkeeping that makes feasibility checks O(R + rules of the VM):
 /// per-host loads, per-rule host counts for anti-affinity and soft rules.
-public struct PlacementState: Sendable {
+package struct PlacementState: Sendable {
     /// The problem placed; indices below are its VM and host indices.
-    public let problem: Problem
+    package let problem: Problem
     /// Host of each VM's primary, -1 when unplaced. Change it through `assign` and `unassign`
     /// so the counts stay in step.
-    public var placement: [Int32]
+    package var placement: [Int32]
     /// Host of each VM's FT secondary, -1 when none. Change it through `assignSecondary` and
     /// `unassignSecondary`.
-    public var secondaries: [Int32]
+    package var secondaries: [Int32]
     /// Load in milli-units, resource-major: `load[r * hostCount + h]`.
-    public var load: [Int64]
+    package var load: [Int64]
     /// Active entities (primaries and secondaries) per host.
-    public var residents: [Int32]
+    package var residents: [Int32]
     /// Per hard anti-affinity rule: host -> members there.
     var antiCount: [[Int32: Int32]]
     /// Per soft rule: host -> members there.
     var softCount: [[Int32: Int32]]
     /// Total demand of active placed VMs (secondaries included), per resource.
-    public var admitted: [Int64]
+    package var admitted: [Int64]
     /// Running VMs and secondaries lifted off their host to be placed again (`lift`): the host
     /// they left (-1: none). A lifted one that finds no other host goes back (`settleLifted…`),
     /// and whatever this placement put on that host in the meantime makes way, so that a plan
     /// never leaves a problem of the snapshot worse than it was.
-    public private(set) var liftedPrimary: [Int32]
+    package private(set) var liftedPrimary: [Int32]
     /// The same for lifted secondaries (`liftSecondary`): the host each left, -1: none.
-    public private(set) var liftedSecondary: [Int32]
+    package private(set) var liftedSecondary: [Int32]
 
     /// An empty placement: nothing placed, every count zero. O(V + H x R + rules).
-    public init(problem: Problem) {
+    package init(problem: Problem) {
         self.problem = problem
         placement = [Int32](repeating: -1, count: problem.vmCount)
         secondaries = [Int32](repeating: -1, count: problem.vmCount)
@@ -44,7 +44,7 @@ public struct PlacementState: Sendable {
     }
 
     /// The state holding every VM and secondary where it runs before the plan.
-    public static func initial(_ problem: Problem) -> PlacementState {
+    package static func initial(_ problem: Problem) -> PlacementState {
         var state = PlacementState(problem: problem)
         for v in 0..<problem.vmCount where problem.vmActive[v] {
             if problem.vmInitialHost[v] >= 0 { state.assign(v, to: Int(problem.vmInitialHost[v])) }
@@ -55,7 +55,7 @@ public struct PlacementState: Sendable {
 
     /// Places the primary of `v` (unplaced) on host `h` and updates loads, residents, admitted
     /// demand and rule counts. No feasibility check. O(R + rules of v).
-    public mutating func assign(_ v: Int, to h: Int) {
+    package mutating func assign(_ v: Int, to h: Int) {
         precondition(placement[v] < 0)
         placement[v] = Int32(h)
         add(v, h, sign: 1)
@@ -64,7 +64,7 @@ public struct PlacementState: Sendable {
     }
 
     /// Takes the placed primary of `v` off its host; the inverse of `assign`. O(R + rules of v).
-    public mutating func unassign(_ v: Int) {
+    package mutating func unassign(_ v: Int) {
         let h = Int(placement[v])
         precondition(h >= 0)
         placement[v] = -1
@@ -75,14 +75,14 @@ public struct PlacementState: Sendable {
 
     /// Places the secondary of `v` (none placed) on host `h` and updates loads, residents and
     /// admitted demand. No feasibility check. O(R).
-    public mutating func assignSecondary(_ v: Int, to h: Int) {
+    package mutating func assignSecondary(_ v: Int, to h: Int) {
         precondition(secondaries[v] < 0)
         secondaries[v] = Int32(h)
         add(v, h, sign: 1)
     }
 
     /// Takes the placed secondary of `v` off its host; the inverse of `assignSecondary`. O(R).
-    public mutating func unassignSecondary(_ v: Int) {
+    package mutating func unassignSecondary(_ v: Int) {
         let h = Int(secondaries[v])
         precondition(h >= 0)
         secondaries[v] = -1
@@ -90,7 +90,7 @@ public struct PlacementState: Sendable {
     }
 
     /// Lifts the placed primary of `v` off its host to place it again.
-    public mutating func lift(_ v: Int) {
+    package mutating func lift(_ v: Int) {
         let h = placement[v]
         precondition(h >= 0 && liftedPrimary[v] < 0)
         unassign(v)
@@ -99,7 +99,7 @@ public struct PlacementState: Sendable {
 
     /// Lifts the placed secondary of `v` off its host to place it again; until settled, the
     /// primary may not go to that host (the secondary may have to return there).
-    public mutating func liftSecondary(_ v: Int) {
+    package mutating func liftSecondary(_ v: Int) {
         let h = secondaries[v]
         precondition(h >= 0 && liftedSecondary[v] < 0)
         unassignSecondary(v)
@@ -111,7 +111,7 @@ public struct PlacementState: Sendable {
     /// host is no worse than in the snapshot; a moved VM that makes way returns to its own
     /// host, a new or restarting one is left unplaced. Returns the VMs left unplaced so.
     /// O(lifted) when every lifted VM found a host.
-    public mutating func settleLiftedPrimaries() -> [Int] {
+    package mutating func settleLiftedPrimaries() -> [Int] {
         var check: [Int] = []
         for v in liftedPrimary.indices where liftedPrimary[v] >= 0 {
             let h = Int(liftedPrimary[v])
@@ -125,7 +125,7 @@ public struct PlacementState: Sendable {
     }
 
     /// The same for lifted secondaries: one with no other host returns where it runs.
-    public mutating func settleLiftedSecondaries() -> [Int] {
+    package mutating func settleLiftedSecondaries() -> [Int] {
         var check: [Int] = []
         for v in liftedSecondary.indices where liftedSecondary[v] >= 0 {
             let h = Int(liftedSecondary[v])
@@ -232,7 +232,7 @@ public struct PlacementState: Sendable {
     }
 
     /// Whether the VMs `members` (moved together, none placed now) fit on host `h` by capacity.
-    public func fits(_ members: [Int], on h: Int) -> Bool {
+    package func fits(_ members: [Int], on h: Int) -> Bool {
         let H = problem.hostCount
         for r in 0..<problem.resourceCount {
             var total = load[r * H + h]
@@ -244,7 +244,7 @@ public struct PlacementState: Sendable {
 
     /// Whether the unplaced primaries `members` may all go to host `h`: host state, hard
     /// vmHost rules, capacity, anti-affinity, FT separation.
-    public func canPlace(_ members: [Int], on h: Int) -> Bool {
+    package func canPlace(_ members: [Int], on h: Int) -> Bool {
         guard problem.hostReceives[h] else { return false }
         for v in members {
             if !problem.allows(v, h) || secondaries[v] == Int32(h) || liftedSecondary[v] == Int32(h) { return false }
@@ -259,13 +259,13 @@ public struct PlacementState: Sendable {
     }
 
     /// Whether the unplaced secondary of `v` may go to host `h`.
-    public func canPlaceSecondary(_ v: Int, on h: Int) -> Bool {
+    package func canPlaceSecondary(_ v: Int, on h: Int) -> Bool {
         problem.hostReceives[h] && placement[v] != Int32(h) && fits([v], on: h)
     }
 
     /// Soft-rule violations added by putting the unplaced `v` on `h`; with `source`, as if `v`,
     /// placed on `source` now, were unplaced first (its own count there left out).
-    public func softDelta(_ v: Int, on h: Int, leaving source: Int = -1) -> Int {
+    package func softDelta(_ v: Int, on h: Int, leaving source: Int = -1) -> Int {
         let from = Int32(source), to = Int32(h)
         var delta = 0
         for ruleIndex in problem.vmSoftRules[v] {
@@ -289,13 +289,13 @@ public struct PlacementState: Sendable {
 
     /// Utilization of host h in resource r.
     @inlinable
-    public func utilization(_ h: Int, _ r: Int) -> Double {
+    package func utilization(_ h: Int, _ r: Int) -> Double {
         let capacity = problem.hostCapacity[r * problem.hostCount + h]
         return capacity > 0 ? Double(load[r * problem.hostCount + h]) / Units.scale / capacity : 0
     }
 
     /// Whether admitting `members` keeps HA admission control.
-    public func admits(_ members: [Int], secondaries extra: [Int] = [], reserved: [Int64]? = nil) -> Bool {
+    package func admits(_ members: [Int], secondaries extra: [Int] = [], reserved: [Int64]? = nil) -> Bool {
         guard let limit = problem.admissionLimit else { return true }
         for r in 0..<problem.resourceCount {
             var total = admitted[r] + (reserved?[r] ?? 0)
@@ -308,7 +308,7 @@ public struct PlacementState: Sendable {
 
 extension PlacementState {
     /// Why the unplaced primaries `members` fit nowhere now, for the plan's `reasons`.
-    public func unplacedReason(_ members: [Int]) -> String {
+    package func unplacedReason(_ members: [Int]) -> String {
         // One pass over the hosts, stopped at the first allowed host with room.
         var anyReceiving = false, anyAllowed = false
         for h in 0..<problem.hostCount where problem.hostReceives[h] {
@@ -327,7 +327,7 @@ extension PlacementState {
     /// Hosts that can take the unplaced primaries `members` now, best first for the goal:
     /// fewest soft violations, then least loaded after placement (`balance`) or tightest fit
     /// on an open host (`consolidate`).
-    public func rankedHosts(for members: [Int]) -> [Int] {
+    package func rankedHosts(for members: [Int]) -> [Int] {
         let H = problem.hostCount
         var keyed: [(soft: Int, measure: Double, host: Int)] = []
         for h in 0..<H where canPlace(members, on: h) {
@@ -353,7 +353,7 @@ extension PlacementState {
 /// that will run fits the reserve, so the demand of running VMs that are still waiting to be
 /// re-placed (they are never evicted) and of secondaries still to be created is counted before
 /// it, not after. One ledger serves every placement heuristic.
-public struct AdmissionLedger: Sendable {
+package struct AdmissionLedger: Sendable {
     let problem: Problem
     /// Pending demand that will be placed whatever happens to new VMs, per resource.
     var reserved: [Int64]
@@ -361,7 +361,7 @@ public struct AdmissionLedger: Sendable {
     /// A ledger for one placement round: `pending` are the items to place (VMs moved together),
     /// `pendingSecondaries` the VMs whose secondary is still to place. The demand of those with
     /// no new VM is reserved from the start.
-    public init(problem: Problem, pending: [[Int]], pendingSecondaries: [Int]) {
+    package init(problem: Problem, pending: [[Int]], pendingSecondaries: [Int]) {
         self.problem = problem
         reserved = [Int64](repeating: 0, count: problem.resourceCount)
         for members in pending where !members.contains(where: isNew) { add(members) }
@@ -369,7 +369,7 @@ public struct AdmissionLedger: Sendable {
     }
 
     /// A VM placed for the first time (not a restart).
-    public func isNew(_ v: Int) -> Bool { problem.vmInitialHost[v] < 0 && !problem.vmNeedsRestart[v] }
+    package func isNew(_ v: Int) -> Bool { problem.vmInitialHost[v] < 0 && !problem.vmNeedsRestart[v] }
 
     private mutating func add(_ vms: [Int], sign: Int64 = 1) {
         for v in vms { for r in 0..<problem.resourceCount { reserved[r] += sign * problem.demand(v, r) } }
@@ -378,7 +378,7 @@ public struct AdmissionLedger: Sendable {
     /// Whether the item may be placed now: always for running VMs and restarts; for new VMs
     /// (and their secondaries) only within the reserve. Call in placement order, once per item;
     /// follow with `placed` when it was placed.
-    public mutating func admits(_ members: [Int], state: PlacementState) -> Bool {
+    package mutating func admits(_ members: [Int], state: PlacementState) -> Bool {
         guard members.contains(where: isNew) else {
             add(members, sign: -1)
             return true
@@ -388,12 +388,12 @@ public struct AdmissionLedger: Sendable {
 
     /// Records an item that found no host: a running member stays where it runs (see
     /// `PlacementState.settleLiftedPrimaries`), so its demand stays reserved.
-    public mutating func notPlaced(_ members: [Int]) {
+    package mutating func notPlaced(_ members: [Int]) {
         add(members.filter { problem.vmInitialHost[$0] >= 0 })
     }
 
     /// Records a placed item: a new FT VM's secondary, placed later, is already admitted.
-    public mutating func placed(_ members: [Int]) {
+    package mutating func placed(_ members: [Int]) {
         guard members.contains(where: isNew) else { return }
         add(members.filter { problem.vmIsFT[$0] })
     }

@@ -1,5 +1,5 @@
 import Dispatch
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// `portfolio`: runs several heuristics at once (`DispatchQueue.concurrentPerform`, one
 /// member per iteration, as many at a time as there are cores), scores each result with
@@ -16,15 +16,15 @@ public struct PortfolioSolver: PlacementSolver {
     /// The plan's `solver` id and `--solver` name.
     public let id = "portfolio"
     /// Share of the time limit given to local search.
-    public static let localSearchShare = 0.5
+    package static let localSearchShare = 0.5
     /// Mandatory items x hosts above which the full-scan heuristics are left out.
-    public static let scanLimit = 200_000_000
+    package static let scanLimit = 200_000_000
 
     /// The solver; it has no settings.
     public init() {}
 
     /// The members run for `problem`, in tie-break order.
-    public static func members(for problem: Problem) -> [any PlacementSolver] {
+    package static func members(for problem: Problem) -> [any PlacementSolver] {
         let mandatory = (0..<problem.vmCount).reduce(0) { $0 + (problem.isMandatory($1) ? 1 : 0) }
         var members: [any PlacementSolver] = [LocalSearchSolver(), BinCentricSolver(), ConstructiveSolver(.ffdL2)]
         if mandatory * problem.hostCount <= scanLimit {
@@ -34,7 +34,7 @@ public struct PortfolioSolver: PlacementSolver {
     }
 
     /// The options a member runs with: local search gets its share of the time limit.
-    public static func options(for member: any PlacementSolver, _ options: SolveOptions) -> SolveOptions {
+    package static func options(for member: any PlacementSolver, _ options: SolveOptions) -> SolveOptions {
         var options = options
         if member.id == "local-search" { options.timeLimit = max(0, options.timeLimit) * localSearchShare }
         return options

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// Residual capacities of all hosts in struct-of-arrays lanes, with a max-tree over blocks so
 /// first-fit does not scan every host.

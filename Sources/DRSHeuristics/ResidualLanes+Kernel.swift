@@ -13,7 +13,7 @@
 ///
 /// Unsafe code stays in this file: pointers exist only inside `withUnsafeBufferPointer`
 /// closures, and every block access is checked by `assert` against the buffer bounds.
-public enum ResidualKernel {
+@_spi(Benchmarks) public enum ResidualKernel {
     /// Lanes per block (hosts scanned at once).
     public static let width = 8
     /// Residual of a lane that can take nothing (padding, or a host that receives no VMs).

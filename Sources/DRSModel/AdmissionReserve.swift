@@ -4,9 +4,9 @@
 /// `hostFailuresToTolerate` largest of them. `reserve(limits:failures:)` is the rule; an
 /// instance answers it for a set of hosts that loses hosts one at a time: O(R x H log H) to set
 /// up, O(R x (k + hosts removed)) per question.
-public struct AdmissionReserve: Sendable {
+package struct AdmissionReserve: Sendable {
     /// Host failures to tolerate; 0 when HA admission control is off (the rule always holds).
-    public let failures: Int
+    package let failures: Int
     var demand: [Int64] = []
     var limits: [[Int64]] = []
     var sortedHosts: [[Int]] = []
@@ -16,19 +16,19 @@ public struct AdmissionReserve: Sendable {
     /// The reserve of hosts with these limits (one resource): their total minus the `failures`
     /// largest. Saturating: validated input keeps these sums below 2e18 (`InputLimits`).
     /// O(H log H).
-    public static func reserve(limits: [Int64], failures: Int) -> Int64 {
+    package static func reserve(limits: [Int64], failures: Int) -> Int64 {
         limits.sorted(by: >).dropFirst(failures).reduce(Int64(0), Units.sum)
     }
 
     /// Failures to tolerate when HA admission control is on (enabled, at least one), else nil.
-    public static func failures(_ snapshot: Snapshot) -> Int? {
+    package static func failures(_ snapshot: Snapshot) -> Int? {
         guard let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 else { return nil }
         return ha.hostFailuresToTolerate
     }
 
     /// The rule for the VMs at `primaries` and `secondaries` (host per VM, -1 for none) on
     /// `hosts`; with HA admission control off it always holds.
-    public init(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: Set<Int>) {
+    package init(_ problem: Problem, primaries: [Int32], secondaries: [Int32], hosts: Set<Int>) {
         failures = Self.failures(problem.snapshot) ?? 0
         guard failures > 0 else { return }
         for r in 0..<problem.resourceCount {
@@ -47,7 +47,7 @@ public struct AdmissionReserve: Sendable {
 
     /// Whether the reserve still covers `failures` host failures once `host` (when given)
     /// leaves too.
-    public func holds(without host: Int? = nil) -> Bool {
+    package func holds(without host: Int? = nil) -> Bool {
         guard failures > 0 else { return true }
         for r in demand.indices {
             var reserve = total[r] - (host.map { limits[r][$0] } ?? 0)
@@ -63,7 +63,7 @@ public struct AdmissionReserve: Sendable {
     }
 
     /// `host` leaves the set for good.
-    public mutating func remove(_ host: Int) {
+    package mutating func remove(_ host: Int) {
         guard failures > 0 else { return }
         for r in demand.indices { total[r] -= limits[r][host] }
         removed.insert(host)

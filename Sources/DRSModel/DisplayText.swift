@@ -7,27 +7,27 @@
 /// Zl and Zp (line and paragraph separators); `quoted` also escapes `"`. Two different ids
 /// therefore always print differently (up to the cut). Cost: O(limit), whatever the length
 /// of the text.
-public enum DisplayText {
+package enum DisplayText {
     /// Longest text shown whole, in Unicode scalars.
-    public static let maximumLength = 64
+    package static let maximumLength = 64
 
     /// `text` escaped and, when longer than `limit` scalars, cut: `abc… (1048576 bytes)`.
-    public static func escaped(_ text: String, limit: Int = maximumLength) -> String {
+    package static func escaped(_ text: String, limit: Int = maximumLength) -> String {
         let (body, cut) = render(text, limit: limit, quote: false)
         return cut.map { "\(body)… (\($0) bytes)" } ?? body
     }
 
     /// `text` escaped, in double quotes: `"a\nb"`; when cut, `"abc…" (1048576 bytes)`.
-    public static func quoted(_ text: String, limit: Int = maximumLength) -> String {
+    package static func quoted(_ text: String, limit: Int = maximumLength) -> String {
         let (body, cut) = render(text, limit: limit, quote: true)
         return cut.map { "\"\(body)…\" (\($0) bytes)" } ?? "\"\(body)\""
     }
 
     /// A field name as a JSON path component: `demand`, or escaped and cut like `escaped`.
-    public static func pathKey(_ key: String) -> String { escaped(key) }
+    package static func pathKey(_ key: String) -> String { escaped(key) }
 
     /// Whether `scalar` is printed as an escape.
-    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    package static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\\" { return true }
         if scalar.isASCII { return false }
         switch scalar.properties.generalCategory {

@@ -7,31 +7,31 @@
 /// units (1e18 milli-units). A host's load, even counting a migrating VM on both ends and an
 /// FT secondary like its primary, is part of the demand total; the cluster-wide sums of HA
 /// admission control are at most twice it. So no sum reaches 2e18: a margin of more than 4x.
-public enum InputLimits {
+package enum InputLimits {
     /// Largest snapshot or plan, in bytes: 1 GiB. Standard input is read in chunks and
     /// refused as soon as it passes this; a file is refused by its size before reading.
-    public static let maximumInputBytes = 1 << 30
+    package static let maximumInputBytes = 1 << 30
 
     /// Largest single quantity, in snapshot units: a demand, a capacity, a VM's migration
     /// `memory` (MiB) and `dirtyRate` (MiB/s), the cluster's migration `bandwidth` (MiB/s).
-    public static let maximumQuantity: Double = 1e12
+    package static let maximumQuantity: Double = 1e12
 
     /// Smallest migration bandwidth, MiB/s: keeps migration-time estimates finite.
-    public static let minimumBandwidth: Double = 1e-3
+    package static let minimumBandwidth: Double = 1e-3
 
     /// Largest per-resource total, in snapshot units, both of the VMs' demands (every VM,
     /// powered off included, an FT VM counted twice for its secondary) and of the hosts'
     /// capacities.
-    public static let maximumTotal: Double = 1e15
+    package static let maximumTotal: Double = 1e15
 
     /// Longest `--time-limit`, seconds (about 11.6 days).
-    public static let maximumTimeLimit: Double = 1e6
+    package static let maximumTimeLimit: Double = 1e6
 
     /// Problems reported one by one; further ones are only counted ("... and K more").
-    public static let maximumReportedIssues = 50
+    package static let maximumReportedIssues = 50
 
     /// Largest `wave` of a plan step that `Plan.read` accepts.
-    public static let maximumWave = 1_000_000_000
+    package static let maximumWave = 1_000_000_000
 
     /// A limit as people read it: `1e12` for a power of ten from 1e6 up, else the plain number.
     static func text(_ value: Double) -> String {
@@ -44,7 +44,7 @@ public enum InputLimits {
 
     /// Reads a stream in chunks until `read` returns an empty chunk, refusing past `limit`
     /// bytes: the memory used stays at most `limit` plus one chunk whatever the stream.
-    public static func readBounded(limit: Int = maximumInputBytes,
+    package static func readBounded(limit: Int = maximumInputBytes,
                                    _ read: () throws -> [UInt8]) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while true {
@@ -57,18 +57,18 @@ public enum InputLimits {
 }
 
 /// Input longer than `InputLimits.maximumInputBytes` (or the limit given).
-public struct InputTooLarge: Error, Sendable, CustomStringConvertible {
+package struct InputTooLarge: Error, Sendable, CustomStringConvertible {
     /// The limit passed, bytes.
-    public var limit: Int
+    package var limit: Int
     /// The error for input over `limit` bytes.
-    public init(limit: Int) { self.limit = limit }
+    package init(limit: Int) { self.limit = limit }
     /// The message, with the limit in the largest exact unit (`bytesText`).
-    public var description: String {
+    package var description: String {
         "input larger than \(InputTooLarge.bytesText(limit)), the most OpenDRS reads; nothing was solved"
     }
 
     /// `1 GiB`, `64 KiB` or a plain byte count.
-    public static func bytesText(_ bytes: Int) -> String {
+    package static func bytesText(_ bytes: Int) -> String {
         for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= size && bytes % size == 0 {
             return "\(bytes / size) \(unit)"
         }

@@ -1,6 +1,6 @@
 /// A parsed JSON document that keeps object keys in their written order, so that readers can
 /// report unknown or duplicate fields by their JSON path.
-public enum JSONValue: Sendable, Equatable {
+@_spi(Benchmarks) public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -45,7 +45,7 @@ public enum JSONValue: Sendable, Equatable {
 
 /// A syntax error with its 1-based line and column, its 0-based byte offset and, when the
 /// parser was inside a value, the JSON path of that value (`vms[3].id`).
-public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
+@_spi(Benchmarks) public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     /// 1-based line of the error.
     public var line: Int
     /// 1-based column, counted in Unicode scalars, not bytes.
@@ -70,7 +70,7 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 /// so two distinct byte strings can never become one id. A number literal beyond the range
 /// of a Double parses as an infinite `.number`, which readers report as out of range.
 /// Tokens are read by `JSONScanner`.
-public struct JSONParser {
+@_spi(Benchmarks) public struct JSONParser {
     private enum PathPart { case key(String), index(Int) }
 
     private var scanner: JSONScanner
@@ -88,7 +88,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON value that fills `bytes` (see `parse(_:)` for arrays).
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(scanner: JSONScanner(bytes))
         parser.scanner.skipWhitespace()
         if parser.scanner.atEnd {

@@ -3,7 +3,7 @@
 /// `JSONValue` through it, `Plan.writeJSON(to:)` and `Snapshot.writeJSON(to:)` their fields
 /// directly. Every value is formatted as `JSONWriter.write` formats it. A sink that throws
 /// stops the output: later writes are dropped and `finish()` rethrows the first error.
-public final class JSONOutput {
+package final class JSONOutput {
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var count = 0
@@ -11,7 +11,7 @@ public final class JSONOutput {
     private var failure: (any Error)?
 
     /// An output that hands `sink` chunks of at most `chunkSize` bytes, in order.
-    public init(chunkSize: Int = 1 << 16, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+    package init(chunkSize: Int = 1 << 16, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         capacity = max(chunkSize, 64)
         buffer = .allocate(capacity: capacity)
         self.sink = sink
@@ -20,7 +20,7 @@ public final class JSONOutput {
     deinit { buffer.deallocate() }
 
     /// Hands what is buffered to the sink and rethrows the sink's first error, if any.
-    public func finish() throws {
+    package func finish() throws {
         drain()
         if let failure { throw failure }
     }
@@ -165,7 +165,7 @@ public final class JSONOutput {
 }
 
 /// Writes JSON text: compact or indented, with keys in the order given.
-public struct JSONWriter {
+@_spi(Benchmarks) public struct JSONWriter {
     /// `value` as JSON text. `pretty`: indented by two spaces (arrays of scalars and small flat
     /// objects stay on one line), with a final newline; otherwise one line.
     public static func write(_ value: JSONValue, pretty: Bool = true) -> String {
@@ -173,13 +173,13 @@ public struct JSONWriter {
     }
 
     /// Writes `value` as `write(_:pretty:)` does into `output`.
-    public static func write(_ value: JSONValue, to output: JSONOutput, pretty: Bool = true) {
+    package static func write(_ value: JSONValue, to output: JSONOutput, pretty: Bool = true) {
         append(value, to: output, indent: pretty ? 0 : -1)
         if pretty { output.byte(0x0A) }
     }
 
     /// The bytes `body` writes into an output.
-    public static func bytes(_ body: (JSONOutput) -> Void) -> [UInt8] {
+    package static func bytes(_ body: (JSONOutput) -> Void) -> [UInt8] {
         var result: [UInt8] = []
         let output = JSONOutput { result.append(contentsOf: $0) }
         body(output)
@@ -189,7 +189,7 @@ public struct JSONWriter {
 
     /// Formats a number the way people read it: integers without a fraction, others with up
     /// to 6 significant decimals; non-finite values become null.
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 {
             return String(Int64(value))
@@ -206,7 +206,7 @@ public struct JSONWriter {
     /// key is ASCII (String order is then byte order) keys are compared by their first 16
     /// bytes packed into two integers, and as strings only when those are equal: the sort
     /// moves integers, not strings. O(n log n).
-    public static func sortedByKey(_ map: [String: String]) -> [(key: String, value: String)] {
+    package static func sortedByKey(_ map: [String: String]) -> [(key: String, value: String)] {
         let entries = Array(map)
         var packed: [(high: UInt64, low: UInt64, index: Int)] = []
         packed.reserveCapacity(entries.count)

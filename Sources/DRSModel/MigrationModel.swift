@@ -4,27 +4,27 @@
 /// M x (D/B)^k. Pre-copy stops when what is left would take at most `downtimeTarget` seconds
 /// to send, after `maximumRounds` rounds, or once 3 x M has been sent; the rest is sent with
 /// the VM paused (the downtime). The estimate is total MiB sent / B plus 1 s of setup.
-public struct MigrationEstimate: Sendable, Equatable {
+@_spi(Benchmarks) public struct MigrationEstimate: Sendable, Equatable {
     /// Estimated wall time of the migration, seconds, setup included.
-    public var seconds: Double
+    package var seconds: Double
     /// Seconds the VM is paused for the final stop-and-copy.
-    public var downtime: Double
+    package var downtime: Double
     /// Total MiB sent.
-    public var megabytesSent: Double
+    package var megabytesSent: Double
     /// Pre-copy rounds run before the stop-and-copy (round 0 included).
-    public var rounds: Int
+    package var rounds: Int
 }
 
 /// The constants of the pre-copy model and its estimate (see `MigrationEstimate`).
-public enum MigrationModel {
+@_spi(Benchmarks) public enum MigrationModel {
     /// Setup time added to every estimate, seconds.
-    public static let setupSeconds = 1.0
+    package static let setupSeconds = 1.0
     /// Pre-copy stops once what is left would take at most this long to send, seconds.
-    public static let downtimeTarget = 0.3
+    package static let downtimeTarget = 0.3
     /// Pre-copy rounds at most, round 0 included.
-    public static let maximumRounds = 30
+    package static let maximumRounds = 30
     /// Pre-copy stops once this many times the memory has been sent.
-    public static let maximumVolumeFactor = 3.0
+    package static let maximumVolumeFactor = 3.0
 
     /// Estimates one live migration. `memory` in MiB, `dirtyRate` in MiB/s, `bandwidth` in
     /// MiB/s (> 0). O(rounds) <= 30 iterations.
@@ -57,10 +57,10 @@ public enum MigrationModel {
 ///
 /// Units: per second of migration, in units of the goal term (imbalance for `balance`,
 /// hosts for `consolidate`). Each step down the scale is a factor of 4.
-public enum MigrationCost {
+package enum MigrationCost {
     /// The score's lambda for `threshold`: 0.004 (`balance`) or 0.04 (`consolidate`) at 2, divided
     /// by 4 per level up to 5 (higher counts as 5); 1e6 at 1 and below.
-    public static func lambda(goal: Goal, threshold: Int) -> Double {
+    package static func lambda(goal: Goal, threshold: Int) -> Double {
         let base: Double = goal == .balance ? 0.004 : 0.04
         switch threshold {
         case ...1: return 1e6
@@ -73,7 +73,7 @@ public enum MigrationCost {
 
     /// The recommendation priority (2...5) of an optional move with goal improvement `benefit`
     /// costing `seconds`; 6 when it does not pay for itself even at threshold 5.
-    public static func priority(goal: Goal, benefit: Double, seconds: Double) -> Int {
+    package static func priority(goal: Goal, benefit: Double, seconds: Double) -> Int {
         for priority in 2...5 where benefit > lambda(goal: goal, threshold: priority) * seconds {
             return priority
         }

@@ -58,7 +58,7 @@ extension Plan {
     }
 
     /// The plan as ordered JSON (SPEC field order; `bound` and `gap` null when absent).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = []
         forEachMember { key, member in
             switch member {
@@ -73,7 +73,7 @@ extension Plan {
 
     /// Writes `JSONWriter.write(json)` (indented, final newline) without building the tree:
     /// O(plan size + placement x log placement) time, O(steps) extra memory at most.
-    public func writeJSON(to output: JSONOutput) {
+    package func writeJSON(to output: JSONOutput) {
         output.byte(UInt8(ascii: "{"))
         var first = true
         forEachMember { key, member in

@@ -157,7 +157,7 @@ public struct Step: Codable, Sendable, Equatable {
 extension Step {
     /// A short name of the step for messages: "migrate A1 h1->h2 (wave 1)", "place N on h2
     /// (wave 2)", "powerOn h4 (wave 1)".
-    public var label: String {
+    package var label: String {
         let subject = (vm ?? host ?? "?") + (secondary == true ? "'s secondary" : "")
         let route = to.map { target in from.map { " \($0)->\(target)" } ?? " on \(target)" } ?? ""
         return "\(kind.rawValue) \(subject)\(route) (wave \(wave))"

@@ -2,7 +2,7 @@ extension PlanChecker {
     /// The plan restricted to its applied steps: what `drs plan --apply` carries out. Its
     /// placement, secondaries, unplaced list and HA master are what those steps alone reach
     /// from the snapshot; every other field is the plan's. O(V + steps).
-    public static func appliedSubset(of plan: Plan, in snapshot: Snapshot) -> Plan {
+    package static func appliedSubset(of plan: Plan, in snapshot: Snapshot) -> Plan {
         var subset = plan
         subset.steps = plan.steps.filter(\.applied)
         var states: [String: HostState] = [:]
@@ -42,7 +42,7 @@ extension PlanChecker {
     /// remain at the end (the recommended steps are what would repair it) as long as the
     /// applied steps make nothing worse.
     /// `context`, when given, must be `Context(snapshot)` (built once for both checks).
-    public static func checkApplied(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil) -> [CheckViolation] {
+    package static func checkApplied(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil) -> [CheckViolation] {
         let subset = appliedSubset(of: plan, in: snapshot)
         guard let context else { return check(snapshot, subset, requireRepaired: false) }
         return check(snapshot, subset, context: context, standard: .subset)

@@ -52,13 +52,13 @@ public enum PlanChecker {
     }
 
     /// Checks with `requireRepaired` true as `repaired`, false as `subset`.
-    public static func check(_ snapshot: Snapshot, _ plan: Plan, requireRepaired: Bool) -> [CheckViolation] {
+    package static func check(_ snapshot: Snapshot, _ plan: Plan, requireRepaired: Bool) -> [CheckViolation] {
         check(snapshot, plan, standard: requireRepaired ? .repaired : .subset)
     }
 
     /// Checks with a prepared context: for many plans of snapshots that differ only in host
     /// states (a failover sweep), the id indices are built once.
-    public static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context, standard: Standard = .plan) -> [CheckViolation] {
+    package static func check(_ snapshot: Snapshot, _ plan: Plan, context: Context, standard: Standard = .plan) -> [CheckViolation] {
         precondition(context.hostCount == snapshot.hosts.count && context.vmCount == snapshot.vms.count,
                      "the context belongs to another snapshot")
         var replay = Replay(snapshot: snapshot, context: context)
@@ -68,7 +68,7 @@ public enum PlanChecker {
 
     /// Checks, and lists the snapshot's own problems that the final state keeps (tolerated as
     /// no worse), one line each: what a plan reports because no move it found fixed them.
-    public static func review(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil,
+    package static func review(_ snapshot: Snapshot, _ plan: Plan, context: Context? = nil,
                               standard: Standard = .plan) -> (violations: [CheckViolation], kept: [String]) {
         var replay = Replay(snapshot: snapshot, context: context ?? Context(snapshot))
         replay.standard = standard
@@ -77,7 +77,7 @@ public enum PlanChecker {
     }
 
     /// What the checker derives from a snapshot's ids, demands, capacities and rules.
-    public struct Context: Sendable {
+    package struct Context: Sendable {
         let hostIndex: [String: Int]
         let vmIndex: [String: Int]
         let limits: [Int64]
@@ -90,7 +90,7 @@ public enum PlanChecker {
         let vmCount: Int
 
         /// The context of `snapshot`; build once to check many plans of it. O((V + H) x R + rule members).
-        public init(_ snapshot: Snapshot) {
+        package init(_ snapshot: Snapshot) {
             var hostIndex: [String: Int] = [:]
             hostIndex.reserveCapacity(snapshot.hosts.count)
             for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }

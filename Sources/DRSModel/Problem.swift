@@ -1,23 +1,23 @@
 /// A set of host indices as a bit set; `contains` is O(1).
-public struct HostBitSet: Sendable, Equatable, Hashable {
+@usableFromInline package struct HostBitSet: Sendable, Equatable, Hashable {
     /// Host h is bit `h & 63` of word `h >> 6`; a filled set also sets the last word's unused bits.
-    public var words: [UInt64]
+    @usableFromInline package var words: [UInt64]
 
     /// A set over `count` hosts: all of them when `filled`, none otherwise. O(count / 64).
-    public init(count: Int, filled: Bool) {
+    package init(count: Int, filled: Bool) {
         words = [UInt64](repeating: filled ? ~0 : 0, count: (count + 63) / 64)
     }
 
     /// Whether host index `host` (below the set's count) is in the set. O(1).
     @inlinable
-    public func contains(_ host: Int) -> Bool { words[host >> 6] & (1 << UInt64(host & 63)) != 0 }
+    package func contains(_ host: Int) -> Bool { words[host >> 6] & (1 << UInt64(host & 63)) != 0 }
 
     /// Adds host index `host`. O(1).
-    public mutating func insert(_ host: Int) { words[host >> 6] |= 1 << UInt64(host & 63) }
+    package mutating func insert(_ host: Int) { words[host >> 6] |= 1 << UInt64(host & 63) }
     /// Removes host index `host`. O(1).
-    public mutating func remove(_ host: Int) { words[host >> 6] &= ~(1 << UInt64(host & 63)) }
+    package mutating func remove(_ host: Int) { words[host >> 6] &= ~(1 << UInt64(host & 63)) }
     /// Keeps only the hosts also in `other`, a set over the same count. O(count / 64).
-    public mutating func formIntersection(_ other: HostBitSet) {
+    package mutating func formIntersection(_ other: HostBitSet) {
         for i in words.indices { words[i] &= other.words[i] }
     }
 }
@@ -26,112 +26,116 @@ public struct HostBitSet: Sendable, Equatable, Hashable {
 /// capacity, rules as lists and masks, index maps both ways. Built once from a validated
 /// snapshot, after HA events are applied (VMs of failed hosts need a restart; FT secondaries
 /// of failed primaries are promoted).
+///
+/// Public only as the type `PlacementSolver.solve` takes: its contents are `package` (the
+/// modules of OpenDRS), apart from the few members the benchmark packages read, which are
+/// `@_spi(Benchmarks)`.
 public struct Problem: Sendable {
     /// The snapshot compiled; a host failed by `failing` is marked `failed` in it.
-    public internal(set) var snapshot: Snapshot
+    package internal(set) var snapshot: Snapshot
     /// R, the number of resources; resource indices follow `snapshot.resources`.
-    public let resourceCount: Int
+    @_spi(Benchmarks) public let resourceCount: Int
     /// H, the number of hosts; host indices follow `snapshot.hosts`.
-    public let hostCount: Int
+    @_spi(Benchmarks) public let hostCount: Int
     /// V, the number of VMs, powered-off ones included; VM indices follow `snapshot.vms`.
-    public let vmCount: Int
+    @_spi(Benchmarks) public let vmCount: Int
     /// `cluster.goal`.
-    public let goal: Goal
+    package let goal: Goal
     /// Score weight per migration second (see `MigrationCost`).
-    public let lambda: Double
+    package let lambda: Double
 
     /// Host id to host index.
-    public let hostIndex: [String: Int]
+    @_spi(Benchmarks) public let hostIndex: [String: Int]
     /// VM id to VM index.
-    public let vmIndex: [String: Int]
+    package let vmIndex: [String: Int]
 
     /// Placeable limit, milli-units, resource-major: `hostLimit[r * hostCount + h]`.
-    public let hostLimit: [Int64]
+    @usableFromInline package let hostLimit: [Int64]
     /// Raw capacity, snapshot units, resource-major; utilization is load / capacity.
-    public let hostCapacity: [Double]
+    @usableFromInline package let hostCapacity: [Double]
     /// Each host's state; `failed` also for a host failed by `failing`.
-    public internal(set) var hostState: [HostState]
+    package internal(set) var hostState: [HostState]
     /// May receive VMs: connected, or standby (brought back on when used).
-    public internal(set) var hostReceives: [Bool]
+    package internal(set) var hostReceives: [Bool]
 
     /// Demand, milli-units, VM-major: `vmDemand[v * resourceCount + r]`.
-    public let vmDemand: [Int64]
+    @usableFromInline package let vmDemand: [Int64]
     /// Where the VM runs before the plan (after promotions); -1 when not running (new VM,
     /// or its host failed).
-    public internal(set) var vmInitialHost: [Int32]
+    package internal(set) var vmInitialHost: [Int32]
     /// Where the FT secondary runs before the plan; -1 for none (non-FT, or to be created).
-    public internal(set) var vmInitialSecondary: [Int32]
+    @_spi(Benchmarks) public internal(set) var vmInitialSecondary: [Int32]
     /// FT-protected (`ft` present) and powered on: needs a secondary on another host.
-    public let vmIsFT: [Bool]
+    package let vmIsFT: [Bool]
     /// Powered on: uses capacity and is placed by the solvers.
-    public let vmActive: [Bool]
+    @_spi(Benchmarks) public let vmActive: [Bool]
     /// Cannot be moved by the optimiser (automation disabled); stays at its initial host.
-    public internal(set) var vmPinned: [Bool]
+    package internal(set) var vmPinned: [Bool]
     /// Its host failed: restarted (not migrated) wherever it goes.
-    public internal(set) var vmNeedsRestart: [Bool]
+    package internal(set) var vmNeedsRestart: [Bool]
     /// Its primary host failed and its secondary was promoted in place.
-    public internal(set) var vmPromoted: [Bool]
+    package internal(set) var vmPromoted: [Bool]
     /// 0 (highest) ... 4 (lowest).
-    public let vmPriority: [UInt8]
+    package let vmPriority: [UInt8]
     /// Each VM's live migration estimate at the cluster's full bandwidth, copying
     /// `migration.memory`, else its memory demand, else 0 MiB.
-    public let vmMigration: [MigrationEstimate]
+    package let vmMigration: [MigrationEstimate]
     /// Index into `allowedSets`, or -1 when every receiving host is allowed by hard rules.
-    public let vmAllowedSet: [Int32]
+    @usableFromInline package let vmAllowedSet: [Int32]
     /// The distinct host sets hard vmHost rules allow (`must`: the listed hosts, `mustNot`: all
     /// others; intersected per VM), in order of first use by VM index.
-    public let allowedSets: [HostBitSet]
+    @usableFromInline package let allowedSets: [HostBitSet]
     /// Required affinity group of each VM (-1 for none); groups list their active members.
-    public let vmGroup: [Int32]
+    package let vmGroup: [Int32]
     /// Each group's active members by VM index; rules that share a VM form one group.
-    public let groups: [[Int32]]
+    package let groups: [[Int32]]
     /// Required anti-affinity rules as VM lists, and the rules each VM belongs to.
-    public let antiAffinity: [[Int32]]
+    package let antiAffinity: [[Int32]]
     /// Per VM, the indices into `antiAffinity` of the rules it belongs to. Only rules with two or
     /// more active members are listed.
-    public let vmAntiAffinity: [[Int32]]
+    package let vmAntiAffinity: [[Int32]]
     /// Soft rules, each with its index in `snapshot.rules`.
-    public let softRules: [SoftRule]
+    package let softRules: [SoftRule]
     /// Soft rules each VM belongs to (indices into `softRules`).
-    public let vmSoftRules: [[Int32]]
+    package let vmSoftRules: [[Int32]]
     /// HA admission control: the total demand of active VMs (secondaries included) may not
     /// exceed `admissionLimit` per resource. Nil when HA admission control is off.
-    public internal(set) var admissionLimit: [Int64]?
+    package internal(set) var admissionLimit: [Int64]?
     /// The HA master after the plan, and whether it had to be elected.
-    public internal(set) var haMaster: String?
+    package internal(set) var haMaster: String?
     /// Whether `haMaster` was elected (the snapshot's master missing or not connected); false with
     /// HA off.
-    public internal(set) var haElected: Bool
+    package internal(set) var haElected: Bool
 
     /// A soft rule with at least one active member: an affinity or anti-affinity rule not required,
     /// or a `should` or `shouldNot` vmHost rule.
-    public struct SoftRule: Sendable {
+    package struct SoftRule: Sendable {
         /// The rule's kind, a vmHost rule by its policy.
-        public enum Kind: Sendable { case affinity, antiAffinity, should, shouldNot }
+        package enum Kind: Sendable { case affinity, antiAffinity, should, shouldNot }
         /// Index of the rule in `snapshot.rules`.
-        public var ruleIndex: Int
+        package var ruleIndex: Int
         /// What the rule asks for.
-        public var kind: Kind
+        package var kind: Kind
         /// Its active members by VM index, in rule order.
-        public var vms: [Int32]
+        package var vms: [Int32]
         /// The listed hosts of a `should` or `shouldNot` rule; nil for affinity and anti-affinity.
-        public var hosts: HostBitSet?
+        package var hosts: HostBitSet?
     }
 
     /// Placeable limit of host `h` in resource `r`, milli-units (capacity x maxUtilization). O(1).
-    @inlinable public func limit(_ h: Int, _ r: Int) -> Int64 { hostLimit[r * hostCount + h] }
+    @inlinable @_spi(Benchmarks) public func limit(_ h: Int, _ r: Int) -> Int64 { hostLimit[r * hostCount + h] }
     /// Demand of VM `v` in resource `r`, milli-units. O(1).
-    @inlinable public func demand(_ v: Int, _ r: Int) -> Int64 { vmDemand[v * resourceCount + r] }
+    @inlinable @_spi(Benchmarks) public func demand(_ v: Int, _ r: Int) -> Int64 { vmDemand[v * resourceCount + r] }
 
     /// Whether hard vmHost rules allow VM `v` on host `h` (ignores capacity and state).
-    @inlinable public func allows(_ v: Int, _ h: Int) -> Bool {
+    @inlinable package func allows(_ v: Int, _ h: Int) -> Bool {
         let set = vmAllowedSet[v]
         return set < 0 || allowedSets[Int(set)].contains(h)
     }
 
     /// Compiles a snapshot that validation accepted (`Snapshot.read`): references are looked up,
     /// not checked again, and an unknown one is skipped.
-    public init(_ snapshot: Snapshot) {
+    @_spi(Benchmarks) public init(_ snapshot: Snapshot) {
         self.snapshot = snapshot
         resourceCount = snapshot.resources.count
         hostCount = snapshot.hosts.count
@@ -207,7 +211,7 @@ public struct Problem: Sendable {
     /// secondary survives, a promotion), secondaries on it are lost, and admission control
     /// and the HA master follow. O(V + H x R log H) with no recompilation, so a sweep over
     /// every host failure costs one compile.
-    public func failing(_ host: Int) -> Problem {
+    package func failing(_ host: Int) -> Problem {
         var next = self
         next.snapshot.hosts[host].state = .failed
         next.hostState[host] = .failed
@@ -235,7 +239,7 @@ public struct Problem: Sendable {
 
     /// Whether VM `v` must leave its initial host (or be placed) whatever the goal: it is
     /// new, needs a restart, sits on a host that cannot keep it, or breaks a hard rule there.
-    public func isMandatory(_ v: Int) -> Bool {
+    package func isMandatory(_ v: Int) -> Bool {
         guard vmActive[v], !vmPinned[v] else { return false }
         let h = Int(vmInitialHost[v])
         if h < 0 { return true }

@@ -41,7 +41,7 @@ public struct Objective: Sendable, Equatable, Codable {
 }
 
 /// The one score function (SPEC section 2), used by every solver and every report.
-public enum Score {
+@_spi(Benchmarks) public enum Score {
     /// Scores a placement. `placement[v]` is the host of VM v (-1: unplaced; ignored for
     /// powered-off VMs); `secondaries[v]` the host of its FT secondary (-1: none).
     /// O(V x R + H x R + rule members).
@@ -114,7 +114,7 @@ public enum Score {
     }
 
     /// Graded soft-rule violations (see `Objective.softViolations`).
-    public static func softViolations(_ problem: Problem, placement: [Int32]) -> Int {
+    package static func softViolations(_ problem: Problem, placement: [Int32]) -> Int {
         var total = 0
         for rule in problem.softRules {
             let hosts = rule.vms.map { placement[Int($0)] }.filter { $0 >= 0 }

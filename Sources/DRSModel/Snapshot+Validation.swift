@@ -4,34 +4,34 @@
 /// A validated snapshot's quantities are at most 1e15 milli-units and its per-resource totals
 /// at most 1e18 (`InputLimits`), so sums of them fit an Int64. The conversions clamp to
 /// +-`maximum` so that a snapshot built in code, unvalidated, cannot trap the conversion.
-public enum Units {
+@usableFromInline package enum Units {
     /// Milli-units per snapshot unit.
-    public static let scale: Double = 1000
+    @usableFromInline package static let scale: Double = 1000
 
     /// The largest magnitude a conversion returns: the total limit in milli-units (1e18).
-    public static let maximum: Int64 = 1_000_000_000_000_000_000
+    @usableFromInline package static let maximum: Int64 = 1_000_000_000_000_000_000
 
     /// A demand in milli-units, rounded to the nearest.
     @inlinable
-    public static func demand(_ value: Double) -> Int64 { clamped((value * scale).rounded()) }
+    package static func demand(_ value: Double) -> Int64 { clamped((value * scale).rounded()) }
 
     /// The placeable limit of a capacity under a utilization cap, rounded down (with a tolerance
     /// of 10^-3 milli-units for binary noise such as 40000 x 0.9).
     @inlinable
-    public static func limit(capacity: Double, maxUtilization: Double) -> Int64 {
+    package static func limit(capacity: Double, maxUtilization: Double) -> Int64 {
         clamped((capacity * maxUtilization * scale + 1e-3).rounded(.down))
     }
 
     /// `value` as an Int64 within +-`maximum` (NaN as 0).
     @inlinable
-    public static func clamped(_ value: Double) -> Int64 {
+    package static func clamped(_ value: Double) -> Int64 {
         guard !value.isNaN else { return 0 }
         return Int64(min(max(value, -Double(maximum)), Double(maximum)))
     }
 
     /// `a + b`, held at Int64's bounds instead of trapping.
     @inlinable
-    public static func sum(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func sum(_ a: Int64, _ b: Int64) -> Int64 {
         let (result, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : result
     }
@@ -39,17 +39,17 @@ public enum Units {
 
 extension Snapshot {
     /// The utilization cap of a resource (default 1.0).
-    public func maxUtilization(of resource: String) -> Double {
+    package func maxUtilization(of resource: String) -> Double {
         cluster.maxUtilization[resource] ?? 1.0
     }
 
     /// The placeable limit of a host in milli-units, per resource in `resources` order.
-    public func limits(of host: ClusterHost) -> [Int64] {
+    package func limits(of host: ClusterHost) -> [Int64] {
         resources.map { Units.limit(capacity: host.capacity[$0] ?? 0, maxUtilization: maxUtilization(of: $0)) }
     }
 
     /// A VM's demand in milli-units, per resource in `resources` order.
-    public func demands(of vm: VirtualMachine) -> [Int64] {
+    package func demands(of vm: VirtualMachine) -> [Int64] {
         resources.map { Units.demand(vm.demand[$0] ?? 0) }
     }
 

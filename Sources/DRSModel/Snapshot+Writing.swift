@@ -63,7 +63,7 @@ extension Snapshot {
     }
 
     /// The snapshot as ordered JSON (fields in SPEC order; defaults written out).
-    public var json: JSONValue {
+    @_spi(Benchmarks) public var json: JSONValue {
         func object(_ each: ((String, SnapshotField) -> Void) -> Void) -> JSONValue {
             var fields: [(key: String, value: JSONValue)] = []
             each { key, field in
@@ -90,7 +90,7 @@ extension Snapshot {
 
     /// Writes `JSONWriter.write(json)` (indented, final newline) without building the tree:
     /// O(snapshot size) time, O(1) extra memory.
-    public func writeJSON(to output: JSONOutput) {
+    package func writeJSON(to output: JSONOutput) {
         output.byte(UInt8(ascii: "{"))
         output.newline(1)
         output.key("schemaVersion")

@@ -16,7 +16,7 @@ public struct SolveOptions: Sendable {
 
     /// The instant `fraction` of the time limit after `start`: every loop of a solver that can
     /// run long compares the clock with it.
-    public func deadline(from start: ContinuousClock.Instant, fraction: Double = 1) -> ContinuousClock.Instant {
+    package func deadline(from start: ContinuousClock.Instant, fraction: Double = 1) -> ContinuousClock.Instant {
         let seconds = max(0, timeLimit) * max(0, fraction)
         return start.advanced(by: .milliseconds(Int64(min(seconds, 1e9) * 1000)))
     }

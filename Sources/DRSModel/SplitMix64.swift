@@ -3,7 +3,7 @@
 /// The solvers (seeded local search), the benchmark generators and the tests use it instead of
 /// the system generator so that a seed gives the same results on every platform and Swift
 /// version: every draw below goes through this type's own arithmetic.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+@_spi(Benchmarks) public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator whose stream is fixed by `seed` (any value, 0 included).

@@ -12,22 +12,22 @@ import Darwin
 /// lists the stages with the peak resident memory reached by the end of each. Without the
 /// variable a lap is one load and a branch. Laps are taken on the main thread only, between
 /// stages: the stages themselves may use threads.
-public enum StageClock {
+package enum StageClock {
     /// Whether `DRS_STAGE_TIMES=1` is set (read once).
-    public static let enabled: Bool = {
+    package static let enabled: Bool = {
         guard let value = getenv("DRS_STAGE_TIMES") else { return false }
         return String(cString: value) == "1"
     }()
 
     /// One stage's totals: CPU seconds charged to it and the process's peak RSS (KiB) when it
     /// last ended.
-    public struct Stage: Sendable {
+    package struct Stage: Sendable {
         /// The stage's name, as given to `lap`.
-        public var name: String
+        package var name: String
         /// CPU seconds charged to the stage, summed over its laps.
-        public var cpuSeconds: Double
+        package var cpuSeconds: Double
         /// Peak resident set size of the process, KiB, at the end of the stage's last lap.
-        public var peakKiB: Int
+        package var peakKiB: Int
     }
 
     nonisolated(unsafe) private static var previous: Double = 0
@@ -36,12 +36,12 @@ public enum StageClock {
     /// Ends a stage: the CPU time since the previous lap (since the process started, for the
     /// first) is added to `name`'s total. Does nothing unless `enabled`.
     @inline(__always)
-    public static func lap(_ name: String) {
+    package static func lap(_ name: String) {
         if enabled { record(name) }
     }
 
     /// The stages recorded so far, in the order they first ended.
-    public static var stages: [Stage] { recorded }
+    package static var stages: [Stage] { recorded }
 
     private static func record(_ name: String) {
         let now = cpuSeconds()
@@ -57,7 +57,7 @@ public enum StageClock {
 
     /// One line per stage, `stage NAME cpu=SECONDS peak_rss_kib=KIB`, then `stage total ...`
     /// with the process's CPU time and peak RSS; empty unless `enabled`.
-    public static func report() -> String {
+    package static func report() -> String {
         guard enabled else { return "" }
         var lines = recorded.map { stage in
             "stage \(stage.name) cpu=\(format(stage.cpuSeconds)) peak_rss_kib=\(stage.peakKiB)"
@@ -73,14 +73,14 @@ public enum StageClock {
     }
 
     /// CPU time of the process so far (user + system, every thread), seconds.
-    public static func cpuSeconds() -> Double {
+    package static func cpuSeconds() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Peak resident set size of the process so far, KiB (getrusage's `ru_maxrss`).
-    public static func peakKiB() -> Int {
+    package static func peakKiB() -> Int {
         var usage = rusage()
         #if os(Linux)
         getrusage(RUSAGE_SELF.rawValue, &usage)

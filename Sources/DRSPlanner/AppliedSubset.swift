@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// Makes the applied steps a plan on their own (SPEC section 3, `applied`): what `--apply`
 /// carries out must keep every hard constraint at every moment of every wave without any of

@@ -7,7 +7,7 @@ extension ExactSolver {
     /// heuristic plan it started from stands. The model holds every hard constraint of the final
     /// state but not the order of the moves, so a target can be optimal and still unreachable
     /// (an FT primary and secondary trading hosts with no third host free, say).
-    public static func checked(usesPatterns: Bool = true) -> ExactSolver {
+    package static func checked(usesPatterns: Bool = true) -> ExactSolver {
         var solver = ExactSolver(usesPatterns: usesPatterns)
         let id = solver.id
         solver.targetCheck = { problem, result in

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 import Dispatch
 import Foundation
@@ -6,33 +6,33 @@ import Foundation
 extension FailoverSweep {
     /// What `drs failover --all` answers: a report per single-host failure planned within the
     /// sweep's time budget, and the hosts whose failure was not planned because it ran out.
-    public struct Sweep: Sendable {
+    package struct Sweep: Sendable {
         /// The id of the solver that planned each failure.
-        public var solver: String
+        package var solver: String
         /// One report per failure planned, in host order.
-        public var reports: [HostReport]
+        package var reports: [HostReport]
         /// Hosts whose failure was not planned: the budget was spent first.
-        public var skipped: [String]
+        package var skipped: [String]
         /// The budget of the whole sweep, and the share each failure's solver got, seconds.
-        public var timeLimit: Double
+        package var timeLimit: Double
         /// Per failure: limit x min(cores, failures) / failures, seconds.
-        public var timeLimitPerFailure: Double
+        package var timeLimitPerFailure: Double
         /// Wall time of the whole sweep, seconds.
-        public var seconds: Double
+        package var seconds: Double
 
         /// Failures that would leave VMs down (or could not be planned at all).
-        public var failing: [HostReport] { reports.filter { !$0.lost.isEmpty || $0.error != nil } }
+        package var failing: [HostReport] { reports.filter { !$0.lost.isEmpty || $0.error != nil } }
         /// Some single-host failure would leave VMs down: exit 3, so the sweep can gate CI.
-        public var vmsDown: Bool { reports.contains { !$0.lost.isEmpty } }
+        package var vmsDown: Bool { reports.contains { !$0.lost.isEmpty } }
         /// Every connected host's failure was planned and each could be absorbed: exit 0.
-        public var absorbed: Bool { skipped.isEmpty && failing.isEmpty }
+        package var absorbed: Bool { skipped.isEmpty && failing.isEmpty }
 
         /// `ok` (every failure absorbed), `vmsDown` (some failure leaves VMs down) or
         /// `incomplete` (a failure could not be planned, or the budget ran out first).
-        public var status: String { vmsDown ? "vmsDown" : absorbed ? "ok" : "incomplete" }
+        package var status: String { vmsDown ? "vmsDown" : absorbed ? "ok" : "incomplete" }
 
         /// One JSON object with a report per host, in host order.
-        public var json: JSONValue {
+        package var json: JSONValue {
             func host(_ report: HostReport) -> JSONValue {
                 let state = report.error != nil ? "error" : report.lost.isEmpty ? "ok" : "vmsDown"
                 var fields: [(key: String, value: JSONValue)] = [
@@ -65,7 +65,7 @@ extension FailoverSweep {
     /// solver gets an equal share of the budget (limit x cores / failures), and a failure not
     /// started before the budget is spent is reported in `skipped` instead of planned. The
     /// sweep ends within the budget plus the time of the failures already running.
-    public static func sweep(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) -> Sweep {
+    package static func sweep(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) -> Sweep {
         let clock = ContinuousClock()
         let start = clock.now
         var base = snapshot

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 import Dispatch
 import Foundation
@@ -6,7 +6,7 @@ import Foundation
 /// `drs failover --all`: every single-host failure, planned for real (HA restarts, FT
 /// promotion and re-protection, no rebalancing), reporting host by host what could not be
 /// restarted. The honest check that the aggregate admission-control reserve cannot give.
-public enum FailoverSweep {
+@_spi(Benchmarks) public enum FailoverSweep {
     /// What the failure of one host does to its VMs.
     public struct HostReport: Sendable {
         /// The id of the failed host.

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 
 /// One plan under construction: what the stages of `Planner.build` read and add, in order.

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 extension Planner {
     /// VMs the waves leave without a host (a placement or restart the wave planner dropped, or

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 import DRSExact
 
@@ -83,16 +83,16 @@ extension Planner {
 /// The most conservative target: every running VM and secondary stays where it is; nothing is
 /// placed or restarted. What remains of a plan then is HA's own response (promotions, the
 /// election), which the input forces.
-public struct NoMoveSolver: PlacementSolver {
+package struct NoMoveSolver: PlacementSolver {
     /// The plan's `solver` id.
-    public let id = "no-move"
+    package let id = "no-move"
 
     /// The solver; it has no settings.
-    public init() {}
+    package init() {}
 
     /// Every active VM and secondary where it runs; active VMs without a host (new, or waiting
     /// for a restart) stay unplaced with a reason. Status `feasible`; never throws. O(V).
-    public func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
+    package func solve(_ problem: Problem, options: SolveOptions) throws -> SolverResult {
         var reasons: [Int: String] = [:]
         let placement = (0..<problem.vmCount).map { v -> Int32 in
             guard problem.vmActive[v] else { return -1 }

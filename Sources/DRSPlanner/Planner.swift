@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 
 /// Builds a complete plan from a snapshot: solve for a target, order it into waves, add the HA
@@ -6,12 +6,12 @@ import DRSHeuristics
 /// with the one score function. The caller runs the checker before printing.
 public enum Planner {
     /// Compiles the snapshot (`Problem`) and plans it. The plan is not checked: see `checkedPlan`.
-    public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
+    @_spi(Benchmarks) public static func plan(_ snapshot: Snapshot, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         try plan(Problem(snapshot), solver: solver, options: options)
     }
 
     /// Plans an already compiled problem (for example `Problem.failing(_:)` in a sweep).
-    public static func plan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
+    package static func plan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions()) throws -> Plan {
         let clock = ContinuousClock()
         let start = clock.now
         var result = try solver.solve(problem, options: options)

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 import DRSExact
 
@@ -51,7 +51,7 @@ extension Planner {
 
     /// Plans and checks an already compiled problem; `context` reuses the checker's indices
     /// across snapshots that differ only in host states.
-    public static func checkedPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions(),
+    package static func checkedPlan(_ problem: Problem, solver: any PlacementSolver, options: SolveOptions = SolveOptions(),
                                    context: PlanChecker.Context? = nil) throws -> Plan {
         let clock = ContinuousClock()
         let start = clock.now
@@ -105,7 +105,7 @@ extension Planner {
     /// repairs what the input breaks in its own order, the bin-centric construction, and, for
     /// problems of at most `exactFallbackLimit` active VMs x hosts, the exact solver (it can
     /// rearrange what the constructions cannot, to empty a host entering maintenance).
-    public static func fallbacks(after solver: any PlacementSolver, for problem: Problem) -> [any PlacementSolver] {
+    package static func fallbacks(after solver: any PlacementSolver, for problem: Problem) -> [any PlacementSolver] {
         var list: [any PlacementSolver] = [GreedySolver(), BinCentricSolver()]
         if problem.vmActive.filter({ $0 }).count * problem.hostCount <= exactFallbackLimit { list.append(ExactSolver()) }
         return list.filter { $0.id != solver.id }
@@ -113,7 +113,7 @@ extension Planner {
 
     /// Size (active VMs x hosts) up to which the exact solver is a fallback: five times the size
     /// `auto` gives it, since it only runs when the other solvers failed.
-    public static let exactFallbackLimit = ExactSolver.autoLimit * 5
+    package static let exactFallbackLimit = ExactSolver.autoLimit * 5
 
     /// One solver's plan, checked whole and as its applied subset; the errors say which part
     /// failed (`infeasible` for constraints the input broke that the plan could not repair,
@@ -171,7 +171,7 @@ extension Planner {
     /// those on failed hosts and new ones) exceed, in some resource, the capacity of every host
     /// that can take VMs, or a required anti-affinity rule has more running VMs than there are
     /// such hosts. O(V x H x R) at worst.
-    public static func provenInfeasibility(_ problem: Problem) -> String? {
+    package static func provenInfeasibility(_ problem: Problem) -> String? {
         let snapshot = problem.snapshot
         let receiving = (0..<problem.hostCount).filter { problem.hostReceives[$0] }
         for v in 0..<problem.vmCount where problem.vmActive[v] {
@@ -210,7 +210,7 @@ extension Planner {
     }
 
     /// VMs the plan leaves on hosts that cannot keep them, with the reason.
-    public static func blockingVMs(_ snapshot: Snapshot, _ plan: Plan) -> [(vm: String, why: String)] {
+    package static func blockingVMs(_ snapshot: Snapshot, _ plan: Plan) -> [(vm: String, why: String)] {
         let states = Dictionary(snapshot.hosts.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         var result: [(String, String)] = []
         for vm in snapshot.vms where vm.powerState == .on {
@@ -266,7 +266,7 @@ extension Planner {
     }
 
     /// The snapshot with `hosts` marked failed. Throws `UnknownHost` for an id it lacks.
-    public static func failed(_ snapshot: Snapshot, _ hosts: [String]) throws -> Snapshot {
+    package static func failed(_ snapshot: Snapshot, _ hosts: [String]) throws -> Snapshot {
         var next = snapshot
         for id in hosts {
             guard let index = next.hosts.firstIndex(where: { $0.id == id }) else { throw UnknownHost(id: id) }

@@ -49,14 +49,14 @@ public enum SolverKind: String, CaseIterable, Sendable {
 }
 
 /// The solvers by name (the command line's and `drs bench`'s view of `SolverKind`).
-public enum SolverCatalog {
+package enum SolverCatalog {
     /// Constructive heuristics, by id (see `ConstructiveSolver.Rule`).
-    public static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
+    package static let constructive = ConstructiveSolver.Rule.allCases.map(\.rawValue)
     /// Every id, in `SolverKind` order.
-    public static let names = SolverKind.allCases.map(\.rawValue)
+    package static let names = SolverKind.allCases.map(\.rawValue)
 
     /// The solver for a name (see `SolverKind`); throws `PlanningError.unknownSolver` otherwise.
-    public static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
+    package static func solver(named name: String, for snapshot: Snapshot) throws -> any PlacementSolver {
         guard let kind = SolverKind(name: name) else { throw PlanningError.unknownSolver(name) }
         return kind.solver(for: snapshot)
     }

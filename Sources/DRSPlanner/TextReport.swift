@@ -2,11 +2,11 @@ import DRSModel
 
 /// The plan for people: the steps as a table, then per-host utilization before and after as
 /// bars.
-public enum TextReport {
+package enum TextReport {
     /// The report of `plan` for `snapshot`: status and objective, the steps table (or why there
     /// are none), notes, unplaced VMs, dropped moves, then each host's utilization before and
     /// after. Ids are escaped and cut (`DisplayText`).
-    public static func render(_ snapshot: Snapshot, _ plan: Plan) -> String {
+    package static func render(_ snapshot: Snapshot, _ plan: Plan) -> String {
         var out = ""
         let name = snapshot.cluster.name ?? "cluster"
         out += "OpenDRS plan for \(name): \(plan.status.rawValue) (solver \(plan.solver), automation \(plan.automation.rawValue), goal \(snapshot.cluster.goal.rawValue))\n"

@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// One pending change of where a VM (or its FT secondary) runs.
 struct Move {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 extension SnapshotClass: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// Exit codes (SPEC section 5): 0 plan written, 2 invalid input, 3 infeasible, 1 anything else.
 enum ExitStatus {

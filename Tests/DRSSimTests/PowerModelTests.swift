@@ -1,5 +1,6 @@
 import Testing
 @testable import DRSSim
+@_spi(Benchmarks) import DRSModel
 
 @Suite struct PowerModelTests {
     @Test func interpolatesBetweenTenths() {

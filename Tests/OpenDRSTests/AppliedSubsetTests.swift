@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// The applied steps of a plan are a plan on their own (what `--apply` carries out), and the

@@ -1,5 +1,5 @@
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import Testing
 
 /// `--apply` never loses a file: it refuses directories and the input however reached, writes

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Inputs that already break a hard constraint (an overload, a broken required or must rule, an

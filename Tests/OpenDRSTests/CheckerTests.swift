@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// Mutation tests: a valid plan, broken in one way at a time; the checker must say what and where.
 @Suite struct CheckerTests {

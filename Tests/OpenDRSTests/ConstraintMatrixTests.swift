@@ -1,5 +1,5 @@
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// Every hard constraint family, held against every solver: one tiny snapshot per family
 /// that tempts a solver to break it (a naive placement would), planned by each solver in the

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import DRSExact
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Small hostile clusters for comparing the exact solver with greedy: hosts on standby or in

@@ -1,6 +1,6 @@
 import Testing
 @testable import DRSExact
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// A small SplitMix64 for the exact-solver instances (seeded, reproducible).
 private struct ExactInstanceRandom {

@@ -1,5 +1,5 @@
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import Testing
 
 /// `drs failover` plans the snapshot with hosts marked failed; that snapshot must itself be

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// The benchmark generators and `drs bench` records.

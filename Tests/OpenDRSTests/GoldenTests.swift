@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// Golden output of the command line: the help text and the text format of the founding
 /// scenario. Set OPENDRS_UPDATE_GOLDEN=1 to rewrite the files after an intended change.

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// HA restarts, FT promotion and re-protection, admission control, maintenance and power.

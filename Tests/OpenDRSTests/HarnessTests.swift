@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// The randomized differential harness, fast form: fixed seeds of `drs generate --class

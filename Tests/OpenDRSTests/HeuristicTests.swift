@@ -1,5 +1,5 @@
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Seeded random snapshots with every feature the heuristics must respect: hard and soft

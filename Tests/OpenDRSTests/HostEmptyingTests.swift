@@ -1,6 +1,6 @@
 import Testing
 @testable import DRSHeuristics
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// `HostEmptying`, the `consolidate` improvement shared by `greedy` and `local-search`.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Hostile and careless input: magnitudes, sizes, encodings and volumes of errors. Each test is

@@ -1,6 +1,6 @@
 import Testing
 @testable import DRSHeuristics
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 @Suite("Local search")

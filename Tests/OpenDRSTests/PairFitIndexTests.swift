@@ -1,6 +1,6 @@
 import Testing
 @testable import DRSHeuristics
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The exact two-resource first-fit index against a linear scan, and the fit tree's
 /// `firstFitting` (descent first, index when the descent gives up) against the same scan.

@@ -1,6 +1,6 @@
 import Testing
 import PropertyBased
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Property-based tests of the wave planner and the checker: random clusters from feasible

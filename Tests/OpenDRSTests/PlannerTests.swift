@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// A solver that returns a given target, to test the wave planner on chosen moves.
 struct FixedSolver: PlacementSolver {

@@ -1,5 +1,5 @@
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 @Suite("Bin-centric and portfolio")
 struct PortfolioTests {

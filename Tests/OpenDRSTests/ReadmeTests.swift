@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// The README's "embed it in your scheduler" example, compiled and run here; the test also
 /// holds the README to this exact text so the two cannot drift apart.

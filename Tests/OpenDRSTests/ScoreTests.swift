@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// The score function and the migration-time model against hand-computed values.
 @Suite struct ScoreTests {

@@ -1,5 +1,5 @@
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Shared test helpers: paths, small snapshot builders, a seeded RNG.

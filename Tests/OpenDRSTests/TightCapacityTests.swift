@@ -1,6 +1,6 @@
 import Testing
 @testable import DRSHeuristics
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import DRSBench
 
 /// Level 1 of the score (no VM unplaced) on tight clusters, and time limits, for every heuristic.

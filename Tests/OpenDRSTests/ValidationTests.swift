@@ -1,5 +1,5 @@
 import Testing
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// One test per kind of bad input in SPEC section 1; each asserts the JSON path and the words.
 @Suite struct ValidationTests {

@@ -4,7 +4,7 @@
 // Usage: heuristics-benchmark [--runs N] [--skip-large] [--seed S]
 // Prints a Markdown table to stdout and raw per-run numbers (CSV) to stderr.
 
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

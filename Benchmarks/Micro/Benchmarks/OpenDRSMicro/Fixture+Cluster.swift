@@ -1,4 +1,4 @@
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 /// Struct-of-arrays host lanes for the residual kernels, in the layout `ResidualKernel`
 /// documents: `residual[r * laneCount + p]` in milli-units, its Float `mirror`, `scale` and `bonus` per lane, and a

@@ -5,7 +5,7 @@
 // against the p90 values committed in Thresholds/ (see README.md).
 
 import Benchmark
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 let benchmarks: @Sendable () -> Void = {
     /// How far a run may drift from the committed p90 thresholds (and, for `baseline check`, from

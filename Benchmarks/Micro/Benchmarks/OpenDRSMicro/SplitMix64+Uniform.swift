@@ -1,4 +1,4 @@
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 extension SplitMix64 {
     /// Uniform in lower ..< upper (from the library generator's 53-bit `unit()`).

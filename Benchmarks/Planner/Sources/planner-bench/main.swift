@@ -1,5 +1,5 @@
 import Foundation
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 
 // Benchmarks of the wave planner and the failover sweep on generated clusters.
 // Every number printed is measured here; medians over the given repetitions.
