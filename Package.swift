@@ -40,9 +40,33 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests, one target per module under test. DRSTestSupport holds the shared fixtures (paths,
+        // snapshot builders, a runner for the built `drs`); it is not a product. The solver and
+        // planner targets also link the planner and the generators: they judge solvers by the
+        // checked plans the planner builds, on generated snapshots. Every test of these modules
+        // that runs the `drs` binary is in CLITests (DRSSimTests keeps the simulator's own).
+        .target(name: "DRSTestSupport", dependencies: ["DRSModel"], path: "Tests/DRSTestSupport"),
+        .testTarget(name: "DRSModelTests", dependencies: ["DRSModel", "DRSTestSupport"]),
         .testTarget(
-            name: "OpenDRSTests",
-            dependencies: ["OpenDRS", "DRSBench", "drs", .product(name: "PropertyBased", package: "swift-property-based")]
+            name: "DRSHeuristicsTests",
+            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]
+        ),
+        .testTarget(
+            name: "DRSExactTests",
+            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]
+        ),
+        .testTarget(
+            name: "DRSPlannerTests",
+            dependencies: [
+                "DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["OpenDRS", "DRSBench", "DRSTestSupport", "drs"],
+            exclude: ["Golden", "ExactCases"]
         ),
         .testTarget(name: "DRSSimTests", dependencies: ["DRSSim", "drs"]),
     ]
