@@ -110,12 +110,17 @@ struct ConstructiveRun {
                               residualOf: { h, r in problem.limit(h, r) - state.load[r * H + h] },
                               open: { problem.hostReceives[$0] })
         let L = index.laneCount
-        for set in Set(problem.vmAllowedSet) where set >= 0 {
+        for set in Int32(0)..<Int32(problem.allowedSets.count) {
             let words = problem.allowedSets[Int(set)].words
             guard words.reduce(0, { $0 + $1.nonzeroBitCount }) * 16 <= H else { continue }
             var lanes: [Int32] = []
-            for h in 0..<H where problem.allowedSets[Int(set)].contains(h) && index.hostPosition[h] >= 0 {
-                lanes.append(index.hostPosition[h])
+            for (w, word) in words.enumerated() {
+                var bits = word
+                while bits != 0 {
+                    let h = w * 64 + bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    if h < H && index.hostPosition[h] >= 0 { lanes.append(index.hostPosition[h]) }
+                }
             }
             restrictedLanes[set] = lanes.sorted()
         }

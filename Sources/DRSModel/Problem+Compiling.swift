@@ -74,30 +74,35 @@ extension Problem {
         var allowedSet = [Int32](repeating: -1, count: snapshot.vms.count)
         var sets: [HostBitSet] = []
         var setIndex: [HostBitSet: Int32] = [:]
-        var perVM: [Int: HostBitSet] = [:]
-        for rule in snapshot.rules where rule.kind == .vmHost && rule.isHard {
-            var listed = HostBitSet(count: hostCount, filled: false)
-            for host in rule.hosts ?? [] { if let h = hostIndex[host] { listed.insert(h) } }
-            var mask = listed
-            if rule.policy == .mustNot {
-                mask = HostBitSet(count: hostCount, filled: true)
-                for host in rule.hosts ?? [] { if let h = hostIndex[host] { mask.remove(h) } }
-            }
-            for vm in rule.vms {
-                guard let v = vmIndex[vm] else { continue }
-                var current = perVM[v] ?? HostBitSet(count: hostCount, filled: true)
-                current.formIntersection(mask)
-                perVM[v] = current
-            }
+        // The hard vmHost rules naming each VM; VMs named by the same rules share one mask,
+        // built once (O(rules x H / 64) per distinct list, not per VM).
+        var rulesOf: [Int: [Int]] = [:]
+        for (index, rule) in snapshot.rules.enumerated() where rule.kind == .vmHost && rule.isHard {
+            for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v, default: []].append(index) } }
         }
-        for (v, mask) in perVM.sorted(by: { $0.key < $1.key }) {
+        var listIndex: [[Int]: Int32] = [:]
+        for (v, list) in rulesOf.sorted(by: { $0.key < $1.key }) {
+            if let known = listIndex[list] { allowedSet[v] = known; continue }
+            var mask = HostBitSet(count: hostCount, filled: true)
+            for index in list {
+                let rule = snapshot.rules[index]
+                var ruleMask = HostBitSet(count: hostCount, filled: rule.policy == .mustNot)
+                for host in rule.hosts ?? [] {
+                    guard let h = hostIndex[host] else { continue }
+                    if rule.policy == .mustNot { ruleMask.remove(h) } else { ruleMask.insert(h) }
+                }
+                mask.formIntersection(ruleMask)
+            }
+            let set: Int32
             if let existing = setIndex[mask] {
-                allowedSet[v] = existing
+                set = existing
             } else {
-                setIndex[mask] = Int32(sets.count)
-                allowedSet[v] = Int32(sets.count)
+                set = Int32(sets.count)
+                setIndex[mask] = set
                 sets.append(mask)
             }
+            listIndex[list] = set
+            allowedSet[v] = set
         }
         return (allowedSet, sets)
     }
