@@ -66,6 +66,12 @@ def table(runs, days, policies):
     return lines
 
 
+def change(ratio):
+    """A relative change, `0.0%` when it rounds to nothing."""
+    text = f"{ratio - 1:+.1%}"
+    return "0.0%" if text in ("+0.0%", "-0.0%") else text
+
+
 def cloudsim_table(runs, days):
     lines = ["| day | policy | energy kWh (CloudSim / here) | migrations (CloudSim / here) | SLATAH % | PDM % | SLAV |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
@@ -75,8 +81,8 @@ def cloudsim_table(runs, days):
                 continue
             e, m, s, p, v = CLOUDSIM[(day, policy)]
             r = runs[(day, policy)]
-            lines.append(f"| {day} | {policy} | {e:.2f} / {r['energyKWh']:.2f} ({r['energyKWh'] / e - 1:+.1%}) | "
-                         f"{m:,} / {r['migrations']:,} ({r['migrations'] / m - 1:+.1%}) | {s:.2f} / {100 * r['slatah']:.2f} | "
+            lines.append(f"| {day} | {policy} | {e:.2f} / {r['energyKWh']:.2f} ({change(r['energyKWh'] / e)}) | "
+                         f"{m:,} / {r['migrations']:,} ({change(r['migrations'] / m)}) | {s:.2f} / {100 * r['slatah']:.2f} | "
                          f"{p:.3f} / {100 * r['pdm']:.3f} | {v:.2e} / {r['slav']:.2e} |")
     return lines
 
@@ -100,25 +106,52 @@ def plots(runs, runs_dir, days, policies, out):
         axes[1].plot(hours, cumulative, label=policy, linewidth=1)
         axes[2].plot(hours, [r["migrations"] for r in records], label=policy, linewidth=0.8)
     axes[0].set_ylabel("active hosts")
-    axes[0].set_ylim(0, max(80, axes[0].get_ylim()[1] if axes[0].get_ylim()[1] < 120 else 120))
+    axes[0].set_ylim(0, 120)
     axes[1].set_ylabel("energy since start (kWh)")
     axes[2].set_ylabel("migrations started per step")
+    axes[2].set_yscale("symlog", linthresh=10)
+    axes[2].set_ylim(bottom=0)
     axes[2].set_xlabel(f"hour of {day}")
-    axes[0].legend(fontsize=8)
-    axes[0].set_title(f"drs simulate, {day}, beloglazov2012 setup (first step excluded from the host axis limit)")
+    axes[1].legend(fontsize=8, loc="upper left")
+    axes[0].set_title(f"drs simulate, {day}, beloglazov2012 setup (the first step's ~800 hosts of the reference policies are off the scale)",
+                      fontsize=9)
     figure.tight_layout()
     figure.savefig(os.path.join(out, "simulation-day.png"), dpi=110)
-    figure, axis = plt.subplots(figsize=(7, 5))
-    for policy in policies:
-        points = [(runs[(d, policy)]["energyKWh"], runs[(d, policy)]["slav"]) for d in days if (d, policy) in runs]
+    figure, axis = plt.subplots(figsize=(8, 5))
+    markers = "osD^vP*X"
+    for number, policy in enumerate(policies):
+        points = [(runs[(d, policy)]["energyKWh"] / runs[(d, "lr-mmt-1.2")]["energyKWh"], runs[(d, policy)]["slav"])
+                  for d in days if (d, policy) in runs and (d, "lr-mmt-1.2") in runs]
         if points:
-            axis.scatter([p[0] for p in points], [p[1] for p in points], label=policy, s=18)
-    axis.set_xlabel("energy (kWh per day)")
-    axis.set_ylabel("SLAV = SLATAH x PDM")
-    axis.set_title("energy vs SLA violation, one point per policy and day (lower left is better)")
-    axis.legend(fontsize=8)
+            axis.scatter([p[0] for p in points], [p[1] for p in points], label=policy, s=22, marker=markers[number % len(markers)])
+    axis.set_yscale("log")
+    axis.axvline(1, color="grey", linewidth=0.5)
+    axis.set_xlabel("energy relative to LR-MMT-1.2 on the same day")
+    axis.set_ylabel("SLAV = SLATAH x PDM (log)")
+    axis.set_title("energy vs SLA violation, one point per policy and day (lower left is better)", fontsize=10)
+    axis.legend(fontsize=7, loc="upper right")
     figure.tight_layout()
     figure.savefig(os.path.join(out, "simulation-pareto.png"), dpi=110)
+
+
+def goal_check(runs, days, policies):
+    """Per OpenDRS policy: against LR-MMT-1.2 on each day, energy and migrations as ratios, SLAV
+    as a ratio, and whether the issue's goal (less energy, SLAV no higher, at most half the
+    migrations) holds on every day."""
+    lines = ["| policy | energy vs LR-MMT-1.2 (per day) | SLAV vs LR-MMT-1.2 | migrations vs LR-MMT-1.2 | goal held on |",
+             "| --- | --- | --- | --- | --- |"]
+    for policy in policies:
+        if not policy.startswith("drs"):
+            continue
+        pairs = [(runs[(d, policy)], runs[(d, "lr-mmt-1.2")]) for d in days if (d, policy) in runs and (d, "lr-mmt-1.2") in runs]
+        if not pairs:
+            continue
+        energy = ", ".join(f"{r['energyKWh'] / b['energyKWh'] - 1:+.0%}" for r, b in pairs)
+        slav = ", ".join(f"{r['slav'] / b['slav']:.2g}x" for r, b in pairs)
+        migrations = ", ".join(f"{r['migrations'] / b['migrations']:.3f}x" for r, b in pairs)
+        held = sum(1 for r, b in pairs if r["energyKWh"] < b["energyKWh"] and r["slav"] <= b["slav"] and 2 * r["migrations"] <= b["migrations"])
+        lines.append(f"| {policy} | {energy} | {slav} | {migrations} | {held} of {len(pairs)} days |")
+    return lines
 
 
 def main():
@@ -126,13 +159,24 @@ def main():
     out = os.path.dirname(os.path.abspath(results))
     runs = load(results)
     days = sorted({day for day, _ in runs})
-    order = ["lr-mmt-1.2", "thr-mmt-0.8"]
+    order = ["lr-mmt-1.2", "thr-mmt-0.8", "drs-best", "drs-consolidate", "drs-balance"]
     policies = [p for p in order if any(k[1] == p for k in runs)] + sorted({p for _, p in runs if p not in order})
-    header = open(os.path.join(results, "run.txt")).read().strip() if os.path.exists(os.path.join(results, "run.txt")) else ""
-    body = ["# drs simulate: the PlanetLab days against LR-MMT-1.2", "", "```", header, "```", "",
-            "## Every policy, every day", ""] + table(runs, days, policies)
-    body += ["", "## The reference policies against CloudSim 3.0.3's own numbers", ""] + cloudsim_table(runs, days)
-    with open(os.path.join(out, "simulation-tables.md"), "w") as handle:
+    run_file = os.path.join(results, "run.txt")
+    header = open(run_file).read().strip() if os.path.exists(run_file) else ""
+    intro = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "simulation-intro.md")).read().strip()
+    body = ["# drs simulate: five PlanetLab days, the published baseline and OpenDRS", "", "```", header, "```", "", intro, "",
+            "## The reference policies against CloudSim 3.0.3's own numbers", "",
+            "CloudSim's numbers are those of the shared folder's `data/planetlab/README.md`; here: this repository's simulator.", ""]
+    body += cloudsim_table(runs, days)
+    body += ["", "## OpenDRS against LR-MMT-1.2", "",
+             "The issue's goal: less energy than LR-MMT-1.2 at no higher SLAV, with at most half its migrations.", ""]
+    body += goal_check(runs, days, policies)
+    body += ["", "## Every policy, every day", "", "SLATAH and PDM in percent; SLAV = SLATAH x PDM and ESV = energy x SLAV as fractions; "
+             "runtime: wall-clock seconds of the whole `drs simulate` run (two runs at a time on two cores).", ""]
+    body += table(runs, days, policies)
+    body += ["", "## Plots", "", "![active hosts, energy and migrations over 20110303](simulation-day.png)", "",
+             "![energy against SLAV, every policy and day](simulation-pareto.png)", ""]
+    with open(os.path.join(out, "simulation.md"), "w") as handle:
         handle.write("\n".join(body) + "\n")
     try:
         plots(runs, runs_dir, days, policies, out)

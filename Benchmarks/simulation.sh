@@ -28,10 +28,12 @@ for day in $DAYS; do
     jobs+=("$day $policy $name")
   done
 done
+start=$(date +%s)
 printf '%s\n' "${jobs[@]}" | xargs -P 2 -L 1 sh -c \
   "$DRS simulate --setup beloglazov2012 --trace $TRACES/\$0 --policy \$1 --no-progress --output $RUNS/\$2.jsonl > results/simulation/\$2.json"
 {
   echo "command: Benchmarks/simulation.sh (POLICIES=\"$POLICIES\")"
   echo "git revision: $(git rev-parse --short HEAD); machine: $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); two runs at a time"
+  echo "${#jobs[@]} runs in $(( $(date +%s) - start )) s of wall time (load average before the report: $(cut -d' ' -f1-3 /proc/loadavg))"
 } > results/simulation/run.txt
 python3 Benchmarks/simulation-report.py results/simulation "$RUNS"
