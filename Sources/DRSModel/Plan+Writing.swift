@@ -13,25 +13,12 @@ extension Plan {
     /// description behind both `json` and `writeJSON(to:)`. Maps are sorted by key.
     func forEachMember(_ body: (String, PlanMember) -> Void) {
         func round(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
-        let objectiveJSON: JSONValue = .object([
-            ("unplaced", .number(Double(objective.unplaced))),
-            ("unprotected", .number(Double(objective.unprotectedByPriority.reduce(0, +)))),
-            ("softViolations", .number(Double(objective.softViolations))),
-            ("activeHosts", .number(Double(objective.activeHosts))),
-            ("peakUtilization", round(objective.peakUtilization)),
-            ("imbalance", round(objective.imbalance)),
-            ("migrationSeconds", round(objective.migrationSeconds, 1e3)),
-            ("migrations", .number(Double(objective.migrations))),
-            ("cost", round(objective.cost)),
-            ("unplacedByPriority", .array(objective.unplacedByPriority.map { .number(Double($0)) })),
-            ("unprotectedByPriority", .array(objective.unprotectedByPriority.map { .number(Double($0)) })),
-        ])
         body("schemaVersion", .value(.number(1)))
         body("status", .value(.string(status.rawValue)))
         if let termination { body("termination", .value(.string(termination.rawValue))) }
         body("solver", .value(.string(solver)))
         body("automation", .value(.string(automation.rawValue)))
-        body("objective", .value(objectiveJSON))
+        body("objective", .value(objective.json))
         body("bound", .value(bound.map { round($0) } ?? .null))
         body("gap", .value(gap.map { round($0) } ?? .null))
         body("seconds", .value(round(seconds)))
@@ -144,5 +131,26 @@ extension Step {
             JSONWriter.append(value, to: output, indent: -1)
         }
         output.byte(UInt8(ascii: "}"))
+    }
+}
+
+extension Objective {
+    /// The objective as the plan writes it (`objective`): the counts, then the measures
+    /// rounded to 6 decimals (migration seconds to 3).
+    package var json: JSONValue {
+        func round(_ value: Double, _ digits: Double = 1e6) -> JSONValue { .number((value * digits).rounded() / digits) }
+        return .object([
+            ("unplaced", .number(Double(unplaced))),
+            ("unprotected", .number(Double(unprotectedByPriority.reduce(0, +)))),
+            ("softViolations", .number(Double(softViolations))),
+            ("activeHosts", .number(Double(activeHosts))),
+            ("peakUtilization", round(peakUtilization)),
+            ("imbalance", round(imbalance)),
+            ("migrationSeconds", round(migrationSeconds, 1e3)),
+            ("migrations", .number(Double(migrations))),
+            ("cost", round(cost)),
+            ("unplacedByPriority", .array(unplacedByPriority.map { .number(Double($0)) })),
+            ("unprotectedByPriority", .array(unprotectedByPriority.map { .number(Double($0)) })),
+        ])
     }
 }

@@ -5,8 +5,10 @@ import DRSModel
 package enum TextReport {
     /// The report of `plan` for `snapshot`: status and objective, the steps table (or why there
     /// are none), notes, unplaced VMs, dropped moves, then each host's utilization before and
-    /// after. Ids are escaped and cut (`DisplayText`).
-    package static func render(_ snapshot: Snapshot, _ plan: Plan) -> String {
+    /// after. Ids are escaped and cut (`DisplayText`). With `top`, each list shows at most that
+    /// many entries, the most important (`TextReport.selected`), in their usual order, and a
+    /// line says how many were left out.
+    package static func render(_ snapshot: Snapshot, _ plan: Plan, top: Int? = nil) -> String {
         var out = ""
         let name = snapshot.cluster.name ?? "cluster"
         out += "OpenDRS plan for \(name): \(plan.status.rawValue) (solver \(plan.solver), automation \(plan.automation.rawValue), goal \(snapshot.cluster.goal.rawValue))\n"
@@ -17,49 +19,79 @@ package enum TextReport {
         if let bound = plan.bound { out += "bound \(format(bound, 4)), gap \(percent(plan.gap ?? 0))\n" }
         if let master = plan.haMaster { out += "HA master: \(master)\n" }
         out += "\n"
+        out += stepsSection(snapshot, plan, top: top)
+        if !plan.notes.isEmpty {
+            out += "\nNotes:\n"
+            let shown = selected(plan.notes.indices, top: top)
+            for index in shown { out += "  \(plan.notes[index])\n" }
+            out += leftOut(plan.notes.count - shown.count, "notes", top)
+        }
+        if !plan.unplaced.isEmpty {
+            out += "\nUnplaced:\n"
+            let rank = top == nil ? [:] : priorityRanks(snapshot, of: plan.unplaced)
+            let shown = selected(plan.unplaced.indices, top: top) { rank[plan.unplaced[$0]] ?? 0 }
+            for index in shown {
+                let vm = plan.unplaced[index]
+                out += "  \(DisplayText.escaped(vm)): \(DisplayText.escaped(plan.reasons[vm] ?? "", limit: 400))\n"
+            }
+            out += leftOut(plan.unplaced.count - shown.count, "unplaced VMs", top)
+        }
+        if !plan.dropped.isEmpty {
+            out += "\nDropped moves:\n"
+            let shown = selected(plan.dropped.indices, top: top)
+            for move in shown.map({ plan.dropped[$0] }) {
+                out += "  \(DisplayText.escaped(move.vm)) -> \(DisplayText.escaped(move.to)): \(DisplayText.escaped(move.reason, limit: 400))\n"
+            }
+            out += leftOut(plan.dropped.count - shown.count, "dropped moves", top)
+        }
+        out += utilizationSection(snapshot, plan, top: top)
+        return out
+    }
+
+    /// The steps table (the most important steps with `top`: lowest priority number first),
+    /// then the steps waiting for recommended ones.
+    static func stepsSection(_ snapshot: Snapshot, _ plan: Plan, top: Int?) -> String {
+        var out = ""
         if plan.steps.isEmpty {
             if plan.unplaced.isEmpty {
                 out += "No steps: the cluster is already where it should be.\n"
             } else {
                 out += "No steps, but \(plan.unplaced.count) VM(s) stay unplaced: \(plan.unplaced.prefix(10).map { DisplayText.escaped($0) }.joined(separator: ", "))\(plan.unplaced.count > 10 ? ", ..." : "") (reasons below).\n"
             }
-        } else {
-            var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "prio", "applied", "reason"]]
-            for step in plan.steps {
-                // Ids are user text: escaped and cut, so a control character never reaches the terminal.
-                let subject = DisplayText.escaped(step.vm ?? step.host ?? "") + (step.secondary == true ? " (sec)" : "")
-                rows.append([String(step.wave), step.kind.rawValue, subject, step.from.map { DisplayText.escaped($0) } ?? "-",
-                             step.to.map { DisplayText.escaped($0) } ?? "-",
-                             format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])
-            }
-            out += table(rows)
-            out += "\(plan.steps.count) steps in \(plan.waveSeconds.count) waves, estimated \(format(plan.estimatedSeconds, 1)) s\n"
-            let waiting = plan.steps.filter { !$0.applied && $0.waitsFor != nil }
-            if !waiting.isEmpty {
-                out += "\nRecommended only, waiting for recommended steps (--apply leaves them out):\n"
-                for step in waiting { out += "  \(step.label) needs \(step.waitsFor!.joined(separator: ", "))\n" }
-            }
+            return out
         }
-        if !plan.notes.isEmpty {
-            out += "\nNotes:\n"
-            for note in plan.notes { out += "  \(note)\n" }
+        var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "prio", "applied", "reason"]]
+        let shown = selected(plan.steps.indices, top: top) { plan.steps[$0].priority }
+        for step in shown.map({ plan.steps[$0] }) {
+            // Ids are user text: escaped and cut, so a control character never reaches the terminal.
+            let subject = DisplayText.escaped(step.vm ?? step.host ?? "") + (step.secondary == true ? " (sec)" : "")
+            rows.append([String(step.wave), step.kind.rawValue, subject, step.from.map { DisplayText.escaped($0) } ?? "-",
+                         step.to.map { DisplayText.escaped($0) } ?? "-",
+                         format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])
         }
-        if !plan.unplaced.isEmpty {
-            out += "\nUnplaced:\n"
-            for vm in plan.unplaced { out += "  \(DisplayText.escaped(vm)): \(DisplayText.escaped(plan.reasons[vm] ?? "", limit: 400))\n" }
+        out += table(rows)
+        out += leftOut(plan.steps.count - shown.count, "steps", top)
+        out += "\(plan.steps.count) steps in \(plan.waveSeconds.count) waves, estimated \(format(plan.estimatedSeconds, 1)) s\n"
+        let waiting = plan.steps.filter { !$0.applied && $0.waitsFor != nil }
+        if !waiting.isEmpty {
+            out += "\nRecommended only, waiting for recommended steps (--apply leaves them out):\n"
+            let shownWaiting = selected(waiting.indices, top: top) { waiting[$0].priority }
+            for step in shownWaiting.map({ waiting[$0] }) { out += "  \(step.label) needs \(step.waitsFor!.joined(separator: ", "))\n" }
+            out += leftOut(waiting.count - shownWaiting.count, "waiting steps", top)
         }
-        if !plan.dropped.isEmpty {
-            out += "\nDropped moves:\n"
-            for move in plan.dropped { out += "  \(DisplayText.escaped(move.vm)) -> \(DisplayText.escaped(move.to)): \(DisplayText.escaped(move.reason, limit: 400))\n" }
-        }
-        out += "\nHost utilization (before -> after):\n"
+        return out
+    }
+
+    /// Each host's utilization before and after, resource by resource (with `top`: the hosts
+    /// whose utilization or state changes most).
+    static func utilizationSection(_ snapshot: Snapshot, _ plan: Plan, top: Int?) -> String {
+        var out = "\nHost utilization (before -> after):\n"
         let before = loads(snapshot, placement: Dictionary(snapshot.vms.compactMap { vm in
             vm.powerState == .on ? vm.host.map { (vm.id, $0) } : nil
         }, uniquingKeysWith: { a, _ in a }), secondaries: Dictionary(snapshot.vms.compactMap { vm in
             vm.powerState == .on ? vm.ft?.secondaryHost.map { (vm.id, $0) } : nil
         }, uniquingKeysWith: { a, _ in a }))
         let after = loads(snapshot, placement: plan.placement, secondaries: plan.secondaries)
-        let width = max(4, snapshot.hosts.map(\.id.count).max() ?? 4)
         let resourceWidth = snapshot.resources.map(\.count).max() ?? 3
         let finalState = Dictionary(plan.steps.compactMap { step -> (String, String)? in
             guard let host = step.host else { return nil }
@@ -69,20 +101,57 @@ package enum TextReport {
             default: return nil
             }
         }, uniquingKeysWith: { _, b in b })
-        for host in snapshot.hosts {
+        func utilization(_ host: ClusterHost, _ resource: String) -> (Double, Double) {
+            let capacity = host.capacity[resource] ?? 0
+            guard capacity > 0 else { return (0, 0) }
+            return ((before[host.id]?[resource] ?? 0) / capacity, (after[host.id]?[resource] ?? 0) / capacity)
+        }
+        // A host that changes state counts as a change of 100%; the largest change comes first.
+        let shown = selected(snapshot.hosts.indices, top: top) { h in
+            let host = snapshot.hosts[h]
+            let change = finalState[host.id] != nil ? 1.0 : snapshot.resources.map { let (u0, u1) = utilization(host, $0); return abs(u1 - u0) }.max() ?? 0
+            return -change
+        }
+        for host in shown.map({ snapshot.hosts[$0] }) {
             let state = host.state == .connected ? "" : " [\(host.state.rawValue)]"
             let next = finalState[host.id].map { " -> [\($0)]" } ?? ""
             out += "  \(host.id)\(state)\(next)\n"
             for resource in snapshot.resources {
-                let capacity = host.capacity[resource] ?? 0
-                let u0 = capacity > 0 ? (before[host.id]?[resource] ?? 0) / capacity : 0
-                let u1 = capacity > 0 ? (after[host.id]?[resource] ?? 0) / capacity : 0
+                let (u0, u1) = utilization(host, resource)
                 out += "    " + pad(resource, resourceWidth) + " " + bar(u0) + " " + pad(percent(u0), 4, left: true)
                 out += "  ->  " + bar(u1) + " " + pad(percent(u1), 4, left: true) + "\n"
             }
         }
-        _ = width
+        out += leftOut(snapshot.hosts.count - shown.count, "hosts", top)
         return out
+    }
+
+    /// The positions to show: all of them without `top`; else the `top` most important (the
+    /// smallest `importance`, earlier first among equals), in their original order.
+    /// O(n log n).
+    static func selected<T: Comparable>(_ positions: Range<Int>, top: Int?, by importance: (Int) -> T) -> [Int] {
+        guard let top, top < positions.count else { return Array(positions) }
+        let keyed = positions.map { (importance($0), $0) }
+        return keyed.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.prefix(top).map(\.1).sorted()
+    }
+
+    /// The first `top` positions (all of them without `top`).
+    static func selected(_ positions: Range<Int>, top: Int?) -> [Int] {
+        Array(positions.prefix(top ?? positions.count))
+    }
+
+    /// The priority rank (0 highest) of each of `vms`.
+    static func priorityRanks(_ snapshot: Snapshot, of vms: [String]) -> [String: Int] {
+        let wanted = Set(vms)
+        var ranks: [String: Int] = [:]
+        for vm in snapshot.vms where wanted.contains(vm.id) { ranks[vm.id] = vm.priority.rank }
+        return ranks
+    }
+
+    /// "  ... K more NOUN left out (--top N)", or nothing.
+    static func leftOut(_ count: Int, _ noun: String, _ top: Int?) -> String {
+        guard count > 0, let top else { return "" }
+        return "  ... \(count) more \(noun) left out (--top \(top))\n"
     }
 
     static func loads(_ snapshot: Snapshot, placement: [String: String], secondaries: [String: String]) -> [String: [String: Double]] {

@@ -151,8 +151,10 @@ extension SolverKind: ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue }
 }
 
+/// `--format`: the plan as JSON (SPEC section 3), a report for people, or a short JSON summary
+/// (`Plan.summary(for:)`).
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case json, text
+    case json, text, summary
 }
 
 struct PlanOptions: ParsableArguments {
@@ -162,8 +164,11 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: "Time limit in seconds.")
     var timeLimit: Double = 10
 
-    @Option(name: .long, help: "Output format: json or text.")
+    @Option(name: .long, help: "Output format: json (the whole plan), text (a report), or summary (counts and scores as JSON).")
     var format: OutputFormat = .json
+
+    @Option(name: .long, help: "With --format text: at most N entries per list (the most important steps, unplaced VMs, hosts whose utilization changes most), saying how many were left out.")
+    var top: Int?
 
     @Option(name: .long, help: "Seed for randomised solvers.")
     var seed: UInt64 = 1
@@ -176,6 +181,10 @@ struct PlanOptions: ParsableArguments {
             throw ValidationError("--time-limit must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)) (about 11.6 days), got \(timeLimit)")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let top {
+            guard top >= 0 else { throw ValidationError("--top must be at least 0, got \(top)") }
+            guard format == .text else { throw ValidationError("--top applies to --format text only") }
+        }
     }
 
     var solveOptions: SolveOptions { SolveOptions(timeLimit: timeLimit, seed: seed, threads: threads) }
@@ -188,22 +197,29 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     do {
         plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
     } catch let PlanningError.infeasible(message, partial) {
-        if options.format == .json { try printJSON(partial.writeJSON) }
+        if options.format != .text { try printPlan(partial, snapshot, options: options) }
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
     } catch let failure as NoPlanFound {
         // No plan satisfies every hard constraint and none is proven impossible: the answer
         // (status unknown, nothing applied) is printed and the exit is 3, like infeasible.
-        if options.format == .json { try printJSON(failure.plan.writeJSON) }
+        if options.format != .text { try printPlan(failure.plan, snapshot, options: options) }
         throw ExitFailure(code: ExitStatus.infeasible, message: failure.description)
     }
     if let apply {
         try writeApplied(snapshot, plan: plan, to: apply)
     }
+    try printPlan(plan, snapshot, options: options)
+    StageClock.lap("write")
+}
+
+/// Prints `plan` in the format asked for: JSON streamed to standard output, the summary, or
+/// the text report (`--top`).
+func printPlan(_ plan: Plan, _ snapshot: Snapshot, options: PlanOptions) throws {
     switch options.format {
     case .json: try printJSON(plan.writeJSON)
-    case .text: print(TextReport.render(snapshot, plan), terminator: "")
+    case .summary: try printJSON { JSONWriter.write(plan.summary(for: snapshot), to: $0) }
+    case .text: print(TextReport.render(snapshot, plan, top: options.top), terminator: "")
     }
-    StageClock.lap("write")
 }
 
 /// Writes the snapshot after the plan's applied steps to a target resolved before solving.
@@ -379,18 +395,15 @@ struct EvacuateCommand: ParsableCommand {
                 plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
                                                   options: options.solveOptions)
             } catch let PlanningError.infeasible(message, partial) {
-                if options.format == .json { try printJSON(partial.writeJSON) }
+                if options.format != .text { try printPlan(partial, input, options: options) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
             } catch let failure as NoPlanFound {
-                if options.format == .json { try printJSON(failure.plan.writeJSON) }
+                if options.format != .text { try printPlan(failure.plan, input, options: options) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: \(failure)")
             }
             var shown = input
             for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
-            switch options.format {
-            case .json: try printJSON(plan.writeJSON)
-            case .text: print(TextReport.render(shown, plan), terminator: "")
-            }
+            try printPlan(plan, shown, options: options)
         }
     }
 }
@@ -407,8 +420,9 @@ enum FailoverSweepCommand {
         switch options.format {
         case .json:
             try printJSON { JSONWriter.write(sweep.json, to: $0) }
-        case .text:
-            for report in sweep.reports {
+        case .text, .summary:
+            // The summary is the verdict alone; the text lists every host first.
+            for report in sweep.reports where options.format == .text {
                 if let error = report.error {
                     print("\(report.host): could not be planned: \(error)")
                 } else if report.lost.isEmpty {
