@@ -145,12 +145,24 @@ extension DirectSnapshotReader {
             } else if key(name, is: "datastores") {
                 try mark(&seen, 3)
                 host.datastores = try stringList()
+            } else if key(name, is: "power") {
+                try mark(&seen, 4)
+                host.power = try powerModel()
             } else {
                 throw GiveUp()
             }
         } while try nextMember()
         guard seen & 1 != 0 else { throw GiveUp() }
         return host
+    }
+
+    /// `hosts[].power`: 11 numbers, each as a quantity.
+    private mutating func powerModel() throws(GiveUp) -> [Double] {
+        var watts: [Double] = []
+        guard try beginArray() else { throw GiveUp() }
+        repeat { watts.append(try number()) } while try nextElement()
+        guard watts.count == 11 else { throw GiveUp() }
+        return watts
     }
 
     private mutating func vm() throws(GiveUp) -> VirtualMachine {
