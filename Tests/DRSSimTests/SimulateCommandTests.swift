@@ -107,6 +107,33 @@ import Testing
         #expect(invalid.err.contains("hosts[1].power: must list 11 power values (watts at 0%, 10%, ..., 100% CPU), got 3"))
     }
 
+    @Test func aCSVTraceDrivesASnapshotInItsOwnUnits() throws {
+        var rows = ["vm,time,resource,value"]
+        for step in 0..<12 {
+            rows.append("v1,\(step * 300),cpu,\(400 + 20 * step)")
+            rows.append("v2,\(step * 300),cpu,300")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("drs-sim-\(UUID().uuidString).csv")
+        try (rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("drs-sim-\(UUID().uuidString).json")
+        let power = "[100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200]"
+        try """
+            {"schemaVersion": 1, "resources": ["cpu", "memory"], "cluster": {"migration": {"bandwidth": 100}},
+             "hosts": [{"id": "h1", "capacity": {"cpu": 1000, "memory": 4096}, "power": \(power)},
+                       {"id": "h2", "capacity": {"cpu": 1000, "memory": 4096}, "power": \(power)}],
+             "vms": [{"id": "v1", "host": "h1", "demand": {"cpu": 1000, "memory": 512}},
+                     {"id": "v2", "host": "h2", "demand": {"cpu": 1000, "memory": 512}}]}
+            """.write(to: snapshot, atomically: true, encoding: .utf8)
+        let result = try Self.drs(["simulate", snapshot.path, "--trace", file.path, "--format", "csv", "--policy", "thr-mmt-0.8", "--no-progress"])
+        #expect(result.code == 0, "\(result.err)")
+        let totals = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
+        #expect(totals?["steps"] as? Int == 11)
+        #expect(totals?["setup"] as? String == "snapshot")
+        // At the first step h2 (300 of 1000) is the least utilized and its VM fits on h1 under
+        // the 0.8 threshold (420 + 300): the underload step moves it.
+        #expect((totals?["migrations"] as? Int ?? 0) >= 1)
+    }
+
     @Test func aCSVRowWithABadValueIsNamedByLine() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("drs-sim-\(UUID().uuidString).csv")
         try "vm,time,resource,value\nv1,0,cpu,100\nv1,300,cpu,abc\n".write(to: file, atomically: true, encoding: .utf8)
