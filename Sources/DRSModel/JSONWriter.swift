@@ -41,7 +41,17 @@ package final class JSONOutput {
     }
 
     /// Raw bytes, already JSON.
+    @inline(__always)
     func raw(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= capacity - count, let source = bytes.baseAddress {
+            UnsafeMutableRawPointer(buffer + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
+        } else {
+            rawAcrossChunks(bytes)
+        }
+    }
+
+    private func rawAcrossChunks(_ bytes: UnsafeRawBufferPointer) {
         var rest = bytes
         while !rest.isEmpty {
             if count == capacity { drain() }
@@ -93,20 +103,46 @@ package final class JSONOutput {
     }
 
     /// `"text"`, escaped as `JSONWriter` escapes: `\"`, `\\`, `\n`, `\r`, `\t`, other control
-    /// characters as `\u00xx`; everything else verbatim.
+    /// characters as `\u00xx`; everything else verbatim. Runs of 8 bytes that need no escape
+    /// are recognised a word at a time.
     func string(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
             byte(UInt8(ascii: "\""))
+            let all = UnsafeRawBufferPointer(utf8)
             var plainStart = 0
-            for (position, code) in utf8.enumerated() where code < 0x20 || code == 0x22 || code == 0x5C {
-                raw(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plainStart..<position]))
-                escape(code)
-                plainStart = position + 1
+            var position = 0
+            while position < all.count {
+                if position + 8 <= all.count && JSONOutput.plainWord(all.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                    position += 8
+                    continue
+                }
+                let code = all[position]
+                if code < 0x20 || code == 0x22 || code == 0x5C {
+                    raw(UnsafeRawBufferPointer(rebasing: all[plainStart..<position]))
+                    escape(code)
+                    plainStart = position + 1
+                }
+                position += 1
             }
-            raw(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[plainStart...]))
+            raw(UnsafeRawBufferPointer(rebasing: all[plainStart...]))
             byte(UInt8(ascii: "\""))
         }
+    }
+
+    /// Whether none of the 8 bytes is a control character, a quote or a backslash.
+    @inline(__always)
+    static func plainWord(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        // A byte is zero in x exactly when (x - 1) sets its high bit and x did not have it; a
+        // byte of `word` below 0x20 likewise, unless it is >= 0x80 (then it is plain).
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- (ones &* 0x20)) & ~word
+        return (zeroQuote | zeroBackslash | control) & highs == 0
     }
 
     private func escape(_ code: UInt8) {
@@ -128,6 +164,14 @@ package final class JSONOutput {
     func key(_ key: String) {
         string(key)
         raw(": ")
+    }
+
+    /// `"key": ` for a key that needs no escape.
+    @inline(__always)
+    func key(_ key: StaticString) {
+        byte(UInt8(ascii: "\""))
+        raw(key)
+        raw("\": ")
     }
 
     /// An object of strings at nesting level `indent`, as `JSONWriter` writes it: on one line
@@ -208,21 +252,68 @@ package final class JSONOutput {
     /// moves integers, not strings. O(n log n).
     package static func sortedByKey(_ map: [String: String]) -> [(key: String, value: String)] {
         let entries = Array(map)
-        var packed: [(high: UInt64, low: UInt64, index: Int)] = []
+        var packed: [PackedKey] = []
         packed.reserveCapacity(entries.count)
         for (index, entry) in entries.enumerated() {
             var key = entry.key
             guard let prefix = key.withUTF8({ JSONWriter.asciiPrefix($0) }) else {
                 return entries.sorted { $0.key < $1.key }
             }
-            packed.append((prefix.high, prefix.low, index))
+            packed.append(PackedKey(high: prefix.high, low: prefix.low, index: index))
         }
-        packed.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            return entries[a.index].key < entries[b.index].key
+        PackedKey.sort(&packed)
+        // Keys that share their first 16 bytes: in string order among themselves.
+        var start = 0
+        while start < packed.count {
+            var end = start + 1
+            while end < packed.count && packed[end].high == packed[start].high && packed[end].low == packed[start].low { end += 1 }
+            if end - start > 1 { packed[start..<end].sort { entries[$0.index].key < entries[$1.index].key } }
+            start = end
         }
         return packed.map { entries[$0.index] }
+    }
+
+    /// A key's first 16 bytes as two big-endian integers, and where the key is.
+    struct PackedKey: Comparable {
+        var high: UInt64
+        var low: UInt64
+        var index: Int
+
+        static func < (a: PackedKey, b: PackedKey) -> Bool {
+            a.high != b.high ? a.high < b.high : a.low != b.low ? a.low < b.low : a.index < b.index
+        }
+
+        /// Sorts by (high, low), stably: least significant byte first, one counting pass per
+        /// byte, skipping the bytes every key shares. O(n x distinct byte positions).
+        static func sort(_ keys: inout [PackedKey]) {
+            guard keys.count > 1 else { return }
+            var spare = keys
+            var counts = [Int](repeating: 0, count: 256)
+            for pass in 0..<16 {
+                let shift = UInt64(8 * (pass % 8))
+                let useLow = pass < 8
+                @inline(__always) func digit(_ key: PackedKey) -> Int { Int(((useLow ? key.low : key.high) >> shift) & 0xFF) }
+                for k in 0..<256 { counts[k] = 0 }
+                for key in keys { counts[digit(key)] += 1 }
+                if counts[digit(keys[0])] == keys.count { continue }
+                var total = 0
+                for k in 0..<256 {
+                    let count = counts[k]
+                    counts[k] = total
+                    total += count
+                }
+                keys.withUnsafeBufferPointer { source in
+                    spare.withUnsafeMutableBufferPointer { target in
+                        for key in source {
+                            let d = digit(key)
+                            target[counts[d]] = key
+                            counts[d] += 1
+                        }
+                    }
+                }
+                swap(&keys, &spare)
+            }
+        }
     }
 
     /// The first 16 bytes, big-endian and zero-padded, when every byte is ASCII; else nil.

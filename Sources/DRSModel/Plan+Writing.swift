@@ -97,7 +97,7 @@ extension Plan {
 extension Step {
     /// The step's fields in order, absent ones left out: the one description behind `json`
     /// and `writeJSON(to:)`.
-    func forEachField(_ body: (String, JSONValue) -> Void) {
+    func forEachField(_ body: (StaticString, JSONValue) -> Void) {
         body("wave", .number(Double(wave)))
         body("kind", .string(kind.rawValue))
         if let vm { body("vm", .string(vm)) }
@@ -116,7 +116,7 @@ extension Step {
 
     var json: JSONValue {
         var fields: [(key: String, value: JSONValue)] = []
-        forEachField { fields.append(($0, $1)) }
+        forEachField { fields.append(($0.description, $1)) }
         return .object(fields)
     }
 

@@ -138,5 +138,13 @@ import DRSTestSupport
             let expected = map.sorted { $0.key < $1.key }.map(\.key)
             #expect(JSONWriter.sortedByKey(map).map(\.key) == expected, "round \(round)")
         }
+        // Many ids of one shape (the byte passes of the sort) with long shared prefixes.
+        var ids: [String: String] = [:]
+        for _ in 0..<5000 {
+            let number = random.next() % 100_000_000
+            let id = random.next() % 3 == 0 ? "cluster-a-rack-07-vm-\(number)" : "vm\(number)"
+            ids[id] = id
+        }
+        #expect(JSONWriter.sortedByKey(ids).map(\.key) == ids.keys.sorted())
     }
 }
