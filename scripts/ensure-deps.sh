@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what OpenDRS needs on a Debian/Ubuntu machine when it is missing: GLPK's headers and
-# library (libglpk-dev). Uses sudo when not root. Swift 6 must already be on PATH.
+# library (libglpk-dev), and for the test suite Python's jsonschema (the independent validator
+# of the JSON Schemas). Uses sudo when not root. Swift 6 must already be on PATH.
 set -euo pipefail
 if ! command -v swift >/dev/null 2>&1; then
   echo "OpenDRS needs the Swift 6 toolchain on PATH (https://www.swift.org/install/linux/)." >&2
@@ -12,4 +13,14 @@ if [ ! -f /usr/include/glpk.h ]; then
   echo "Installing libglpk-dev (GLPK, the exact solver's MIP engine)..." >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libglpk-dev >/dev/null
+fi
+# jsonschema: from pip, else from Debian (python3-jsonschema, draft 2020-12 since its 4.0).
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import jsonschema" >/dev/null 2>&1; then
+  echo "Installing Python's jsonschema (the test suite validates the JSON Schemas with it)..." >&2
+  if ! { command -v python3 >/dev/null 2>&1 && python3 -m pip install --quiet jsonschema >&2; }; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-jsonschema >/dev/null
+  fi
 fi

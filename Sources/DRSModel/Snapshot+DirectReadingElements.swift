@@ -78,6 +78,13 @@ extension DirectSnapshotReader {
             } else if key(name, is: "ha") {
                 try mark(&seen, 6)
                 cluster.ha = try haSettings()
+            } else if key(name, is: "notes") {
+                try mark(&seen, 7)
+                var notes: [String] = []
+                if try beginArray() {
+                    repeat { notes.append(try string()) } while try nextElement()
+                }
+                cluster.notes = notes
             } else {
                 throw GiveUp()
             }

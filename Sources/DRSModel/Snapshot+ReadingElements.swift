@@ -78,7 +78,7 @@ extension SnapshotReader {
 
     mutating func readCluster(_ value: JSONValue, resources: [String]) -> Cluster {
         var cluster = Cluster()
-        let known = ["name", "goal", "automation", "migrationThreshold", "maxUtilization", "migration", "ha"]
+        let known = ["name", "goal", "automation", "migrationThreshold", "maxUtilization", "migration", "ha", "notes"]
         guard let members = members(value, "cluster", known: known) else { return cluster }
         for (key, field) in members {
             let path = join("cluster", key)
@@ -110,6 +110,9 @@ extension SnapshotReader {
                     }
                 }
                 cluster.ha = ha
+            case "notes":
+                guard let elements = array(field, path) else { continue }
+                cluster.notes = elements.enumerated().compactMap { string($0.element, "\(path)[\($0.offset)]") }
             default: break
             }
         }

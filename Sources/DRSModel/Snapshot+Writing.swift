@@ -22,6 +22,7 @@ extension Snapshot {
             if let master = ha.master { fields.append(("master", .string(master))) }
             clusterFields.append(("ha", .object(fields)))
         }
+        if !cluster.notes.isEmpty { clusterFields.append(("notes", .array(cluster.notes.map { .string($0) }))) }
         return .object(clusterFields)
     }
 

@@ -89,11 +89,16 @@ public struct Cluster: Codable, Sendable, Equatable {
     /// `cluster.ha`; nil when absent: no admission control and no master election, as with
     /// `enabled: false`.
     public var ha: HASettings?
+    /// `cluster.notes`: what a reader should know about where the snapshot came from (what an
+    /// importer could not map, for example); the planner does not read them. Written only when
+    /// non-empty.
+    public var notes: [String] = []
 
     /// Settings with the SPEC defaults for every argument left out.
     public init(name: String? = nil, goal: Goal = .balance, automation: AutomationLevel = .full,
                 migrationThreshold: Int = 3, maxUtilization: [String: Double] = [:],
-                migration: MigrationSettings = MigrationSettings(), ha: HASettings? = nil) {
+                migration: MigrationSettings = MigrationSettings(), ha: HASettings? = nil, notes: [String] = []) {
+        self.notes = notes
         self.name = name
         self.goal = goal
         self.automation = automation

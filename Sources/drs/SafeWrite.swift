@@ -29,8 +29,14 @@ struct ApplyTarget {
     /// Resolves `path` and refuses a directory, a missing directory, or the input itself.
     /// - Throws: `ExitFailure` with exit code 2 naming the problem.
     init(_ given: String, input: String?) throws {
+        try self.init(given, inputs: input.map { [$0] } ?? [], option: "--apply", inputKind: "the input snapshot")
+    }
+
+    /// Resolves `path` for `option` and refuses a directory, a missing directory, or any of
+    /// `inputs` (`inputKind` names them in the message).
+    init(_ given: String, inputs: [String], option: String, inputKind: String) throws {
         func refuse(_ message: String) -> ExitFailure {
-            ExitFailure(code: ExitStatus.invalidInput, message: "--apply: \(DisplayText.escaped(given)): \(message)")
+            ExitFailure(code: ExitStatus.invalidInput, message: "\(option): \(DisplayText.escaped(given)): \(message)")
         }
         if given.isEmpty { throw refuse("empty path") }
         if given.hasSuffix("/") { throw refuse("is a directory; give a file name") }
@@ -47,10 +53,10 @@ struct ApplyTarget {
             if (info.st_mode & S_IFMT) == S_IFDIR { throw refuse("is a directory; give a file name") }
             if (info.st_mode & S_IFMT) != S_IFREG { throw refuse("is not a regular file") }
             mode = info.st_mode & 0o777
-            if let input, input != "-" {
+            for input in inputs where input != "-" {
                 var inputInfo = stat()
                 if stat(input, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {
-                    throw refuse("is the input snapshot; write the result to a new file, the input is never overwritten")
+                    throw refuse("is \(inputKind); write the result to a new file, the input is never overwritten")
                 }
             }
         }

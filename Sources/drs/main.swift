@@ -151,45 +151,6 @@ extension SolverKind: ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue }
 }
 
-/// `--format`: the plan as JSON (SPEC section 3), a report for people, or a short JSON summary
-/// (`Plan.summary(for:)`).
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case json, text, summary
-}
-
-struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: "Solver: auto (exact on small snapshots, local search above), exact, or a heuristic.")
-    var solver: SolverKind = .auto
-
-    @Option(name: .long, help: "Time limit in seconds.")
-    var timeLimit: Double = 10
-
-    @Option(name: .long, help: "Output format: json (the whole plan), text (a report), or summary (counts and scores as JSON).")
-    var format: OutputFormat = .json
-
-    @Option(name: .long, help: "With --format text: at most N entries per list (the most important steps, unplaced VMs, hosts whose utilization changes most), saying how many were left out.")
-    var top: Int?
-
-    @Option(name: .long, help: "Seed for randomised solvers.")
-    var seed: UInt64 = 1
-
-    @Option(name: .long, help: "Threads local search may use to evaluate moves (the plan is the same for any number).")
-    var threads: Int = 1
-
-    func validate() throws {
-        guard timeLimit > 0, timeLimit <= InputLimits.maximumTimeLimit else {
-            throw ValidationError("--time-limit must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)) (about 11.6 days), got \(timeLimit)")
-        }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if let top {
-            guard top >= 0 else { throw ValidationError("--top must be at least 0, got \(top)") }
-            guard format == .text else { throw ValidationError("--top applies to --format text only") }
-        }
-    }
-
-    var solveOptions: SolveOptions { SolveOptions(timeLimit: timeLimit, seed: seed, threads: threads) }
-}
-
 /// Plans, checks, prints; exit 3 when infeasible.
 func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget?) throws {
     let solver = options.solver.solver(for: snapshot)
@@ -197,12 +158,12 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     do {
         plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
     } catch let PlanningError.infeasible(message, partial) {
-        if options.format != .text { try printPlan(partial, snapshot, options: options) }
+        if options.format.printsUnsolvedPlans { try printPlan(partial, snapshot, options: options) }
         throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
     } catch let failure as NoPlanFound {
         // No plan satisfies every hard constraint and none is proven impossible: the answer
         // (status unknown, nothing applied) is printed and the exit is 3, like infeasible.
-        if options.format != .text { try printPlan(failure.plan, snapshot, options: options) }
+        if options.format.printsUnsolvedPlans { try printPlan(failure.plan, snapshot, options: options) }
         throw ExitFailure(code: ExitStatus.infeasible, message: failure.description)
     }
     if let apply {
@@ -210,16 +171,6 @@ func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget
     }
     try printPlan(plan, snapshot, options: options)
     StageClock.lap("write")
-}
-
-/// Prints `plan` in the format asked for: JSON streamed to standard output, the summary, or
-/// the text report (`--top`).
-func printPlan(_ plan: Plan, _ snapshot: Snapshot, options: PlanOptions) throws {
-    switch options.format {
-    case .json: try printJSON(plan.writeJSON)
-    case .summary: try printJSON { JSONWriter.write(plan.summary(for: snapshot), to: $0) }
-    case .text: print(TextReport.render(snapshot, plan, top: options.top), terminator: "")
-    }
 }
 
 /// Writes the snapshot after the plan's applied steps to a target resolved before solving.
@@ -232,8 +183,9 @@ struct Drs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drs",
         abstract: "OpenDRS: placement, migration plans, HA and FT for virtualized clusters.",
+        version: Release.version,
         subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self,
-                      GenerateCommand.self, BenchCommand.self, SimulateCommand.self]
+                      GenerateCommand.self, BenchCommand.self, SimulateCommand.self, SchemaCommand.self]
     )
 }
 
@@ -248,11 +200,20 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: "Also write the snapshot after the applied steps to this file (never the input).")
     var apply: String?
 
+    @Flag(name: .customLong("all"), help: "With --format commands: the same as --all-steps.")
+    var allSteps = false
+
+    func validate() throws {
+        if allSteps && options.format != .commands { throw ValidationError("--all applies to --format commands only") }
+    }
+
     func run() throws {
         try withExitCodes {
             // The target is resolved and judged before anything is read or solved.
             let target = try apply.map { try ApplyTarget($0, input: snapshot) }
             let input = try loadSnapshot(snapshot)
+            var options = self.options
+            options.allSteps = options.allSteps || allSteps
             try planAndPrint(input, options: options, apply: target)
         }
     }
@@ -348,6 +309,9 @@ struct FailoverCommand: ParsableCommand {
     func validate() throws {
         if fail.isEmpty && !all { throw ValidationError("give --fail HOST... or --all") }
         if !fail.isEmpty && all { throw ValidationError("--fail and --all exclude each other") }
+        if all && options.format == .commands {
+            throw ValidationError("--format commands writes one plan; --all is a sweep of every failure (use --fail HOST...)")
+        }
     }
 
     func run() throws {
@@ -379,13 +343,19 @@ struct EvacuateCommand: ParsableCommand {
 
     @OptionGroup var options: PlanOptions
 
+    @Flag(name: .customLong("all"), help: "With --format commands: the same as --all-steps.")
+    var allSteps = false
+
     func validate() throws {
         if host.isEmpty { throw ValidationError("give --host HOST...") }
+        if allSteps && options.format != .commands { throw ValidationError("--all applies to --format commands only") }
     }
 
     func run() throws {
         try withExitCodes {
             let input = try loadSnapshot(snapshot)
+            var options = self.options
+            options.allSteps = options.allSteps || allSteps
             for id in host where !input.hosts.contains(where: { $0.id == id }) {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
             }
@@ -395,10 +365,10 @@ struct EvacuateCommand: ParsableCommand {
                 plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
                                                   options: options.solveOptions)
             } catch let PlanningError.infeasible(message, partial) {
-                if options.format != .text { try printPlan(partial, input, options: options) }
+                if options.format.printsUnsolvedPlans { try printPlan(partial, input, options: options) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
             } catch let failure as NoPlanFound {
-                if options.format != .text { try printPlan(failure.plan, input, options: options) }
+                if options.format.printsUnsolvedPlans { try printPlan(failure.plan, input, options: options) }
                 throw ExitFailure(code: ExitStatus.infeasible, message: "refused: \(failure)")
             }
             var shown = input
@@ -420,7 +390,7 @@ enum FailoverSweepCommand {
         switch options.format {
         case .json:
             try printJSON { JSONWriter.write(sweep.json, to: $0) }
-        case .text, .summary:
+        case .text, .summary, .commands:
             // The summary is the verdict alone; the text lists every host first.
             for report in sweep.reports where options.format == .text {
                 if let error = report.error {
