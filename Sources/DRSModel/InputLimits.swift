@@ -24,6 +24,9 @@ package enum InputLimits {
     /// capacities.
     package static let maximumTotal: Double = 1e15
 
+    /// Longest duration a snapshot states (`cluster.ha.restartDelay`), seconds (about 11.6 days).
+    package static let maximumSeconds: Double = 1e6
+
     /// Longest `--time-limit`, seconds (about 11.6 days).
     package static let maximumTimeLimit: Double = 1e6
 

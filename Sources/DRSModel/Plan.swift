@@ -163,3 +163,9 @@ extension Step {
         return "\(kind.rawValue) \(subject)\(route) (wave \(wave))"
     }
 }
+
+extension Step {
+    /// A `restart` whose source and target are the same host: a failed guest restarted where it
+    /// runs (HA VM monitoring); it moves no load.
+    public var isInPlace: Bool { kind == .restart && from != nil && from == to && secondary != true }
+}

@@ -29,6 +29,11 @@ extension PlanChecker.Replay {
                     fail(nil, "the steps leave \(vm.id)'s secondary \(secondaryAt.map { "on \($0)" } ?? "nowhere"), but the plan's secondaries say \(plan.secondaries[vm.id] ?? "nothing")")
                 }
             }
+            if vm.state == .guestFailed, standard != .subset, snapshot.cluster.ha?.enabled != false, !guestRestarted.contains(v),
+               (vm.restartPriority ?? RestartPriority(vm.priority)) != .disabled,
+               let host = vm.host.flatMap({ hostIndex[$0] }), snapshot.hosts[host].state != .failed {
+                fail(nil, "the guest of \(vm.id) failed, but no step restarts it (HA restarts a failed guest at every automation level)")
+            }
             if vm.automation == .disabled, let host = vm.host, let reached, reached != host,
                let original = hostIndex[host], snapshot.hosts[original].state != .failed {
                 fail(nil, "\(vm.id) has automation disabled but ends on \(reached) instead of \(host)")

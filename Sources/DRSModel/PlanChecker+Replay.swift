@@ -105,6 +105,9 @@ extension PlanChecker.Replay {
         let destination = Int32(to)
         let hosts: [Int32]
         switch step.kind {
+        case .restart where !isSecondary && machine.state == .guestFailed && current >= 0:
+            guard let moved = guestRestart(step, wave, v, from: current, to: destination) else { return }
+            hosts = moved
         case .migrate:
             guard current >= 0 else { fail(wave, "migrate of \(label), which is not running"); return }
             if step.from != hostName(current) { fail(wave, "migrate of \(label) from \(step.from ?? "(none)"), but it runs on \(hostName(current))") }
@@ -118,15 +121,50 @@ extension PlanChecker.Replay {
             if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
                 fail(wave, "restart of \(vm), whose host \(machine.host!) has not failed")
             }
+            checkHAOn(step, wave, machine)
             hosts = [destination]
         default:
             if current >= 0 { fail(wave, "place of \(label), which is already running on \(hostName(current))") }
             if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
                 fail(wave, "place of \(vm), which already has host \(machine.host!) (use migrate)")
             }
+            checkHAOn(step, wave, machine)
             hosts = [destination]
         }
         if isSecondary { moves.moment.secondary[v] = hosts } else { moves.moment.primary[v] = hosts }
+    }
+
+    /// A restart of a VM whose guest failed (`vms[].state`) while it runs on `from`: on the
+    /// same host it moves nothing (nil); elsewhere only when that host is not connected (a
+    /// failed guest restarts where it runs), and the VM then counts on both hosts during the
+    /// wave. Once per VM, and never with HA off.
+    mutating func guestRestart(_ step: Step, _ wave: Int, _ v: Int, from: Int32, to: Int32) -> [Int32]? {
+        let vm = vmName(v)
+        if snapshot.cluster.ha?.enabled == false {
+            fail(wave, "restart of \(vm), whose guest failed, but HA is disabled (cluster.ha.enabled is false): nothing restarts it")
+        }
+        if snapshot.vms[v].effectiveRestartPriority == .disabled {
+            fail(wave, "restart of \(vm), whose restartPriority is disabled: HA never restarts it")
+        }
+        if !guestRestarted.insert(v).inserted { fail(wave, "restart of \(vm), whose failed guest was already restarted") }
+        if step.from != hostName(from) { fail(wave, "restart of \(vm) from \(step.from ?? "(none)"), but it runs on \(hostName(from))") }
+        guard to != from else { return nil }
+        if state[Int(from)] == .connected {
+            fail(wave, "restart of \(vm) on \(hostName(to)): a failed guest restarts on its own host \(hostName(from)) while that host is connected")
+        }
+        return [from, to]
+    }
+
+    /// With HA off (`cluster.ha.enabled: false`) nothing brings back a VM whose host failed, and
+    /// HA never restarts a VM whose `restartPriority` is `disabled`.
+    mutating func checkHAOn(_ step: Step, _ wave: Int, _ machine: VirtualMachine) {
+        guard step.secondary != true, let original = machine.host.flatMap({ hostIndex[$0] }),
+              snapshot.hosts[original].state == .failed else { return }
+        if snapshot.cluster.ha?.enabled == false {
+            fail(wave, "\(step.kind.rawValue) of \(machine.id), whose host \(machine.host!) failed, but HA is disabled (cluster.ha.enabled is false): nothing restarts it")
+        } else if (machine.restartPriority ?? RestartPriority(machine.priority)) == .disabled {
+            fail(wave, "\(step.kind.rawValue) of \(machine.id), whose host \(machine.host!) failed, but its restartPriority is disabled: HA never restarts it")
+        }
     }
 
     /// Puts the hosts of the wave's standby steps into standby once the wave has landed,

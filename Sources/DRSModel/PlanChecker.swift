@@ -152,6 +152,8 @@ extension PlanChecker {
         /// Hard rules each VM belongs to.
         let hardRulesOf: [[Int]]
         var violations: [CheckViolation] = []
+        /// VMs whose failed guest (`vms[].state`) a restart step brought back.
+        var guestRestarted = Set<Int>()
         /// Problems of the snapshot the final state keeps, tolerated as no worse.
         var kept: [String] = []
         var master: String?
@@ -253,6 +255,7 @@ extension PlanChecker.Replay {
         }
         let waves = Dictionary(grouping: plan.steps, by: \.wave)
         for wave in waves.keys.sorted() { replayWave(wave, waves[wave]!) }
+        checkRestartOrder(plan)
         checkFinal(plan)
         // Deterministic order: by wave (the final state last), then by text.
         return violations.sorted { ($0.wave ?? Int.max, $0.message) < ($1.wave ?? Int.max, $1.message) }

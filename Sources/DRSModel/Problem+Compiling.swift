@@ -7,6 +7,7 @@ extension Problem {
         var secondary: [Int32]
         var needsRestart: [Bool]
         var promoted: [Bool]
+        var guestRestart: [Bool]
         var migration: [MigrationEstimate]
     }
 
@@ -27,14 +28,16 @@ extension Problem {
 
     /// Demands, migration estimates and starting hosts: a VM whose host failed needs a restart,
     /// or, when it is FT-protected and its secondary survives, runs on as its secondary
-    /// (promoted); secondaries on failed hosts are gone. Powered-off VMs keep their host.
+    /// (promoted); secondaries on failed hosts are gone. Powered-off VMs keep their host. A VM
+    /// whose guest failed restarts where it runs, or needs a restart elsewhere when its host
+    /// is entering maintenance (HA on).
     static func vmStart(_ snapshot: Snapshot, hostIndex: [String: Int]) -> VMStart {
         let resourceCount = snapshot.resources.count
         let vmCount = snapshot.vms.count
         var start = VMStart(demand: [Int64](repeating: 0, count: resourceCount * vmCount),
                             initial: [Int32](repeating: -1, count: vmCount), secondary: [Int32](repeating: -1, count: vmCount),
                             needsRestart: [Bool](repeating: false, count: vmCount), promoted: [Bool](repeating: false, count: vmCount),
-                            migration: [])
+                            guestRestart: [Bool](repeating: false, count: vmCount), migration: [])
         start.migration.reserveCapacity(vmCount)
         let bandwidth = snapshot.cluster.migration.bandwidth
         for (v, vm) in snapshot.vms.enumerated() {
@@ -58,7 +61,16 @@ extension Problem {
                     start.needsRestart[v] = true
                 }
             } else if let host {
-                start.initial[v] = Int32(host)
+                // A failed guest restarts on its host (VM monitoring), or, when the host is
+                // entering maintenance, on the host the plan picks. HA off, or restart priority
+                // disabled: nothing restarts it.
+                let guestFailed = vm.state == .guestFailed && !snapshot.haDisabled && vm.effectiveRestartPriority != .disabled
+                if guestFailed && snapshot.hosts[host].state == .maintenance {
+                    start.needsRestart[v] = true
+                } else {
+                    start.initial[v] = Int32(host)
+                    start.guestRestart[v] = guestFailed
+                }
                 if secondaryAlive, let secondaryHost { start.secondary[v] = Int32(secondaryHost) }
             } else if secondaryAlive, let secondaryHost {
                 start.secondary[v] = Int32(secondaryHost)

@@ -75,16 +75,20 @@ public struct Problem: Sendable {
     package internal(set) var vmNeedsRestart: [Bool]
     /// Its primary host failed and its secondary was promoted in place.
     package internal(set) var vmPromoted: [Bool]
+    /// Its guest failed (`vms[].state`, HA on): restarted on its own host in wave 1, and
+    /// pinned there for the plan.
+    package internal(set) var vmGuestRestart: [Bool]
     /// 0 (highest) ... 4 (lowest).
     package let vmPriority: [UInt8]
     /// Each VM's live migration estimate at the cluster's full bandwidth, copying
     /// `migration.memory`, else its memory demand, else 0 MiB.
     package let vmMigration: [MigrationEstimate]
     /// Index into `allowedSets`, or -1 when every receiving host is allowed by hard rules.
-    @usableFromInline package let vmAllowedSet: [Int32]
+    @usableFromInline package internal(set) var vmAllowedSet: [Int32]
     /// The distinct host sets hard vmHost rules allow (`must`: the listed hosts, `mustNot`: all
-    /// others; intersected per VM), in order of first use by VM index.
-    @usableFromInline package let allowedSets: [HostBitSet]
+    /// others; intersected per VM), in order of first use by VM index; with HA off
+    /// (`Snapshot.haDisabled`) the VMs of failed hosts get the empty set: they stay down.
+    @usableFromInline package internal(set) var allowedSets: [HostBitSet]
     /// Required affinity group of each VM (-1 for none); groups list their active members.
     package let vmGroup: [Int32]
     /// Each group's active members by VM index; rules that share a VM form one group.
@@ -161,11 +165,12 @@ public struct Problem: Sendable {
         vmInitialSecondary = start.secondary
         vmNeedsRestart = start.needsRestart
         vmPromoted = start.promoted
+        vmGuestRestart = start.guestRestart
         vmMigration = start.migration
         vmIsFT = snapshot.vms.map { $0.ft != nil && $0.powerState == .on }
         vmActive = snapshot.vms.map { $0.powerState == .on }
         vmPinned = snapshot.vms.enumerated().map { v, vm in
-            vm.powerState == .off || (vm.automation == .disabled && start.initial[v] >= 0)
+            vm.powerState == .off || (vm.automation == .disabled && start.initial[v] >= 0) || start.guestRestart[v]
         }
         vmPriority = snapshot.vms.map { UInt8($0.priority.rank) }
 
@@ -179,6 +184,35 @@ public struct Problem: Sendable {
 
         admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: snapshot.hosts.map(\.state))
         (haMaster, haElected) = Problem.electMaster(snapshot)
+        keepFailedVMsDown()
+    }
+
+    /// With HA off (`Snapshot.haDisabled`) nothing restarts the VMs of a failed host, and HA
+    /// never restarts a VM whose `restartPriority` is `disabled`: each is allowed on no host, so
+    /// every solver leaves it unplaced and the plan reports it down. O(V + H / 64).
+    mutating func keepFailedVMsDown() {
+        var empty = allowedSets.firstIndex { set in set.words.allSatisfy { $0 == 0 } }.map { Int32($0) }
+        for v in 0..<vmCount where vmActive[v] && vmNeedsRestart[v] && isKeptDown(v) {
+            if empty == nil {
+                empty = Int32(allowedSets.count)
+                allowedSets.append(HostBitSet(count: hostCount, filled: false))
+            }
+            vmAllowedSet[v] = empty!
+        }
+    }
+
+    /// Whether VM `v` is down for good in this plan: it needs a restart, and HA is off or its
+    /// restart priority is `disabled`.
+    package func isKeptDown(_ v: Int) -> Bool {
+        vmNeedsRestart[v] && (snapshot.haDisabled || snapshot.vms[v].effectiveRestartPriority == .disabled)
+    }
+
+    /// The restart class of VM `v` (0 `highest` ... 4 `lowest`) when it is restarted because
+    /// its host failed; -1 otherwise (not restarted, or a failed guest). Restarts go in waves by
+    /// class, each class after the previous one.
+    package func restartClass(_ v: Int) -> Int {
+        guard vmNeedsRestart[v], let host = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), hostState[host] == .failed else { return -1 }
+        return snapshot.vms[v].effectiveRestartPriority.rank ?? -1
     }
 
     /// Admission control (the aggregate check of SPEC section 2): total active demand <= total
@@ -220,6 +254,10 @@ public struct Problem: Sendable {
         for v in 0..<vmCount where vmActive[v] {
             if vmInitialSecondary[v] == failed { next.vmInitialSecondary[v] = -1 }
             guard vmInitialHost[v] == failed else { continue }
+            if vmGuestRestart[v] {
+                next.vmGuestRestart[v] = false
+                next.vmPinned[v] = snapshot.vms[v].automation == .disabled
+            }
             if vmIsFT[v] && next.vmInitialSecondary[v] >= 0 {
                 next.vmInitialHost[v] = next.vmInitialSecondary[v]
                 next.vmInitialSecondary[v] = -1
@@ -234,6 +272,7 @@ public struct Problem: Sendable {
         }
         next.admissionLimit = Problem.admissionLimit(next.snapshot, hostLimit: hostLimit, hostState: next.hostState)
         (next.haMaster, next.haElected) = Problem.electMaster(next.snapshot)
+        next.keepFailedVMsDown()
         return next
     }
 

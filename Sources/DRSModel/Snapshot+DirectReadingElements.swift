@@ -126,6 +126,9 @@ extension DirectSnapshotReader {
             } else if key(name, is: "master") {
                 try mark(&seen, 2)
                 if try !null() { ha.master = try identifier() }
+            } else if key(name, is: "restartDelay") {
+                try mark(&seen, 3)
+                ha.restartDelay = try number(maximum: InputLimits.maximumSeconds)
             } else {
                 throw GiveUp()
             }
@@ -203,6 +206,12 @@ extension DirectSnapshotReader {
             } else if key(name, is: "ft") {
                 try mark(&seen, 7)
                 vm.ft = try faultTolerance()
+            } else if key(name, is: "state") {
+                try mark(&seen, 8)
+                vm.state = try enumeration(VMState.self)
+            } else if key(name, is: "restartPriority") {
+                try mark(&seen, 9)
+                vm.restartPriority = try enumeration(RestartPriority.self)
             } else {
                 throw GiveUp()
             }

@@ -99,13 +99,14 @@ extension SnapshotReader {
                     }
                 }
             case "ha":
-                guard let settings = self.members(field, path, known: ["enabled", "hostFailuresToTolerate", "master"]) else { continue }
+                guard let settings = self.members(field, path, known: ["enabled", "hostFailuresToTolerate", "master", "restartDelay"]) else { continue }
                 var ha = HASettings()
                 for (name, setting) in settings {
                     switch name {
                     case "enabled": ha.enabled = bool(setting, "\(path).enabled") ?? true
                     case "hostFailuresToTolerate": ha.hostFailuresToTolerate = integer(setting, "\(path).hostFailuresToTolerate", in: 0...1_000_000) ?? 0
                     case "master": if setting != .null { ha.master = identifier(setting, "\(path).master") }
+                    case "restartDelay": ha.restartDelay = number(setting, "\(path).restartDelay", maximum: InputLimits.maximumSeconds)
                     default: break
                     }
                 }
@@ -149,7 +150,7 @@ extension SnapshotReader {
     }
 
     mutating func readVM(_ value: JSONValue, _ path: String, resources: [String]) -> VirtualMachine? {
-        let known = ["id", "host", "demand", "powerState", "priority", "ft", "migration", "automation"]
+        let known = ["id", "host", "demand", "powerState", "priority", "ft", "migration", "automation", "state", "restartPriority"]
         guard let members = members(value, path, known: known) else { return nil }
         var vm = VirtualMachine(id: "", host: nil, demand: [:])
         var hasId = false
@@ -162,6 +163,8 @@ extension SnapshotReader {
             case "powerState": vm.powerState = enumeration(field, fieldPath, as: PowerState.self) ?? .on
             case "priority": vm.priority = enumeration(field, fieldPath, as: Priority.self) ?? .medium
             case "automation": vm.automation = enumeration(field, fieldPath, as: VMAutomation.self)
+            case "state": vm.state = enumeration(field, fieldPath, as: VMState.self)
+            case "restartPriority": vm.restartPriority = enumeration(field, fieldPath, as: RestartPriority.self)
             case "ft":
                 guard let ft = self.members(field, fieldPath, known: ["secondaryHost"]) else { continue }
                 var secondary: String?

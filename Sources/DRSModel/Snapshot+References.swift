@@ -48,8 +48,8 @@ struct ReferenceCheck {
         }
     }
 
-    /// Duplicate VM ids, unknown hosts and FT secondaries on the primary's host; builds
-    /// `vmIndex`.
+    /// Duplicate VM ids, unknown hosts, FT secondaries on the primary's host and FT with HA
+    /// disabled (vSphere refuses it); builds `vmIndex`.
     mutating func checkVMs() {
         let vmSource = self.vmSource
         vmIndex.reserveCapacity(snapshot.vms.count)
@@ -61,6 +61,16 @@ struct ReferenceCheck {
                 vmIndex[vm.id] = index
             }
             if let host = vm.host, hostIndex[host] == nil { unknownHost("\(path).host", host) }
+            if vm.state == .guestFailed {
+                if vm.powerState == .off {
+                    fail("\(path).state", "guestFailed needs a running guest, but the VM is powered off")
+                } else if vm.host == nil {
+                    fail("\(path).state", "guestFailed needs a running guest, but the VM has no host (not placed yet)")
+                }
+            }
+            if vm.ft != nil, snapshot.cluster.ha?.enabled == false {
+                fail("\(path).ft", "Fault Tolerance needs HA, but cluster.ha.enabled is false: turn HA on or remove ft")
+            }
             if let secondary = vm.ft?.secondaryHost {
                 if hostIndex[secondary] == nil {
                     unknownHost("\(path).ft.secondaryHost", secondary)

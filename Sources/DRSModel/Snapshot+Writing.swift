@@ -20,6 +20,7 @@ extension Snapshot {
             var fields: [(key: String, value: JSONValue)] = [("enabled", .bool(ha.enabled)),
                                                              ("hostFailuresToTolerate", .number(Double(ha.hostFailuresToTolerate)))]
             if let master = ha.master { fields.append(("master", .string(master))) }
+            if let delay = ha.restartDelay { fields.append(("restartDelay", .number(delay))) }
             clusterFields.append(("ha", .object(fields)))
         }
         if !cluster.notes.isEmpty { clusterFields.append(("notes", .array(cluster.notes.map { .string($0) }))) }
@@ -52,6 +53,8 @@ extension Snapshot {
             body("migration", .value(.object(parts)))
         }
         if let automation = vm.automation { body("automation", .value(.string(automation.rawValue))) }
+        if let state = vm.state { body("state", .value(.string(state.rawValue))) }
+        if let restart = vm.restartPriority { body("restartPriority", .value(.string(restart.rawValue))) }
     }
 
     func forEachField(of rule: Rule, _ body: (String, JSONValue) -> Void) {

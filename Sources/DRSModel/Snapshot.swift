@@ -52,6 +52,43 @@ public enum PowerState: String, Codable, Sendable, CaseIterable {
     case on, off
 }
 
+/// `vms[].state`: what HA's VM monitoring sees of a powered-on VM.
+public enum VMState: String, Codable, Sendable, CaseIterable {
+    /// The guest answers its heartbeats (the default).
+    case running
+    /// The guest OS stopped answering its heartbeats: HA restarts the VM on its own host.
+    case guestFailed
+}
+
+/// `vms[].restartPriority`: the class an HA restart of the VM waits in, highest first; `disabled`
+/// VMs are never restarted.
+public enum RestartPriority: String, Codable, Sendable, CaseIterable {
+    case highest, high, medium, low, lowest, disabled
+
+    /// The class a VM of placement priority `priority` restarts in when it names none.
+    public init(_ priority: Priority) {
+        switch priority {
+        case .highest: self = .highest
+        case .high: self = .high
+        case .medium: self = .medium
+        case .low: self = .low
+        case .lowest: self = .lowest
+        }
+    }
+
+    /// 0 for `highest` to 4 for `lowest`; nil for `disabled`.
+    public var rank: Int? {
+        switch self {
+        case .highest: return 0
+        case .high: return 1
+        case .medium: return 2
+        case .low: return 3
+        case .lowest: return 4
+        case .disabled: return nil
+        }
+    }
+}
+
 /// VM restart and placement priority, highest first.
 public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
     case highest, high, medium, low, lowest
@@ -86,8 +123,9 @@ public struct Cluster: Codable, Sendable, Equatable {
     public var maxUtilization: [String: Double] = [:]
     /// `cluster.migration`: bandwidth and concurrency of live migrations.
     public var migration: MigrationSettings = MigrationSettings()
-    /// `cluster.ha`; nil when absent: no admission control and no master election, as with
-    /// `enabled: false`.
+    /// `cluster.ha`; nil when absent: no admission control and no master election, but the VMs
+    /// of failed hosts are still restarted. `enabled: false` turns HA off entirely (see
+    /// `Snapshot.haDisabled`).
     public var ha: HASettings?
     /// `cluster.notes`: what a reader should know about where the snapshot came from (what an
     /// importer could not map, for example); the planner does not read them. Written only when
@@ -126,18 +164,23 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
 
 /// High availability settings (SPEC `cluster.ha`).
 public struct HASettings: Codable, Sendable, Equatable {
-    /// `cluster.ha.enabled` (default true); false turns admission control and master election off.
+    /// `cluster.ha.enabled` (default true); false turns HA off: no admission control, no master
+    /// election, no restarts (the VMs of a failed host stay down), and FT is refused.
     public var enabled: Bool = true
     /// Admission control: how many host failures the placement must absorb.
     public var hostFailuresToTolerate: Int = 0
     /// The current HA master host id.
     public var master: String?
+    /// `cluster.ha.restartDelay`: seconds each restart class waits after the previous class
+    /// started (0 to `InputLimits.maximumSeconds`); nil when absent (0).
+    public var restartDelay: Double?
 
-    /// Defaults: enabled, no failure to tolerate, no master named.
-    public init(enabled: Bool = true, hostFailuresToTolerate: Int = 0, master: String? = nil) {
+    /// Defaults: enabled, no failure to tolerate, no master named, no restart delay.
+    public init(enabled: Bool = true, hostFailuresToTolerate: Int = 0, master: String? = nil, restartDelay: Double? = nil) {
         self.enabled = enabled
         self.hostFailuresToTolerate = hostFailuresToTolerate
         self.master = master
+        self.restartDelay = restartDelay
     }
 }
 
@@ -210,6 +253,11 @@ public struct VirtualMachine: Codable, Sendable, Equatable {
     public var migration: VMMigration?
     /// `vms[].automation`; nil means the cluster's level (see `effectiveAutomation`).
     public var automation: VMAutomation?
+    /// `vms[].state`; nil when absent (`running`).
+    public var state: VMState?
+    /// `vms[].restartPriority`; nil when absent: the class of `priority` (see
+    /// `effectiveRestartPriority`).
+    public var restartPriority: RestartPriority?
 
     /// A VM; nothing is checked here.
     public init(id: String, host: String?, demand: [String: Double], powerState: PowerState = .on,
@@ -275,6 +323,9 @@ public struct Rule: Codable, Sendable, Equatable {
 }
 
 extension VirtualMachine {
+    /// The restart class of this VM: its `restartPriority`, else the class of its `priority`.
+    public var effectiveRestartPriority: RestartPriority { restartPriority ?? RestartPriority(priority) }
+
     /// The automation that applies to this VM: its override, else the cluster's level.
     public func effectiveAutomation(cluster: AutomationLevel) -> VMAutomation {
         if let automation { return automation }
@@ -284,4 +335,11 @@ extension VirtualMachine {
         case .full: return .full
         }
     }
+}
+
+extension Snapshot {
+    /// HA is turned off (`cluster.ha.enabled: false`): nothing restarts the VMs of a failed host.
+    /// An absent `cluster.ha` is not "off": restarts are planned, without admission control or
+    /// master election.
+    public var haDisabled: Bool { cluster.ha?.enabled == false }
 }

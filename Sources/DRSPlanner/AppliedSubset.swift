@@ -153,7 +153,8 @@ struct AppliedSubset {
     /// The applied moving steps of a wave in replay order (HA restarts first, then by priority;
     /// primaries before secondaries), grouped into units (a required affinity group is one).
     func movingUnits(_ indices: [Int], _ steps: [Step]) -> [[Int]] {
-        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied }
+        // A guest restart on the VM's own host moves nothing.
+        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied && !steps[$0].isInPlace }
             .sorted { a, b in
                 let x = steps[a], y = steps[b]
                 let kx = x.kind == .restart ? 0 : 1, ky = y.kind == .restart ? 0 : 1

@@ -34,7 +34,7 @@ extension Planner {
     static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
         var draft = PlanDraft(problem, result: result, solverID: solverID, reserveHosts: reserveHosts)
         draft.waveCount = draft.waves.schedule(targetMoves(problem, result))
-        if placeRemaining(problem, waves: &draft.waves, wave: draft.waveCount + 1) { draft.waveCount += 1 }
+        draft.waveCount += placeRemaining(problem, waves: &draft.waves, wave: draft.waveCount + 1)
         addHASteps(&draft)
         addMoveSteps(&draft)
         addStandbyPowerOns(&draft)
@@ -117,6 +117,7 @@ extension Planner {
     static func addHASteps(_ draft: inout PlanDraft) {
         let problem = draft.problem, snapshot = draft.snapshot
         let hasHAStep = problem.haElected || problem.vmPromoted.contains(true) || !draft.reserveHosts.isEmpty
+            || problem.vmGuestRestart.contains(true)
         if hasHAStep { draft.waveCount = max(draft.waveCount, 1) }
         for h in draft.reserveHosts {
             draft.steps.append(Step(wave: 1, kind: .powerOn, host: draft.hostID(h), priority: 1, applied: true,
@@ -132,6 +133,11 @@ extension Planner {
             draft.steps.append(Step(wave: 1, kind: .promote, vm: vm.id, from: vm.host, to: draft.hostID(Int(problem.vmInitialHost[v])),
                                     seconds: 0, priority: 1, applied: true,
                                     reason: "host \(vm.host ?? "?") failed: the FT secondary becomes primary with no downtime"))
+        }
+        for v in 0..<problem.vmCount where problem.vmGuestRestart[v] {
+            let vm = snapshot.vms[v]
+            draft.steps.append(Step(wave: 1, kind: .restart, vm: vm.id, from: vm.host, to: vm.host, seconds: 0, priority: 1,
+                                    applied: true, reason: "the guest OS of \(vm.id) stopped answering heartbeats: HA restarts it on its host \(vm.host ?? "?")"))
         }
         for (wave, host) in draft.waves.poweredOn {
             draft.steps.append(Step(wave: wave, kind: .powerOn, host: draft.hostID(host), priority: 1, applied: true,
@@ -149,6 +155,9 @@ extension Planner {
             perWaveHost[wave, default: [:]][move.to, default: 0] += 1
         }
         let bandwidth = snapshot.cluster.migration.bandwidth
+        // `cluster.ha.restartDelay`: a restart class holds the next one back that long.
+        let delay = snapshot.cluster.ha?.restartDelay ?? 0
+        let lastClass = delay > 0 ? draft.waves.scheduled.compactMap { draft.waves.restartClass[$0.move.vm] }.max() : nil
         for (wave, move) in draft.waves.scheduled {
             let vm = snapshot.vms[move.vm]
             let kind: Step.Kind
@@ -163,6 +172,7 @@ extension Planner {
                 downtime = estimate.downtime
             } else if !move.secondary && problem.vmNeedsRestart[move.vm] {
                 kind = .restart
+                if let lastClass, let rank = draft.waves.restartClass[move.vm], rank < lastClass { seconds = delay }
             } else {
                 kind = .place
             }
@@ -278,6 +288,14 @@ extension Planner {
             let id = snapshot.vms[v].id
             if finalPrimary[v] >= 0 {
                 placement[id] = draft.hostID(Int(finalPrimary[v]))
+            } else if problem.isKeptDown(v) {
+                unplaced.append(id)
+                reasons[id] = snapshot.haDisabled
+                    ? "host \(snapshot.vms[v].host ?? "?") failed and HA is disabled (cluster.ha.enabled is false): the VM stays down, nothing restarts it"
+                    : "host \(snapshot.vms[v].host ?? "?") failed and its restartPriority is disabled: HA never restarts it"
+            } else if draft.waves.outOfTurn.contains(v) {
+                unplaced.append(id)
+                reasons[id] = "HA restart order: no host had room for it in its class's turn, and lower classes have restarted since"
             } else {
                 unplaced.append(id)
                 if reasons[id] == nil { reasons[id] = result.reasons[v] ?? "no feasible host" }
@@ -307,6 +325,10 @@ extension Planner {
         plan.termination = termination == .optimal && status != .optimal ? .unproven : termination
         plan.dropped = draft.dropped
         plan.notes = draft.notes
+        for vm in snapshot.vms where vm.state == .guestFailed && vm.powerState == .on
+            && (snapshot.haDisabled || vm.effectiveRestartPriority == .disabled) {
+            plan.notes.append("the guest of \(vm.id) failed, but \(snapshot.haDisabled ? "HA is disabled" : "its restartPriority is disabled"): nothing restarts it")
+        }
         if !draft.reserveHosts.isEmpty {
             plan.notes.append("powered on \(draft.reserveHosts.map { draft.hostID($0) }.joined(separator: ", ")) from standby: HA admission control counts the hosts that will be on, and these let more VMs be placed")
         }

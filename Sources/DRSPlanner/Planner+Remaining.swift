@@ -3,11 +3,13 @@
 extension Planner {
     /// VMs the waves leave without a host (a placement or restart the wave planner dropped, or
     /// one the solver gave up on) are placed again against the state the waves actually reach,
-    /// in one more wave: highest priority first, on the connected (or standby) host with the
-    /// most room that keeps capacity, hard rules, FT separation and, for new VMs, HA admission
-    /// control; FT secondaries still missing follow their primaries. Returns whether anything
-    /// was placed. O(unplaced x H x (R + rules)).
-    static func placeRemaining(_ problem: Problem, waves: inout WavePlanner, wave: Int) -> Bool {
+    /// in more waves: highest priority first, on the connected (or standby) host with the most
+    /// room that keeps capacity, hard rules, FT separation and, for new VMs, HA admission
+    /// control; FT secondaries still missing follow their primaries. HA restarts keep their
+    /// order: one wave per restart class, none above a class that already restarted (those
+    /// stay down, `WavePlanner.outOfTurn`). Returns the number of waves used from `wave` on.
+    /// O(unplaced x H x (R + rules)).
+    static func placeRemaining(_ problem: Problem, waves: inout WavePlanner, wave: Int) -> Int {
         let V = problem.vmCount
         var waiting = (0..<V).filter { v in
             problem.vmActive[v] && waves.primaryAt[v] < 0 && problem.vmInitialHost[v] < 0
@@ -15,21 +17,42 @@ extension Planner {
         let missingSecondaries = (0..<V).filter { v in
             problem.vmActive[v] && problem.vmIsFT[v] && waves.secondaryAt[v] < 0 && waves.primaryAt[v] >= 0
         }
-        guard !waiting.isEmpty || !missingSecondaries.isEmpty else { return false }
+        guard !waiting.isEmpty || !missingSecondaries.isEmpty else { return 0 }
         waiting.sort { (problem.vmPriority[$0], $0) < (problem.vmPriority[$1], $1) }
-        var placer = RemainingPlacer(problem, waves: waves, wave: wave)
+        // Units (a required affinity group is one) by restart class; nil: not a restart.
+        let turn = waves.scheduled.compactMap { waves.restartClass[$0.move.vm] }.max() ?? 0
+        var units: [(members: [Int], rank: Int?)] = []
         var done = Set<Int>()
         for v in waiting where !done.contains(v) {
             let group = problem.vmGroup[v]
             let members = group >= 0 ? problem.groups[Int(group)].map(Int.init).filter { waves.primaryAt[$0] < 0 && problem.vmInitialHost[$0] < 0 } : [v]
             done.formUnion(members)
-            placer.placePrimaries(members, waves: &waves)
+            let rank = members.compactMap { waves.restartClass[$0] }.min()
+            if let rank, rank < turn {
+                for u in members { waves.outOfTurn.insert(u) }
+                continue
+            }
+            units.append((members, rank))
+        }
+        let ranks = Set(units.compactMap(\.rank)).sorted()
+        var current = wave
+        var placer = RemainingPlacer(problem, waves: waves, wave: current)
+        // The first wave takes the units that are not restarts and the first class, in priority
+        // order; each further class gets a wave of its own once something has landed.
+        for (index, rank) in (ranks.isEmpty ? [nil] : ranks.map { Optional($0) }).enumerated() {
+            let chosen = units.filter { unit in unit.rank == rank || (index == 0 && unit.rank == nil) }
+            if index > 0 && placer.placedAny {
+                waves.finish(wave: current)
+                current += 1
+                placer = RemainingPlacer(problem, waves: waves, wave: current)
+            }
+            for unit in chosen { placer.placePrimaries(unit.members, waves: &waves) }
         }
         for v in (waiting + missingSecondaries) where problem.vmIsFT[v] && waves.primaryAt[v] >= 0 && waves.secondaryAt[v] < 0 {
             placer.placeSecondary(v, waves: &waves)
         }
-        if placer.placedAny { waves.finish(wave: wave) }
-        return placer.placedAny
+        if placer.placedAny { waves.finish(wave: current) }
+        return placer.placedAny ? current - wave + 1 : current - wave
     }
 }
 

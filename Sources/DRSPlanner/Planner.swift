@@ -87,7 +87,12 @@ public enum Planner {
         let vm = problem.snapshot.vms[v]
         let i = Int(problem.vmInitialHost[v])
         if i < 0 {
-            if problem.vmNeedsRestart[v] { return "host \(vm.host ?? "?") failed: HA restart" }
+            if problem.vmNeedsRestart[v] {
+                if let host = vm.host, let h = problem.hostIndex[host], problem.hostState[h] == .maintenance {
+                    return "the guest OS of \(vm.id) failed and its host \(host) is entering maintenance mode: HA restarts it here"
+                }
+                return "host \(vm.host ?? "?") failed: HA restart"
+            }
             return "initial placement of a new VM"
         }
         switch problem.hostState[i] {

@@ -248,6 +248,7 @@ extension Planner {
             case .place, .restart, .migrate:
                 guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
                 if step.secondary == true { next.vms[v].ft?.secondaryHost = step.to } else { next.vms[v].host = step.to }
+                if step.kind == .restart && step.secondary != true && next.vms[v].state == .guestFailed { next.vms[v].state = nil }
             }
         }
         return next
@@ -315,6 +316,32 @@ extension Planner {
         }
         return plan
     }
+}
+
+extension Planner {
+    /// The snapshot with the guests of `vms` failed (`vms[].state: "guestFailed"`): HA restarts
+    /// each on its own host. Throws `UnknownVM` for an id the snapshot lacks, or for a VM that
+    /// has no running guest (powered off, or not placed).
+    package static func guestsFailed(_ snapshot: Snapshot, _ vms: [String]) throws -> Snapshot {
+        var next = snapshot
+        for id in vms {
+            guard let index = next.vms.firstIndex(where: { $0.id == id }) else { throw UnknownVM(id: id, why: nil) }
+            if next.vms[index].powerState == .off { throw UnknownVM(id: id, why: "is powered off: it has no running guest") }
+            if next.vms[index].host == nil { throw UnknownVM(id: id, why: "is not placed: it has no running guest") }
+            next.vms[index].state = .guestFailed
+        }
+        return next
+    }
+}
+
+/// A VM id the snapshot does not have, or a VM whose guest cannot fail (for `drs failover --vm`).
+public struct UnknownVM: Error, CustomStringConvertible {
+    /// The id asked for.
+    public let id: String
+    /// Why the VM cannot be named; nil when the snapshot has no such VM.
+    public let why: String?
+    /// The message: the id in quotes, and why.
+    public var description: String { why.map { "VM \"\(id)\" \($0)" } ?? "unknown VM \"\(id)\"" }
 }
 
 /// A host id the snapshot does not have (for `Planner.failed` and `failoverPlan`).

@@ -39,6 +39,12 @@ struct WavePlanner {
     /// it may stop on the way (they break no hard vmHost rule it keeps there; see
     /// `PlanChecker`). Its final host must satisfy every rule.
     var stopMask: [Int: HostBitSet] = [:]
+    /// HA restart class of each VM restarted after its host failed (`Problem.restartClass`),
+    /// only for those: a class starts in a wave after every restart of the classes above it.
+    var restartClass: [Int: Int] = [:]
+    /// VMs whose HA restart found room only after restarts of a lower class had started: left
+    /// down (`Planner.placeRemaining`).
+    var outOfTurn = Set<Int>()
 
     init(problem: Problem) {
         self.problem = problem
@@ -52,6 +58,23 @@ struct WavePlanner {
         }
         hostOn = problem.hostState.map { $0 == .connected }
         stopMask = WavePlanner.stopMasks(problem)
+        for v in 0..<problem.vmCount where problem.vmNeedsRestart[v] {
+            let rank = problem.restartClass(v)
+            if rank >= 0 { restartClass[v] = rank }
+        }
+        // A required affinity group restarts together, in the highest class of its restarts.
+        for (v, rank) in restartClass where problem.vmGroup[v] >= 0 {
+            let members = problem.groups[Int(problem.vmGroup[v])]
+            let best = members.compactMap { restartClass[Int($0)] }.min() ?? rank
+            if best < rank { restartClass[v] = best }
+        }
+    }
+
+    /// The restart class of a unit: the highest class (smallest rank) of its HA restarts, or
+    /// nil when it restarts nothing after a host failure.
+    func restartClass(of unit: [Move]) -> Int? {
+        guard !restartClass.isEmpty else { return nil }
+        return unit.compactMap { $0.secondary || $0.from >= 0 ? nil : restartClass[$0.vm] }.min()
     }
 
     /// `stopMask` for every VM whose starting host breaks one of its hard vmHost rules.
@@ -170,8 +193,15 @@ struct WavePlanner {
             var concurrency = [Int](repeating: 0, count: problem.hostCount)
             var started = false
             var remaining: [[Move]] = []
+            // HA restarts go by class: a class waits until every restart above it has started
+            // in an earlier wave (`waiting` units are not blocked, only held back).
+            let turn = pending.compactMap { restartClass(of: $0) }.min()
+            var waiting = Set<Int>()
             for unit in pending {
-                if canStart(unit, concurrency: concurrency) {
+                if let turn, let rank = restartClass(of: unit), rank > turn {
+                    waiting.insert(remaining.count)
+                    remaining.append(unit)
+                } else if canStart(unit, concurrency: concurrency) {
                     start(unit, wave: wave, concurrency: &concurrency)
                     started = true
                 } else {
@@ -200,8 +230,10 @@ struct WavePlanner {
                     break
                 }
                 if !resolved {
-                    // Drop the lowest-priority blocked unit (the last after sorting).
-                    let victim = remaining.removeLast()
+                    // Drop the lowest-priority blocked unit (the last after sorting that is not
+                    // only waiting for its restart class).
+                    let position = remaining.indices.last { !waiting.contains($0) } ?? remaining.count - 1
+                    let victim = remaining.remove(at: position)
                     for move in victim {
                         dropped.append((move, "no order of feasible waves reaches it: its destination \(problem.snapshot.hosts[move.to].id) never has room or a rule blocks it, and no host with room can take it on the way"))
                     }

@@ -23,6 +23,12 @@ enum JSONSchemas {
     "vms": {"type": "array", "items": {"$ref": "#/$defs/vm"}},
     "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}}
   },
+  "if": {
+    "description": "Fault Tolerance needs HA: with cluster.ha.enabled false no VM has ft.",
+    "required": ["cluster"],
+    "properties": {"cluster": {"required": ["ha"], "properties": {"ha": {"required": ["enabled"], "properties": {"enabled": {"const": false}}}}}}
+  },
+  "then": {"properties": {"vms": {"items": {"not": {"required": ["ft"]}}}}},
   "$defs": {
     "id": {"type": "string", "minLength": 1},
     "quantity": {"type": "number", "minimum": 0, "maximum": 1e12},
@@ -59,7 +65,8 @@ enum JSONSchemas {
           "properties": {
             "enabled": {"type": "boolean"},
             "hostFailuresToTolerate": {"type": "integer", "minimum": 0, "maximum": 1000000},
-            "master": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]}
+            "master": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
+            "restartDelay": {"description": "Seconds each HA restart class holds the next one back.", "type": "number", "minimum": 0, "maximum": 1000000}
           }
         },
         "notes": {
@@ -103,8 +110,12 @@ enum JSONSchemas {
           "additionalProperties": false,
           "properties": {"memory": {"$ref": "#/$defs/quantity"}, "dirtyRate": {"$ref": "#/$defs/quantity"}}
         },
-        "automation": {"enum": ["disabled", "manual", "partial", "full"]}
-      }
+        "automation": {"enum": ["disabled", "manual", "partial", "full"]},
+        "state": {"description": "guestFailed: the guest OS stopped answering its heartbeats; HA restarts it on its host.", "enum": ["running", "guestFailed"]},
+        "restartPriority": {"enum": ["highest", "high", "medium", "low", "lowest", "disabled"]}
+      },
+      "if": {"required": ["state"], "properties": {"state": {"const": "guestFailed"}}},
+      "then": {"required": ["host"], "properties": {"host": {"$ref": "#/$defs/id"}, "powerState": {"const": "on"}}}
     },
     "rule": {
       "type": "object",

@@ -301,14 +301,17 @@ struct FailoverCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Hosts that fail.")
     var fail: [String] = []
 
+    @Option(name: .long, parsing: .upToNextOption, help: "VMs whose guest OS fails (HA restarts each on its own host).")
+    var vm: [String] = []
+
     @Flag(name: .long, help: "Try every single-host failure and report what could not be restarted.")
     var all = false
 
     @OptionGroup var options: PlanOptions
 
     func validate() throws {
-        if fail.isEmpty && !all { throw ValidationError("give --fail HOST... or --all") }
-        if !fail.isEmpty && all { throw ValidationError("--fail and --all exclude each other") }
+        if fail.isEmpty && vm.isEmpty && !all { throw ValidationError("give --fail HOST..., --vm ID... or --all") }
+        if (!fail.isEmpty || !vm.isEmpty) && all { throw ValidationError("--all excludes --fail and --vm") }
         if all && options.format == .commands {
             throw ValidationError("--format commands writes one plan; --all is a sweep of every failure (use --fail HOST...)")
         }
@@ -321,11 +324,16 @@ struct FailoverCommand: ParsableCommand {
                 try FailoverSweepCommand.run(input, options: options)
                 return
             }
-            let failed: Snapshot
+            var failed: Snapshot
             do {
                 failed = try Planner.failed(input, fail)
             } catch let error as UnknownHost {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: \(error)")
+            }
+            do {
+                failed = try Planner.guestsFailed(failed, vm)
+            } catch let error as UnknownVM {
+                throw ExitFailure(code: ExitStatus.invalidInput, message: "--vm: \(error)")
             }
             try planAndPrint(failed, options: options, apply: nil)
         }

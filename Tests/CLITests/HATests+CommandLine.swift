@@ -15,6 +15,38 @@ import DRSTestSupport
         #expect(plan.steps.contains { $0.kind == .promote && $0.vm == "A1" })
     }
 
+    @Test("failover --vm restarts the failed guests on their own hosts, with or without --fail; an unknown or powered-off VM exits 2")
+    func guestFailureThroughTheCommandLine() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        let result = try Fixtures.drs(["failover", path, "--vm", "B2", "C1", "--format", "json"])
+        #expect(result.code == 0, "\(result.err)")
+        let plan = try Plan.read(json: Array(result.out.utf8))
+        let restarts = plan.steps.filter { $0.kind == .restart }
+        #expect(Set(restarts.compactMap(\.vm)) == ["B2", "C1"])
+        #expect(restarts.allSatisfy { $0.from == $0.to && $0.wave == 1 && $0.applied && $0.priority == 1 })
+        let both = try Fixtures.drs(["failover", path, "--fail", "A", "--vm", "B1", "--format", "text"])
+        #expect(both.code == 0, "\(both.err)")
+        #expect(both.out.contains("restart  B1        B     B"), "\(both.out)")
+        let unknown = try Fixtures.drs(["failover", path, "--vm", "Z9"])
+        #expect(unknown.code == 2 && unknown.err.contains("--vm: unknown VM \"Z9\""), "\(unknown.err)")
+        let all = try Fixtures.drs(["failover", path, "--all", "--vm", "B1"])
+        #expect(all.code == 2)
+    }
+
+    @Test("with HA off, failover restarts nothing and the text report says why each VM stays down")
+    func haOffFailoverThroughTheCommandLine() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/ha-off.json").path
+        let result = try Fixtures.drs(["plan", path, "--format", "text"])
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.contains("A1: host A failed and HA is disabled"))
+        #expect(result.out.contains("the guest of B1 failed, but HA is disabled"))
+        #expect(!result.out.contains("restart "))
+        let ft = Fixtures.json(vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "ft": {"secondaryHost": "h2"}}]"#,
+                               cluster: #"{"ha": {"enabled": false}}"#)
+        let refused = try Fixtures.drs(["validate", "-"], stdin: ft)
+        #expect(refused.code == 2 && refused.err.contains("vms[0].ft: Fault Tolerance needs HA"), "\(refused.err)")
+    }
+
     @Test func evacuateCommandEmptiesTheHostOrExitsThree() throws {
         let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
         let ok = try Fixtures.drs(["evacuate", path, "--host", "B"])
