@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
         // `drs simulate`: trace replay, the reference consolidation policy, OpenDRS policies over time.
         .target(name: "DRSSim", dependencies: ["DRSModel", "DRSHeuristics", "DRSPlanner"]),
+        // The ROADEF/EURO Challenge 2012 machine reassignment problem: its files, its official
+        // cost and constraints, and the snapshot it becomes (`drs import roadef`, `drs export roadef`).
+        .target(name: "DRSRoadef", dependencies: ["DRSModel"]),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
@@ -37,6 +40,7 @@ let package = Package(
                 "OpenDRS",
                 "DRSBench",
                 "DRSSim",
+                "DRSRoadef",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,9 +69,10 @@ let package = Package(
         .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["OpenDRS", "DRSBench", "DRSTestSupport", "drs"],
+            dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSTestSupport", "drs"],
             exclude: ["Golden", "ExactCases"]
         ),
         .testTarget(name: "DRSSimTests", dependencies: ["DRSSim", "drs"]),
+        .testTarget(name: "DRSRoadefTests", dependencies: ["DRSRoadef", "DRSModel", "DRSTestSupport"]),
     ]
 )

@@ -25,6 +25,8 @@ struct ApplyTarget {
     let path: String
     /// Permission bits the written file takes.
     let mode: mode_t
+    /// The option that named the target, for messages (`--apply`, `--output`).
+    let option: String
 
     /// Resolves `path` and refuses a directory, a missing directory, or the input itself.
     /// - Throws: `ExitFailure` with exit code 2 naming the problem.
@@ -67,6 +69,7 @@ struct ApplyTarget {
         }
         self.path = resolved
         self.mode = mode
+        self.option = option
     }
 
     /// Writes what `produce` writes to a fresh temporary file beside the target, in chunks as it
@@ -105,7 +108,7 @@ struct ApplyTarget {
     }
 
     private func failure(_ message: String) -> ExitFailure {
-        ExitFailure(code: 1, message: "--apply: \(DisplayText.escaped(path)): \(message)")
+        ExitFailure(code: 1, message: "\(option): \(DisplayText.escaped(path)): \(message)")
     }
 
     private static func errorText() -> String { String(cString: strerror(errno)) }

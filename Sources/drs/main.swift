@@ -185,7 +185,8 @@ struct Drs: ParsableCommand {
         abstract: "OpenDRS: placement, migration plans, HA and FT for virtualized clusters.",
         version: Release.version,
         subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self,
-                      GenerateCommand.self, BenchCommand.self, SimulateCommand.self, SchemaCommand.self]
+                      GenerateCommand.self, BenchCommand.self, SimulateCommand.self, SchemaCommand.self,
+                      ImportCommand.self, ExportCommand.self, RoadefCommand.self]
     )
 }
 
