@@ -114,8 +114,18 @@ public struct ExactSolver: PlacementSolver {
     /// this module cannot import.
     package var targetCheck: (@Sendable (Problem, SolverResult) -> Objective?)?
 
+    /// A plan to start from besides the heuristics (`auto` passes its best plan so far). With
+    /// one, local search is not run again for the incumbent.
+    package var incumbent: SolverResult?
+
     /// An exact solver; `usesPatterns` false runs the assignment model alone. No `targetCheck`.
     public init(usesPatterns: Bool = true) { self.usesPatterns = usesPatterns }
+
+    /// Lower bounds on the active hosts and on the migration seconds of every plan that places
+    /// every active VM and FT secondary (`activeHostBound`). O(V log V x R + H x R + rules).
+    package static func consolidationBound(_ problem: Problem) -> (hosts: Int, seconds: Double) {
+        activeHostBound(problem, everything: true)
+    }
 
     /// Solves, then (with `targetCheck`) keeps the result only when the planner can carry it out
     /// into a plan at least as good as the heuristic start's: the model holds the final state,
@@ -193,7 +203,7 @@ public struct ExactSolver: PlacementSolver {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int64(max(0.05, options.timeLimit) * 1000)))
-        let heuristics = try Self.heuristicStart(problem, options: options, since: start)
+        let heuristics = try Self.heuristicStart(problem, options: options, since: start, incumbent: incumbent)
         let greedyScore = heuristics.score
         var record = SearchRecord(began: start, timeCut: heuristics.timeCut)
         func finish(_ plan: (placement: [Int32], secondaries: [Int32])?, status: Plan.Status, bound: Double?)
@@ -228,9 +238,10 @@ public struct ExactSolver: PlacementSolver {
 
     /// The incumbent: the best plan of the baseline and every heuristic, so that the exact
     /// result is never worse than any of them. The baseline gets a tenth of the time limit (at
-    /// most 1 s), every other heuristic a fortieth (at most 0.5 s).
-    private static func heuristicStart(_ problem: Problem, options: SolveOptions, since start: ContinuousClock.Instant) throws
-        -> HeuristicStart {
+    /// most 1 s), every other heuristic a fortieth (at most 0.5 s); a given `incumbent` stands
+    /// for local search.
+    private static func heuristicStart(_ problem: Problem, options: SolveOptions, since start: ContinuousClock.Instant,
+                                       incumbent: SolverResult?) throws -> HeuristicStart {
         let clock = ContinuousClock()
         var heuristicOptions = options
         // On a problem as small as `auto` gives the exact solver, every heuristic runs to its
@@ -242,11 +253,15 @@ public struct ExactSolver: PlacementSolver {
         var timeCut = greedy.deadlineReached
         var greedyScore = Score.evaluate(problem, placement: greedy.placement, secondaries: greedy.secondaries)
         let baseline = greedy
+        if let incumbent, withinLimits(problem, incumbent.placement, incumbent.secondaries) {
+            let score = Score.evaluate(problem, placement: incumbent.placement, secondaries: incumbent.secondaries)
+            if score.isBetter(than: greedyScore) { (greedy, greedyScore) = (incumbent, score) }
+        }
         if !small { heuristicOptions.timeLimit = min(0.5, options.timeLimit / 40) }
         // A heuristic's construction does not watch the clock: the next one starts only while one
         // as slow as the slowest so far still ends within `heuristicShare` of the time limit.
         var slowest = (clock.now - start).seconds
-        for solver in Self.incumbentHeuristics {
+        for solver in Self.incumbentHeuristics where incumbent == nil || solver.id != "local-search" {
             if !small && (clock.now - start).seconds + slowest > Self.heuristicShare * options.timeLimit {
                 timeCut = true
                 break

@@ -26,8 +26,8 @@ public enum SolverKind: String, CaseIterable, Sendable {
         self.init(rawValue: name)
     }
 
-    /// The solver; `auto` picks exact for small snapshots (active VMs x hosts at most
-    /// `ExactSolver.autoLimit`), local search otherwise. O(VMs) for `auto`, O(1) otherwise.
+    /// The solver; `auto` is the anytime portfolio (`AutoSolver`) up to `AutoSolver.anytimeLimit`
+    /// active VMs x hosts, local search alone above. O(VMs) for `auto`, O(1) otherwise.
     public func solver(for snapshot: Snapshot) -> any PlacementSolver {
         switch self {
         case .greedy: return GreedySolver()
@@ -43,7 +43,7 @@ public enum SolverKind: String, CaseIterable, Sendable {
         case .leastLoaded: return ConstructiveSolver(.leastLoaded)
         case .auto:
             let active = snapshot.vms.filter { $0.powerState == .on }.count
-            return active * snapshot.hosts.count <= ExactSolver.autoLimit ? ExactSolver.checked() : LocalSearchSolver()
+            return active * snapshot.hosts.count <= AutoSolver.anytimeLimit ? AutoSolver() : LocalSearchSolver()
         }
     }
 }

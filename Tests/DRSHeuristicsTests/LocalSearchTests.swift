@@ -137,8 +137,7 @@ struct LocalSearchTests {
         }
     }
 
-    /// Twenty hosts and forty small running VMs (above `ExactSolver.autoLimit`, so `auto` is
-    /// local search) breaking every kind of soft rule: a soft anti-affinity group of six on
+    /// Twenty hosts and forty small running VMs breaking every kind of soft rule: a soft anti-affinity group of six on
     /// one host, four VMs outside their `should` hosts, three on their `shouldNot` host, and
     /// a soft affinity group split over two hosts. 5 + 4 + 3 + 1 = 13 violations.
     static func softViolations(goal: Goal) -> Snapshot {
@@ -162,15 +161,14 @@ struct LocalSearchTests {
         return Snapshot(cluster: Cluster(goal: goal, migrationThreshold: 3), hosts: hosts, vms: vms, rules: rules)
     }
 
-    @Test("soft violations are repaired before the goal term above the exact solver's size limit",
+    @Test("local search repairs soft violations before the goal term",
           arguments: [Goal.balance, Goal.consolidate])
     func softRulesRepaired(goal: Goal) throws {
         let snapshot = Self.softViolations(goal: goal)
         let problem = Problem(snapshot)
         let initial = PlacementState.initial(problem)
         #expect(Score.softViolations(problem, placement: initial.placement) == 13)
-        let solver = try SolverCatalog.solver(named: "auto", for: snapshot)
-        #expect(solver.id == "local-search")
+        let solver = try SolverCatalog.solver(named: "local-search", for: snapshot)
         let plan = try Planner.checkedPlan(snapshot, solver: solver)
         #expect(plan.objective.softViolations == 0)
         #expect(plan.unplaced.isEmpty)

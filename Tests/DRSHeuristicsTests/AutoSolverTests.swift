@@ -1,0 +1,76 @@
+import Testing
+@_spi(Benchmarks) import DRSModel
+@_spi(Benchmarks) import DRSHeuristics
+@_spi(Benchmarks) import DRSPlanner
+import DRSBench
+import DRSTestSupport
+
+/// `auto` as an anytime portfolio (`AutoSolver`): proofs, never worse than its first part, and
+/// a plan within a tiny time limit.
+@Suite("Auto")
+struct AutoSolverTests {
+    static func knownOptimum(hosts: Int, vms: Int, resources: Int = 2, seed: UInt64) -> GeneratedSnapshot {
+        Generator.generate(GeneratorOptions(snapshotClass: .knownOptimum, hosts: hosts, vms: vms, resources: resources,
+                                            seed: seed, goal: .consolidate))
+    }
+
+    @Test("auto proves the optimum of a small planted fill and says so in status, termination and bound")
+    func provesOptimum() throws {
+        for seed in UInt64(1)...3 {
+            let generated = Self.knownOptimum(hosts: 10, vms: 40, resources: 3, seed: seed)
+            let snapshot = generated.snapshot
+            let solver = try SolverCatalog.solver(named: "auto", for: snapshot)
+            #expect(solver.id == "auto")
+            let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 20, seed: seed))
+            #expect(Double(plan.objective.activeHosts) == generated.knownOptimum, "seed \(seed)")
+            #expect(plan.status == .optimal, "seed \(seed)")
+            #expect(plan.termination == .optimal, "seed \(seed)")
+            #expect(plan.bound == generated.knownOptimum, "seed \(seed)")
+        }
+    }
+
+    @Test("auto never scores worse than local search with the same seed")
+    func neverWorseThanLocalSearch() throws {
+        var snapshots: [Snapshot] = (UInt64(1)...4).map {
+            Generator.generate(GeneratorOptions(snapshotClass: .uniform, hosts: 30, vms: 120, seed: $0, goal: .consolidate)).snapshot
+        }
+        snapshots += (UInt64(1)...3).map {
+            Generator.generate(GeneratorOptions(snapshotClass: .rebalance, hosts: 12, vms: 48, seed: $0, goal: .balance)).snapshot
+        }
+        snapshots += (UInt64(1)...3).map { HeuristicFixtures.binPacking(seed: $0, hostCount: 40, vmCount: 100) }
+        for (n, snapshot) in snapshots.enumerated() {
+            let problem = Problem(snapshot)
+            let options = SolveOptions(timeLimit: 2, seed: UInt64(n + 1))
+            let auto = try AutoSolver().solve(problem, options: options)
+            let local = try LocalSearchSolver().solve(problem, options: options)
+            let autoScore = Score.evaluate(problem, placement: auto.placement, secondaries: auto.secondaries)
+            let localScore = Score.evaluate(problem, placement: local.placement, secondaries: local.secondaries)
+            #expect(!localScore.isBetter(than: autoScore), "snapshot \(n): local search \(localScore.cost), auto \(autoScore.cost)")
+            if let bound = auto.bound, problem.goal == .consolidate {
+                #expect(bound <= Double(autoScore.activeHosts), "snapshot \(n)")
+            }
+        }
+    }
+
+    @Test("auto returns a checked plan quickly under a tiny time limit")
+    func tinyTimeLimit() throws {
+        let snapshot = Self.knownOptimum(hosts: 220, vms: 2000, resources: 3, seed: 7).snapshot
+        let clock = ContinuousClock()
+        let began = clock.now
+        let plan = try Planner.checkedPlan(snapshot, solver: try SolverCatalog.solver(named: "auto", for: snapshot),
+                                           options: SolveOptions(timeLimit: 0.05, seed: 1))
+        let elapsed = (clock.now - began).seconds
+        #expect(plan.unplaced.isEmpty)
+        #expect(plan.seconds < 1, "solve took \(plan.seconds) s with a 0.05 s limit")
+        #expect(elapsed < 5, "plan and check took \(elapsed) s")
+    }
+
+    @Test("above the anytime limit auto is local search alone")
+    func largeIsLocalSearch() throws {
+        let hosts = (0..<8000).map { ClusterHost(id: "h\($0)", capacity: ["cpu": 1000, "memory": 1000]) }
+        let vms = (0..<7000).map { VirtualMachine(id: "v\($0)", host: nil, demand: ["cpu": 10, "memory": 10]) }
+        let snapshot = Snapshot(cluster: Cluster(goal: .balance), hosts: hosts, vms: vms)
+        #expect(vms.count * hosts.count > AutoSolver.anytimeLimit)
+        #expect(try SolverCatalog.solver(named: "auto", for: snapshot).id == "local-search")
+    }
+}
