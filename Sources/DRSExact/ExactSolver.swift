@@ -67,7 +67,9 @@ public enum ExactSolverError: Error, CustomStringConvertible {
 public struct ExactSolver: PlacementSolver {
     /// The plan's `solver` id; `SolverKind` calls it `exact`.
     public let id = "exact-glpk"
-    /// `auto` uses the exact solver when active VMs x hosts is at most this. Measured (GLPK 5.0,
+    /// The size (active VMs x hosts) up to which the exact solver settles a snapshot within
+    /// seconds: the planner's fallbacks and conservative plans scale from it (`auto` has its own
+    /// limits, `AutoSolver` in DRSPlanner). Measured (GLPK 5.0,
     /// 2 cores, 10 s limit, random clusters with 3/4 running VMs, an anti-affinity and a soft
     /// rule): `consolidate` proves optimality in 0.01-0.35 s at 16 x 10 and 0.06-3.6 s at
     /// 20 x 12, and no longer within 10 s at 24 x 12. `balance` proves 15 of the 16 balance
