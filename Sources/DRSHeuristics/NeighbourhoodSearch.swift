@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// Large-neighbourhood search for `consolidate` with exact repair: it closes hosts that local
 /// search leaves open by re-packing a few hosts at a time, exactly.

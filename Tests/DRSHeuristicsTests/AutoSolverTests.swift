@@ -29,27 +29,33 @@ struct AutoSolverTests {
         }
     }
 
+    /// `auto` starts from local search's plan with the same seed: never worse, unless the clock
+    /// cut local search short (then the two runs need not agree, and the case is skipped).
     @Test("auto never scores worse than local search with the same seed")
     func neverWorseThanLocalSearch() throws {
-        var snapshots: [Snapshot] = (UInt64(1)...4).map {
-            Generator.generate(GeneratorOptions(snapshotClass: .uniform, hosts: 30, vms: 120, seed: $0, goal: .consolidate)).snapshot
+        var snapshots: [Snapshot] = (UInt64(1)...3).map {
+            Generator.generate(GeneratorOptions(snapshotClass: .uniform, hosts: 14, vms: 48, seed: $0, goal: .consolidate)).snapshot
         }
-        snapshots += (UInt64(1)...3).map {
-            Generator.generate(GeneratorOptions(snapshotClass: .rebalance, hosts: 12, vms: 48, seed: $0, goal: .balance)).snapshot
+        snapshots += (UInt64(1)...2).map {
+            Generator.generate(GeneratorOptions(snapshotClass: .rebalance, hosts: 10, vms: 40, seed: $0, goal: .balance)).snapshot
         }
-        snapshots += (UInt64(1)...3).map { HeuristicFixtures.binPacking(seed: $0, hostCount: 40, vmCount: 100) }
+        snapshots += (UInt64(1)...2).map { HeuristicFixtures.binPacking(seed: $0, hostCount: 20, vmCount: 50) }
+        var compared = 0
         for (n, snapshot) in snapshots.enumerated() {
             let problem = Problem(snapshot)
-            let options = SolveOptions(timeLimit: 2, seed: UInt64(n + 1))
-            let auto = try AutoSolver().solve(problem, options: options)
+            let options = SolveOptions(timeLimit: 5, seed: UInt64(n + 1))
             let local = try LocalSearchSolver().solve(problem, options: options)
+            guard !local.deadlineReached else { continue }
+            let auto = try AutoSolver().solve(problem, options: options)
             let autoScore = Score.evaluate(problem, placement: auto.placement, secondaries: auto.secondaries)
             let localScore = Score.evaluate(problem, placement: local.placement, secondaries: local.secondaries)
             #expect(!localScore.isBetter(than: autoScore), "snapshot \(n): local search \(localScore.cost), auto \(autoScore.cost)")
             if let bound = auto.bound, problem.goal == .consolidate {
                 #expect(bound <= Double(autoScore.activeHosts), "snapshot \(n)")
             }
+            compared += 1
         }
+        #expect(compared >= snapshots.count / 2, "local search ran out of time on \(snapshots.count - compared) snapshots")
     }
 
     @Test("under a tiny time limit auto takes about as long as its first part, local search, and its plan checks")
