@@ -77,15 +77,18 @@ package struct NeighbourhoodSearch {
     }
 
     /// Improves `placement` (its `secondaries` stay) until `deadline`; see the type.
+    /// `stop`, when given, is asked between steps (another part proved the optimum): true ends
+    /// the search as the deadline would.
     package static func improve(_ problem: Problem, placement: [Int32], secondaries: [Int32], goalBound: Int,
-                               seed: UInt64, deadline: ContinuousClock.Instant) -> Outcome {
+                               seed: UInt64, deadline: ContinuousClock.Instant,
+                               stop: (@Sendable () -> Bool)? = nil) -> Outcome {
         var search = NeighbourhoodSearch(problem, placement: placement, secondaries: secondaries, seed: seed)
         var hosts = search.activeHosts()
         var outcome = Outcome(placement: placement, startHosts: hosts, activeHosts: hosts)
         var since = 0
         while hosts > goalBound && search.nodes - since < stallWork {
             outcome.attempts += 1
-            let result = search.attempt(deadline: deadline, steps: &outcome.steps)
+            let result = search.attempt(deadline: deadline, stop: stop, steps: &outcome.steps)
             if result == .closed {
                 hosts -= 1
                 outcome.placement = search.state.placement
@@ -157,7 +160,7 @@ package struct NeighbourhoodSearch {
     enum AttemptResult { case closed, failed, timeUp, nothingToDo }
 
     /// One attempt to close a host (see the type).
-    mutating func attempt(deadline: ContinuousClock.Instant, steps: inout Int) -> AttemptResult {
+    mutating func attempt(deadline: ContinuousClock.Instant, stop: (@Sendable () -> Bool)?, steps: inout Int) -> AttemptResult {
         let H = problem.hostCount
         let closable = (0..<H).filter { fixed[$0] == 0 && !members[$0].isEmpty && problem.hostReceives[$0] }
         guard !closable.isEmpty, activeHosts() >= 2 else { return .nothingToDo }
@@ -167,7 +170,7 @@ package struct NeighbourhoodSearch {
         var stall = 0
         while !pool.isEmpty {
             if stall >= Self.attemptSteps { return .failed }
-            if ContinuousClock.now >= deadline { return .timeUp }
+            if ContinuousClock.now >= deadline || stop?() == true { return .timeUp }
             steps += 1
             stall = step(partners: 1 + random.below(3)) ? 0 : stall + 1
         }

@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: "Solver: auto (exact on small snapshots, local search above), exact, or a heuristic.")
+    @Option(name: .long, help: "Solver: auto (a portfolio that spends the time limit: local search, the exact solver, neighbourhood search), exact, or a heuristic.")
     var solver: SolverKind = .auto
 
     @Option(name: .long, help: "Time limit in seconds.")
@@ -33,7 +33,7 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .long, help: "Seed for randomised solvers.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Threads local search may use to evaluate moves (the plan is the same for any number).")
+    @Option(name: .long, help: "Threads: local search evaluates moves on them (the plan is the same for any number); with 2 or more, auto runs the exact solver and the neighbourhood search side by side.")
     var threads: Int = 1
 
     func validate() throws {
