@@ -62,11 +62,13 @@ public struct AutoSolver: PlacementSolver {
         } else {
             run.adopt(try LocalSearchSolver().solve(problem, options: options))
             run.cut = run.best.deadlineReached
-            guard !run.cut, problem.vmActive.contains(true) else { return run.finish() }
             if problem.goal == .consolidate {
-                run.bound = Double(ExactSolver.consolidationBound(problem).hosts)
-                if run.meetsBound(run.score) { run.proven = true; return run.finish() }
+                run.bound = max(run.bound ?? 0, Double(ExactSolver.consolidationBound(problem).hosts))
+                // A plan the clock cut may meet it too, but another run may find another plan:
+                // it is not called proven.
+                if !run.cut && run.meetsBound(run.score) { run.proven = true; return run.finish() }
             }
+            guard !run.cut, problem.vmActive.contains(true) else { return run.finish() }
             let exact = active * problem.hostCount <= Self.exactLimit
             if exact && options.threads >= 2 && NeighbourhoodSearch.applies(problem) {
                 run.sideBySide()

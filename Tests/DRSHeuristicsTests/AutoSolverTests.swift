@@ -58,10 +58,14 @@ struct AutoSolverTests {
         #expect(compared >= snapshots.count / 2, "local search ran out of time on \(snapshots.count - compared) snapshots")
     }
 
-    @Test("under a tiny time limit auto takes about as long as its first part, local search, and its plan checks")
+    /// A snapshot above the exact solver's range where the neighbourhood search, left alone,
+    /// would run for seconds (its stall limit is 10^7 nodes): under a 0.05 s limit auto must stop
+    /// soon after local search does, say the clock cut it, and still give a complete plan.
+    @Test("under a tiny time limit auto stops soon after local search, says the clock cut it, and its plan checks")
     func tinyTimeLimit() throws {
         let snapshot = Self.knownOptimum(hosts: 66, vms: 600, resources: 3, seed: 7).snapshot
         let problem = Problem(snapshot)
+        #expect(600 * 66 > AutoSolver.exactLimit)
         let options = SolveOptions(timeLimit: 0.05, seed: 1)
         let clock = ContinuousClock()
         var began = clock.now
@@ -71,9 +75,59 @@ struct AutoSolverTests {
         let auto = try AutoSolver().solve(problem, options: options)
         let elapsed = (clock.now - began).seconds
         #expect(auto.placement.allSatisfy { $0 >= 0 })
-        #expect(elapsed < 2 * local + 0.3, "auto took \(elapsed) s, local search \(local) s, with a 0.05 s limit")
+        #expect(auto.termination == .feasibleTimeLimit && auto.deadlineReached && auto.status == .feasible)
+        #expect(elapsed < 2 * local + 1, "auto took \(elapsed) s, local search \(local) s, with a 0.05 s limit")
+        if let bound = auto.bound {
+            let score = Score.evaluate(problem, placement: auto.placement, secondaries: auto.secondaries)
+            #expect(bound <= Double(score.activeHosts))
+        }
         let plan = try Planner.checkedPlan(snapshot, solver: try SolverCatalog.solver(named: "auto", for: snapshot), options: options)
         #expect(plan.unplaced.isEmpty)
+    }
+
+    /// The placement, secondaries, bound, status and termination of one run.
+    static func fingerprint(_ result: SolverResult) -> String {
+        "\(result.placement) \(result.secondaries) \(result.bound ?? -1) \(result.status) \(String(describing: result.termination))"
+    }
+
+    /// Proven optima, below and above `ExactSolver.autoLimit`: the same result at any time limit
+    /// that leaves room for the proof, and for a thread count the same result run after run.
+    @Test("a proven optimum is the same plan at 5 s and 30 s, and twice with two threads", arguments: [(6, 20), (10, 40)])
+    func provenIsDeterministic(size: (hosts: Int, vms: Int)) throws {
+        for seed in UInt64(1)...2 {
+            let problem = Problem(Self.knownOptimum(hosts: size.hosts, vms: size.vms, resources: 3, seed: seed).snapshot)
+            let runs = try [(5.0, 1), (30.0, 1), (30.0, 2), (5.0, 2)].map { limit, threads in
+                try AutoSolver().solve(problem, options: SolveOptions(timeLimit: limit, seed: seed, threads: threads))
+            }
+            guard runs.allSatisfy({ $0.status == .optimal }) else {
+                Issue.record("\(size) seed \(seed): not every run proved the optimum: \(runs.map(\.status))")
+                continue
+            }
+            #expect(Self.fingerprint(runs[0]) == Self.fingerprint(runs[1]), "\(size) seed \(seed), one thread")
+            #expect(Self.fingerprint(runs[2]) == Self.fingerprint(runs[3]), "\(size) seed \(seed), two threads")
+            let scores = runs.map { Score.evaluate(problem, placement: $0.placement, secondaries: $0.secondaries).activeHosts }
+            #expect(Set(scores).count == 1, "\(size) seed \(seed): \(scores)")
+        }
+    }
+
+    /// With two threads the exact solver and the neighbourhood search run side by side: the plan
+    /// places everything, is never worse than local search's, and its bound is at most its own
+    /// goal term.
+    @Test("with two threads auto is never worse than local search, and its bound holds")
+    func sideBySide() throws {
+        for seed in UInt64(1)...2 {
+            let problem = Problem(Self.knownOptimum(hosts: 30, vms: 120, resources: 3, seed: seed).snapshot)
+            let options = SolveOptions(timeLimit: 2, seed: seed, threads: 2)
+            let local = try LocalSearchSolver().solve(problem, options: options)
+            guard !local.deadlineReached else { continue }
+            let auto = try AutoSolver().solve(problem, options: options)
+            let autoScore = Score.evaluate(problem, placement: auto.placement, secondaries: auto.secondaries)
+            let localScore = Score.evaluate(problem, placement: local.placement, secondaries: local.secondaries)
+            #expect(!localScore.isBetter(than: autoScore), "seed \(seed)")
+            let bound = try #require(auto.bound, "seed \(seed): consolidate reports a bound")
+            #expect(bound <= Double(autoScore.activeHosts), "seed \(seed)")
+            #expect(auto.placement.allSatisfy { $0 >= 0 }, "seed \(seed)")
+        }
     }
 
     @Test("above the anytime limit auto is local search alone")
