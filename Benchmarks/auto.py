@@ -4,6 +4,7 @@
     python3 Benchmarks/auto.py vector  [--drs PATH] [--time-limit 2] [--seeds 2] [--solvers auto,exact,local-search]
     python3 Benchmarks/auto.py suites  [--drs PATH] [--time-limit 2] [--max-vms 100000]
     python3 Benchmarks/auto.py digest  [--drs PATH] [--baseline OLD_DRS]
+    python3 Benchmarks/auto.py vector|suites --rows RUNS.jsonl     (the report of runs kept by --jsonl)
 
 Python 3 standard library; CP-SAT (1 worker, the same time limit) runs when `ortools` imports
 (`pip install ortools`), and is skipped with a note otherwise. Every run is `drs plan FILE
@@ -290,7 +291,7 @@ def vector_report(args, solvers, rows, env):
            "- `auto-before`: `auto` as it was before the portfolio (the exact solver up to 200 VMs x hosts, local "
            "search above), read off the `exact` and `local-search` runs of the same instance",
            f"- time limit {args.time_limit:g} s per run; {len({r['instance'] for r in rows})} instances "
-           f"(sizes {', '.join(map(str, args.sizes))}; 3, 5 and 10 resources; tight and loose; {args.seeds} seed(s) each)",
+           f"(sizes {', '.join(map(str, args.sizes))}; 3, 5 and 10 resources; families tight, loose and random; {args.seeds} seed(s) each)",
            "- excess: (active hosts - reference) / reference, where the reference is the planted optimum (tight, "
            "loose) or, for the random family, the optimum when a solver proved it and the best lower bound otherwise "
            "(so the random family's excess over the optimum is at most the figure shown); a plan leaving a VM "
@@ -403,15 +404,18 @@ def suites_report(args, solvers, rows, env):
         if first["goal"] == "consolidate":
             bounds = [first["l2"] or 0] + [r["bound"] for r in mine if r.get("bound") is not None]
             ref = first["knownOptimum"] if first["knownOptimum"] is not None else max(bounds)
-            reference[name] = ("hosts", ref)
+            reference[name] = ("hosts", ref, None)
         else:
+            # The one score: unplaced, soft violations, then cost (CP-SAT models no soft rule,
+            # so its cost is not a reference).
             drs_rows = [r for r in mine if r["solver"] != "cp-sat"]
-            reference[name] = ("cost", min((r["cost"] for r in drs_rows), default=None))
+            best = min(drs_rows, key=rank, default=None)
+            reference[name] = ("cost", best["cost"] if best else None, rank(best)[:2] if best else None)
     out += ["| class | goal | VMs | hosts | reference | " + " | ".join(solvers) + " |",
             "|---|---|---:|---:|---|" + "---|" * len(solvers)]
     for name in instances:
         first = next(r for r in rows if r["instance"] == name)
-        kind, ref = reference[name]
+        kind, ref, level = reference[name]
         cells = []
         for s in solvers:
             r = next((x for x in rows if x["instance"] == name and x["solver"] == s), None)
@@ -426,6 +430,8 @@ def suites_report(args, solvers, rows, env):
                 value = f"{r['activeHosts']} ({pct(gap)})"
             elif kind == "hosts":
                 value = f"{r['cost']:.4g}"
+            elif r["solver"] != "cp-sat" and rank(r)[:2] != level:
+                value = f"{r['cost']:.4g} (+{r.get('unplaced', 0)} unplaced, {r.get('softViolations', 0)} soft)"
             else:
                 gap = (r["cost"] - ref) / ref if ref else 0
                 value = f"{r['cost']:.4g} ({pct(gap)})"
@@ -434,8 +440,55 @@ def suites_report(args, solvers, rows, env):
         label = (f"{ref} {'known' if first['knownOptimum'] is not None else 'bound'}" if kind == "hosts"
                  else f"best {ref:.4g}" if ref is not None else "-")
         out.append(f"| {first['class']} | {first['goal']} | {first['vms']} | {first['hosts']} | {label} | " + " | ".join(cells) + " |")
-    out += ["", "Cells: active hosts (consolidate) or cost (balance), % above the reference, `*` proven optimal, solve seconds.", ""]
+    out += ["", "Cells: active hosts (consolidate) or cost (balance), % above the reference, `*` proven optimal, solve seconds. "
+            "A `balance` plan with more unplaced VMs or soft violations than the reference is lexicographically worse "
+            "whatever its cost (shown as `+N unplaced, M soft`); CP-SAT models no soft rule, priority or HA reserve, so "
+            "its `balance` cost is of a simpler problem.", ""]
+    out += suites_summary(solvers, rows, reference)
     return "\n".join(out) + "\n"
+
+
+def rank(row):
+    """The one score of a run, as far as the benchmark records it: unplaced, soft violations, cost."""
+    return (row.get("unplaced") or 0, row.get("softViolations") or 0, row["cost"])
+
+
+def suites_summary(solvers, rows, reference):
+    """Mean gap per solver by goal and size: consolidate against the known optimum or best bound,
+    balance against the best plan by the one score (runs lexicographically worse are counted apart)."""
+    out = ["## Summary", "", "| goal | VMs | reference | " + " | ".join(f"{s} mean | {s} proven" for s in solvers) + " |",
+           "|---|---:|---|" + "---:|---:|" * len(solvers)]
+    groups = sorted({(r["goal"], r["vms"]) for r in rows}, key=lambda g: (g[0], g[1]))
+    if any(r["goal"] == "consolidate" and r.get("knownOptimum") is not None for r in rows):
+        known = sorted({r["vms"] for r in rows if r.get("knownOptimum") is not None})
+        groups += [("consolidate, known optimum", v) for v in known]
+        groups.append(("consolidate, known optimum, <= 60 VMs", None))
+    for goal, vms in groups:
+        if goal.startswith("consolidate, known"):
+            chosen = [r for r in rows if r.get("knownOptimum") is not None and (r["vms"] == vms if vms else r["vms"] <= 60)]
+        else:
+            chosen = [r for r in rows if r["goal"] == goal and r["vms"] == vms]
+        cells = []
+        for s in solvers:
+            gaps, worse, proven, mine = [], 0, 0, [r for r in chosen if r["solver"] == s]
+            for r in mine:
+                kind, ref, level = reference[r["instance"]]
+                proven += r["status"] == "optimal"
+                if r["status"] not in ("optimal", "feasible") or r.get("cost") is None or not ref:
+                    worse += 1
+                elif kind == "hosts":
+                    gaps.append((r.get("activeHosts", r["cost"]) - ref) / ref)  # CP-SAT's cost is its host count
+                elif s != "cp-sat" and rank(r)[:2] != level:
+                    worse += 1
+                else:
+                    gaps.append((r["cost"] - ref) / ref)
+            label = pct(mean(gaps)) + (f" ({worse} apart)" if worse else "")
+            cells.append(f"{label} | {proven}/{len(mine)}")
+        what = "known optimum" if goal.startswith("consolidate, known") else ("best bound or known" if goal == "consolidate" else "best plan")
+        out.append(f"| {goal} | {vms if vms else '20-60'} | {what} | " + " | ".join(cells) + " |")
+    out += ["", "Mean % above the reference; `(N apart)`: runs left out of the mean (no plan, a plan lexicographically "
+            "worse than the reference).", ""]
+    return out
 
 
 # MARK: committed suites
@@ -476,6 +529,7 @@ def main():
     parser.add_argument("--extra", default="", help="more `drs plan` arguments, space-separated (e.g. \"--threads 2\")")
     parser.add_argument("--skip-cpsat", action="store_true")
     parser.add_argument("--jsonl", help="also write every run here")
+    parser.add_argument("--rows", help="vector, suites: write the report from the runs a --jsonl file kept, running nothing")
     parser.add_argument("--markdown", help="write the report here (default: standard output)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
@@ -485,7 +539,13 @@ def main():
         print("auto.py: ortools is not installed (pip install ortools); CP-SAT is left out", file=sys.stderr)
     sink = open(args.jsonl, "w") if args.jsonl else None
     status = 0
-    if args.mode == "vector":
+    if args.rows and args.mode != "digest":
+        rows = [json.loads(line) for line in open(args.rows)]
+        solvers = list(dict.fromkeys(r["solver"] for r in rows))
+        solvers, rows = with_auto_before(solvers, rows)
+        report = vector_report if args.mode == "vector" else suites_report
+        text = report(args, solvers, rows, environment(args.drs))
+    elif args.mode == "vector":
         solvers, rows = with_auto_before(*vector_suite(args, sink))
         text = vector_report(args, solvers, rows, environment(args.drs))
     elif args.mode == "suites":
