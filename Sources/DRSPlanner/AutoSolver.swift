@@ -204,9 +204,11 @@ struct AutoRun {
                 searchResult.store(run.searchNeighbourhoods(stop: { flag.isSet }), at: 0)
             }
         }
-        let outcome = searchResult.values().first
+        // The search's placement goes with the secondaries of the plan it started from, so it is
+        // folded in first; the exact solver's plan then competes whole.
+        take(neighbourhoods: searchResult.values().first)
         if let found = exactResult.values().first, take(exact: found) { return }
-        take(neighbourhoods: outcome)
+        proven = proven || meetsBound(score)
     }
 
     /// The best plan with the best bound (capped at its own goal term), status and termination: a
