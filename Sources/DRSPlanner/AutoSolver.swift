@@ -32,7 +32,9 @@ import DRSExact
 /// limit: a part the clock cut never seeds a later one (the neighbourhood search starts from the
 /// best plan no clock shaped), its plan only competes at the end, and a plan that meets the bound
 /// is taken over an equal one the clock shaped. Where the clock shaped the plan returned,
-/// `termination` is `feasibleTimeLimit`. results/auto.md has the measurements behind the limits
+/// `termination` is `feasibleTimeLimit`. One exception is inherited: above
+/// `ExactSolver.autoLimit` the exact solver's heuristic start watches the clock, so a proof of
+/// its can, under load, be another optimal plan. results/auto.md has the measurements behind the limits
 /// and shares.
 public struct AutoSolver: PlacementSolver {
     /// The plan's `solver` id.
