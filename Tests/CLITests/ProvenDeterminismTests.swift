@@ -13,7 +13,7 @@ struct ProvenDeterminismTests {
     /// plans when the incumbent's heuristics were cut by the clock. The seed's snapshot has FT
     /// VMs with HA disabled, which is invalid input now (vSphere refuses FT without HA): their
     /// `ft` is removed, the rest is the seed's.
-    @Test("the same optimal evacuation plan at a time limit of 0.01 s and of 2 s")
+    @Test("the same optimal evacuation plan at a time limit of 0.01 s and of 10 s")
     func sameOptimumAtAnyTimeLimit() throws {
         var tree = try JSONParser.parse(Generator.generate(GeneratorOptions(snapshotClass: .hostile, hosts: 8, vms: 24, seed: 6149)).bytes)
         tree = Self.removingFT(tree)
@@ -24,10 +24,10 @@ struct ProvenDeterminismTests {
         let file = folder.appendingPathComponent("snapshot.json")
         try Data(bytes).write(to: file)
         var outputs: [String] = []
-        for limit in ["2", "0.01"] {
+        for limit in ["10", "0.01"] {
             let run = try Fixtures.drs(["evacuate", file.path, "--host", "h4", "--solver", "auto", "--time-limit", limit, "--seed", "149"])
             #expect(run.code == 0, "\(run.err)")
-            // At 2 s the optimum is proven; at 0.01 s a run that says optimal must be the same plan.
+            // At 10 s (far more than it needs, even on a loaded machine) the optimum is proven; at 0.01 s a run that says optimal must be the same plan.
             let optimal = run.out.contains("\"termination\": \"optimal\"")
             #expect(optimal || limit == "0.01")
             if optimal { outputs.append(run.out.replacingOccurrences(of: #""seconds": [-0-9.e+]+"#, with: "S", options: .regularExpression)) }
