@@ -31,6 +31,9 @@ let package = Package(
         // The ROADEF/EURO Challenge 2012 machine reassignment problem: its files, its official
         // cost and constraints, and the snapshot it becomes (`drs import roadef`, `drs export roadef`).
         .target(name: "DRSRoadef", dependencies: ["DRSModel"]),
+        // `drs import`: cluster inventory exports (kubectl, pvesh, govc, RVTools) to snapshots,
+        // one file per format over one mapping layer (`ImportedCluster`).
+        .target(name: "DRSImport", dependencies: ["DRSModel"]),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
@@ -41,6 +44,7 @@ let package = Package(
                 "DRSBench",
                 "DRSSim",
                 "DRSRoadef",
+                "DRSImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +73,7 @@ let package = Package(
         .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSTestSupport", "drs"],
+            dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSImport", "DRSTestSupport", "drs"],
             exclude: ["Golden", "ExactCases"]
         ),
         .testTarget(name: "DRSSimTests", dependencies: ["DRSSim", "drs"]),

@@ -3,12 +3,13 @@ import DRSRoadef
 import Foundation
 @_spi(Benchmarks) import OpenDRS
 
-/// `drs import FORMAT ...`: a problem in another format as a snapshot.
+/// `drs import FORMAT ...`: a cluster inventory export (`ImportCommand.swift`) or a problem in
+/// another format as a snapshot.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Convert a problem in another format to a snapshot.",
-        subcommands: [ImportRoadefCommand.self]
+        abstract: "Turn a cluster inventory export, or a problem in another format, into a snapshot.",
+        subcommands: [ImportKubernetesCommand.self, ImportProxmoxCommand.self, ImportGovcCommand.self, ImportRoadefCommand.self]
     )
 }
 
