@@ -40,16 +40,7 @@ struct GovcConfiguration {
                 var priority = try entry.member("dasSettings")?.member("restartPriority")?.string()
                 if priority == nil { priority = try entry.member("restartPriority")?.string() }
                 if priority == "clusterRestartPriority" { priority = clusterPriority }
-                switch priority {
-                case "highest": cluster.vms[vm].priority = .highest
-                case "high": cluster.vms[vm].priority = .high
-                case "low": cluster.vms[vm].priority = .low
-                case "lowest": cluster.vms[vm].priority = .lowest
-                case "disabled":
-                    cluster.vms[vm].priority = .lowest
-                    cluster.warn("VM \(DisplayText.quoted(cluster.vms[vm].id)): HA restart disabled; mapped as lowest priority")
-                default: break
-                }
+                if let priority, let restart = RestartPriority(rawValue: priority) { cluster.vms[vm].restartPriority = restart }
             }
         }
         for entry in try configuration.member("drsVmConfig")?.elements() ?? [] {

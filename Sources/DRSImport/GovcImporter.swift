@@ -18,7 +18,7 @@
 /// - Cluster (`configurationEx`): DRS `defaultVmBehavior` as the automation level and
 ///   `vmotionRate` as the migration threshold (6 - rate: rate 1 is the most aggressive), per-VM
 ///   `drsVmConfig` overrides, HA `enabled`, admission control `failoverLevel` as host failures
-///   to tolerate, `dasVmConfig` restart priorities; rules (by `_typeName`): VM-VM affinity and
+///   to tolerate, `dasVmConfig` restart priorities as `restartPriority`; rules (by `_typeName`): VM-VM affinity and
 ///   anti-affinity (hard: DRS keeps them), VM-host rules over their VM and host groups (`must`
 ///   and `mustNot` when `mandatory`, else `should` and `shouldNot`). Disabled rules, dependency
 ///   rules and percentage admission control are warned about and left out.

@@ -11,8 +11,8 @@
 ///   templates are left out. Demand is the active use (`cpu` x `maxcpu` cores, `mem` bytes) or,
 ///   with `--demand configured`, the configured size (`maxcpu`, `maxmem`); guests that are not
 ///   running are powered off and keep their configured size.
-/// - HA: guests the HA manager manages are `high` priority, the others `low` (Proxmox VE does not
-///   restart them after a node failure; a warning says so). A guest in a restricted HA group
+/// - HA: guests the HA manager manages are `high` priority; the others get `restartPriority`
+///   `disabled` (Proxmox VE does not restart them after a node failure; a warning says so). A guest in a restricted HA group
 ///   gets a `must` rule over the group's nodes; in an unrestricted one, a `should` rule over the
 ///   group's highest-priority nodes.
 package enum ProxmoxImporter {
@@ -99,11 +99,11 @@ package enum ProxmoxImporter {
             var vm = try guest(entry, options: options)
             // A guest the HA manager keeps started on a dead node is down, to be recovered.
             if let node = vm.host, failed.contains(node), let ha = managed[vm.id], ha.state == "started" { vm.powerState = .on }
-            if let ha = managed[vm.id] {
+            if let ha = managed[vm.id], ha.state != "ignored" {
                 vm.priority = .high
-                if ha.state == "ignored" { vm.priority = .low }
             } else {
-                vm.priority = .low
+                // Proxmox VE recovers HA resources only.
+                vm.restartPriority = .disabled
                 unmanaged += 1
             }
             if cluster.vms.contains(where: { $0.id == vm.id }) { throw entry.error("guest \(DisplayText.quoted(vm.id)) appears twice") }
@@ -116,7 +116,7 @@ package enum ProxmoxImporter {
         cluster.vms.removeAll { $0.host.map { !known.contains($0) } ?? false }
         if templates > 0 { cluster.warn("\(templates) template(s) left out: they never run") }
         if unmanaged > 0 {
-            cluster.warn("\(unmanaged) guest(s) not managed by the HA manager: Proxmox VE does not restart them after a node failure; they are low priority here")
+            cluster.warn("\(unmanaged) guest(s) not managed by the HA manager: Proxmox VE does not restart them after a node failure (restartPriority disabled)")
         }
     }
 

@@ -105,7 +105,7 @@ import DRSImport
         #expect(vms["qemu/9000"] == nil, "templates are left out")
         #expect(vms["qemu/132"]!["powerState"] as? String == "off")
         #expect(vms["qemu/140"]!["powerState"] == nil, "an HA guest on the dead node is down, to be recovered")
-        #expect(vms["qemu/101"]!["priority"] as? String == "high" && vms["lxc/131"]!["priority"] as? String == "low")
+        #expect(vms["qemu/101"]!["priority"] as? String == "high" && vms["lxc/131"]!["restartPriority"] as? String == "disabled")
         let web = vms["qemu/101"]!["demand"] as! [String: Double]
         #expect(abs(web["cpu"]! - 0.3611 * 4000) < 1e-6)
         let rules = Dictionary(uniqueKeysWithValues: (snapshot["rules"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
@@ -134,7 +134,7 @@ import DRSImport
         let vms = Dictionary(uniqueKeysWithValues: (snapshot["vms"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
         #expect(vms.count == 8, "the template and the FT secondary are no VMs of their own")
         #expect((vms["sql-01"]!["ft"] as! [String: Any])["secondaryHost"] as? String == "esx-01.lab.example")
-        #expect(vms["sql-01"]!["priority"] as? String == "highest")
+        #expect(vms["sql-01"]!["restartPriority"] as? String == "highest" && vms["backup-proxy"]!["restartPriority"] as? String == "disabled")
         #expect(vms["web-01"]!["demand"] as! [String: Double] == ["cpu": 2410, "memory": 3120])
         #expect(vms["license-srv"]!["automation"] as? String == "disabled" && vms["app-01"]!["automation"] as? String == "partial")
         #expect(vms["backup-proxy"]!["powerState"] as? String == "off")
@@ -145,6 +145,7 @@ import DRSImport
         #expect(rules["sql-avoid-old"]!["policy"] as? String == "shouldNot")
         #expect(rules["app-after-sql"] == nil && rules["old-spread"] == nil)
         #expect(result.err.contains("app-after-sql") && result.err.contains("old-spread"))
+        #expect(vms["license-srv"]!["restartPriority"] as? String == "high")
         // The plan separates web-01 and web-02 and empties esx-03.
         let plan = try Fixtures.drs(["plan", path, "--solver", "greedy", "--format", "commands", "--target", "vsphere"])
         #expect(plan.code == 0, "\(plan.err)")
