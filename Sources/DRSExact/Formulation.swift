@@ -223,7 +223,7 @@ struct PlacementFormulation {
             for (k, h) in itemHosts[i].enumerated() {
                 var seconds = 0.0
                 for v in members where problem.vmInitialHost[v] >= 0 && Int(problem.vmInitialHost[v]) != h {
-                    seconds += problem.vmMigration[v].seconds
+                    seconds += problem.migrationSeconds(v, to: h)
                 }
                 if seconds > 0 { cost[itemColumns[i][k], default: 0] += problem.lambda * seconds; hasMigrationCost = true }
             }

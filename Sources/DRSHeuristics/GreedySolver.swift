@@ -384,9 +384,7 @@ struct GreedyRun {
                         let after = (max(0, newSum) / terms).squareRoot()
                         let benefit = before - after
                         guard benefit > 1e-12 else { continue }
-                        let initial = Int(problem.vmInitialHost[v])
-                        let seconds: Double
-                        if initial == target { seconds = -problem.vmMigration[v].seconds } else if initial == source { seconds = problem.vmMigration[v].seconds } else { seconds = 0 }
+                        let seconds = LocalSearch.secondsDelta(problem, v, from: source, to: target)
                         let priority = seconds <= 0 ? 2 : MigrationCost.priority(goal: .balance, benefit: benefit, seconds: seconds)
                         guard priority <= threshold else { continue }
                         let gain = benefit - problem.lambda * seconds

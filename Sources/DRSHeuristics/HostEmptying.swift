@@ -148,6 +148,7 @@ struct HostEmptying {
     /// Migration seconds of the entity when it runs on `h` (0 at its snapshot host, or when it
     /// was not running: new VMs, restarts, secondaries to create).
     func cost(_ entity: Int32, on h: Int) -> Double {
+        if !problem.vmVisibleSet.isEmpty && !isSecondary(entity) { return problem.moveSeconds(vm(entity), on: h) }
         let initial = initialHost(of: entity)
         return initial >= 0 && initial != h ? problem.vmMigration[vm(entity)].seconds : 0
     }

@@ -129,6 +129,8 @@ struct LocalSearch {
     }
 
     static func secondsDelta(_ problem: Problem, _ v: Int, from source: Int, to target: Int) -> Double {
+        // Storage makes the cost depend on the destination (a shared-nothing copy).
+        if !problem.vmVisibleSet.isEmpty { return problem.moveSeconds(v, on: target) - problem.moveSeconds(v, on: source) }
         let initial = Int(problem.vmInitialHost[v])
         if initial == target { return -problem.vmMigration[v].seconds }
         if initial == source { return problem.vmMigration[v].seconds }

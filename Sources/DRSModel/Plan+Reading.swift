@@ -96,9 +96,12 @@ extension Plan {
         if case let .array(elements) = value["candidates"] {
             candidates = elements.compactMap { if case let .string(text) = $0 { return text }; return nil }
         }
-        return Step(wave: wave, kind: kind, vm: try text("vm"), host: try text("host"), from: try text("from"),
-                    to: try text("to"), secondary: secondary, seconds: try number("seconds") ?? 0,
-                    downtime: try number("downtime"), priority: try whole("priority", in: 1...5) ?? 1, applied: applied,
-                    reason: try text("reason") ?? "", candidates: candidates)
+        var step = Step(wave: wave, kind: kind, vm: try text("vm"), host: try text("host"), from: try text("from"),
+                        to: try text("to"), secondary: secondary, seconds: try number("seconds") ?? 0,
+                        downtime: try number("downtime"), priority: try whole("priority", in: 1...5) ?? 1, applied: applied,
+                        reason: try text("reason") ?? "", candidates: candidates)
+        step.datastore = try text("datastore")
+        if case let .bool(flag) = value["cold"] { step.cold = flag }
+        return step
     }
 }

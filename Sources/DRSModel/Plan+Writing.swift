@@ -105,8 +105,10 @@ extension Step {
         if let from { body("from", .string(from)) }
         if let to { body("to", .string(to)) }
         if secondary == true { body("secondary", .bool(true)) }
+        if cold == true { body("cold", .bool(true)) }
         body("seconds", .number((seconds * 1000).rounded() / 1000))
         if let downtime { body("downtime", .number((downtime * 1e4).rounded() / 1e4)) }
+        if let datastore { body("datastore", .string(datastore)) }
         body("priority", .number(Double(priority)))
         body("applied", .bool(applied))
         body("reason", .string(reason))

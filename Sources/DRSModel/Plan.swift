@@ -133,6 +133,10 @@ public struct Step: Codable, Sendable, Equatable {
     /// For a step kept as a recommendation because it needs another recommended step first:
     /// those steps, as "kind subject from->to (wave n)". Nil otherwise.
     public var waitsFor: [String]?
+    /// For a shared-nothing migration: the destination host's datastore the disks are copied to.
+    public var datastore: String?
+    /// True for a cold migration (a powered-off VM re-registered on another host); nil otherwise.
+    public var cold: Bool?
 
     /// A step; `waitsFor` starts nil. Nothing is checked here.
     public init(wave: Int, kind: Kind, vm: String? = nil, host: String? = nil, from: String? = nil, to: String? = nil,

@@ -95,7 +95,11 @@ extension PlanChecker.Replay {
         let vm = machine.id
         let isSecondary = step.secondary == true
         let label = isSecondary ? "\(vm)'s secondary" : vm
-        if machine.powerState == .off { fail(wave, "\(step.kind.rawValue) of \(vm), which is powered off") }
+        if step.cold == true {
+            recordColdMove(step, wave, v, into: &moves)
+            return
+        }
+        if machine.powerState == .off { fail(wave, "\(step.kind.rawValue) of \(vm), which is powered off (a cold migration says \"cold\": true)") }
         if isSecondary && machine.ft == nil { fail(wave, "\(step.kind.rawValue) of a secondary for \(vm), which is not FT-protected") }
         if !moves.touched.insert(v * 2 + (isSecondary ? 1 : 0)).inserted { fail(wave, "\(label) has more than one step in this wave") }
         guard let to = step.to.flatMap({ hostIndex[$0] }) else { fail(wave, "\(step.kind.rawValue) of \(label) to unknown host \(step.to ?? "(none)")"); return }
@@ -131,7 +135,37 @@ extension PlanChecker.Replay {
             checkHAOn(step, wave, machine)
             hosts = [destination]
         }
+        if !isSecondary { checkStorage(step, wave, v, to: to) }
         if isSecondary { moves.moment.secondary[v] = hosts } else { moves.moment.primary[v] = hosts }
+    }
+
+    /// Storage: a VM goes only to a host that sees all its datastores, unless the step is a
+    /// shared-nothing live migration (`cluster.migration.sharedNothing`) naming a datastore of
+    /// that host, where its disks are from then on. HA restarts and placements never copy.
+    mutating func checkStorage(_ step: Step, _ wave: Int, _ v: Int, to h: Int) {
+        guard let disks = disksOf[v] else {
+            if let datastore = step.datastore { fail(wave, "\(step.kind.rawValue) of \(vmName(v)) names datastore \(datastore), but the VM names no datastores to copy") }
+            return
+        }
+        let host = hostName(Int32(h))
+        guard let missing = disks.first(where: { !hostSees[h].contains($0) }) else {
+            if step.datastore != nil { fail(wave, "\(step.kind.rawValue) of \(vmName(v)) names datastore \(step.datastore!), but \(host) sees its disks: nothing to copy") }
+            return
+        }
+        let prefix = "\(step.kind.rawValue) of \(vmName(v)) to \(host), which does not see datastore \(missing)"
+        guard step.kind == .migrate else {
+            fail(wave, prefix + (step.kind == .restart ? ": HA restarts never copy disks" : ": a VM is placed only where its disks are"))
+            return
+        }
+        guard snapshot.cluster.migration.sharedNothing == true else {
+            fail(wave, prefix + ": copying the disks (a shared-nothing migration) needs cluster.migration.sharedNothing")
+            return
+        }
+        guard let target = step.datastore, hostSees[h].contains(target) else {
+            fail(wave, prefix + ": a shared-nothing migration names a datastore of \(host) in datastore, got \(step.datastore ?? "none")")
+            return
+        }
+        disksOf[v] = [target]
     }
 
     /// A restart of a VM whose guest failed (`vms[].state`) while it runs on `from`: on the

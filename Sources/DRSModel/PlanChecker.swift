@@ -154,6 +154,12 @@ extension PlanChecker {
         var violations: [CheckViolation] = []
         /// VMs whose failed guest (`vms[].state`) a restart step brought back.
         var guestRestarted = Set<Int>()
+        /// Storage: the datastores each VM's disks are on now (VMs that name some), and the
+        /// datastores each host sees; empty when no VM names datastores.
+        var disksOf: [Int: [String]] = [:]
+        var hostSees: [Set<String>] = []
+        /// The host each VM is registered on (`vms[].host`; cold migrations move the powered-off ones).
+        var registeredAt: [Int32]
         /// Problems of the snapshot the final state keeps, tolerated as no worse.
         var kept: [String] = []
         var master: String?
@@ -180,6 +186,7 @@ extension PlanChecker {
             demands = context.demands
             hardRulesOf = context.hardRulesOf
             state = snapshot.hosts.map(\.state)
+            registeredAt = context.hostOf
             primary = [Int32](repeating: -1, count: snapshot.vms.count)
             secondary = primary
             for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
@@ -225,6 +232,10 @@ extension PlanChecker {
                 admissionSlack = nil
             }
             master = snapshot.cluster.ha?.master
+            for (v, vm) in snapshot.vms.enumerated() {
+                if let disks = vm.datastores, !disks.isEmpty { disksOf[v] = disks }
+            }
+            if !disksOf.isEmpty { hostSees = snapshot.hosts.map { Set($0.datastores) } }
         }
     }
 }
@@ -256,6 +267,7 @@ extension PlanChecker.Replay {
         let waves = Dictionary(grouping: plan.steps, by: \.wave)
         for wave in waves.keys.sorted() { replayWave(wave, waves[wave]!) }
         checkRestartOrder(plan)
+        checkRegistrations()
         checkFinal(plan)
         // Deterministic order: by wave (the final state last), then by text.
         return violations.sorted { ($0.wave ?? Int.max, $0.message) < ($1.wave ?? Int.max, $1.message) }

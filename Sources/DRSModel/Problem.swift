@@ -89,6 +89,13 @@ public struct Problem: Sendable {
     /// others; intersected per VM), in order of first use by VM index; with HA off
     /// (`Snapshot.haDisabled`) the VMs of failed hosts get the empty set: they stay down.
     @usableFromInline package internal(set) var allowedSets: [HostBitSet]
+    /// Storage (`vms[].datastores`), empty when no VM names datastores: per VM, the index into
+    /// `allowedSets` of the hosts that see all its datastores (-1: no datastores), and of where
+    /// it may be restarted or placed (those hosts and its hard rules). `vmAllowedSet` is the
+    /// latter, except for a running VM under `cluster.migration.sharedNothing`, which may also
+    /// live-migrate to any host with a datastore, copying its disks.
+    package internal(set) var vmVisibleSet: [Int32] = []
+    package internal(set) var vmStrictSet: [Int32] = []
     /// Required affinity group of each VM (-1 for none); groups list their active members.
     package let vmGroup: [Int32]
     /// Each group's active members by VM index; rules that share a VM form one group.
@@ -184,6 +191,7 @@ public struct Problem: Sendable {
 
         admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: snapshot.hosts.map(\.state))
         (haMaster, haElected) = Problem.electMaster(snapshot)
+        applyStorage()
         keepFailedVMsDown()
     }
 
@@ -272,6 +280,10 @@ public struct Problem: Sendable {
         }
         next.admissionLimit = Problem.admissionLimit(next.snapshot, hostLimit: hostLimit, hostState: next.hostState)
         (next.haMaster, next.haElected) = Problem.electMaster(next.snapshot)
+        // HA restarts never copy disks.
+        if !vmStrictSet.isEmpty {
+            for v in 0..<vmCount where next.vmNeedsRestart[v] { next.vmAllowedSet[v] = vmStrictSet[v] }
+        }
         next.keepFailedVMsDown()
         return next
     }

@@ -63,7 +63,7 @@ public struct Objective: Sendable, Equatable, Codable {
             let initial = problem.vmInitialHost[v]
             if initial >= 0 && Int(initial) != h {
                 objective.migrations += 1
-                objective.migrationSeconds += problem.vmMigration[v].seconds
+                objective.migrationSeconds += problem.migrationSeconds(v, to: h)
             }
             if problem.vmIsFT[v] {
                 let s = Int(secondaries[v])

@@ -104,6 +104,12 @@ extension DirectSnapshotReader {
             } else if key(name, is: "maxConcurrentPerHost") {
                 try mark(&seen, 1)
                 settings.maxConcurrentPerHost = try integer(in: 1...1024)
+            } else if key(name, is: "storageBandwidth") {
+                try mark(&seen, 2)
+                settings.storageBandwidth = try number(minimum: InputLimits.minimumBandwidth)
+            } else if key(name, is: "sharedNothing") {
+                try mark(&seen, 3)
+                settings.sharedNothing = try bool()
             } else {
                 throw GiveUp()
             }
@@ -212,6 +218,12 @@ extension DirectSnapshotReader {
             } else if key(name, is: "restartPriority") {
                 try mark(&seen, 9)
                 vm.restartPriority = try enumeration(RestartPriority.self)
+            } else if key(name, is: "datastores") {
+                try mark(&seen, 10)
+                vm.datastores = try stringList()
+            } else if key(name, is: "disk") {
+                try mark(&seen, 11)
+                vm.disk = try number()
             } else {
                 throw GiveUp()
             }

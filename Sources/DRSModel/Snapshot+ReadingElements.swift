@@ -90,12 +90,17 @@ extension SnapshotReader {
             case "maxUtilization":
                 cluster.maxUtilization = resourceMap(field, path, resources: resources, minimum: 0, maximum: 1, exclusiveMinimum: true)
             case "migration":
-                guard let settings = self.members(field, path, known: ["bandwidth", "maxConcurrentPerHost"]) else { continue }
+                let known = ["bandwidth", "maxConcurrentPerHost", "storageBandwidth", "sharedNothing"]
+                guard let settings = self.members(field, path, known: known) else { continue }
                 for (name, setting) in settings {
                     if name == "bandwidth" {
                         cluster.migration.bandwidth = number(setting, "\(path).bandwidth", minimum: InputLimits.minimumBandwidth) ?? 1250
                     } else if name == "maxConcurrentPerHost" {
                         cluster.migration.maxConcurrentPerHost = integer(setting, "\(path).maxConcurrentPerHost", in: 1...1024) ?? 8
+                    } else if name == "storageBandwidth" {
+                        cluster.migration.storageBandwidth = number(setting, "\(path).storageBandwidth", minimum: InputLimits.minimumBandwidth)
+                    } else if name == "sharedNothing" {
+                        cluster.migration.sharedNothing = bool(setting, "\(path).sharedNothing")
                     }
                 }
             case "ha":
@@ -150,7 +155,8 @@ extension SnapshotReader {
     }
 
     mutating func readVM(_ value: JSONValue, _ path: String, resources: [String]) -> VirtualMachine? {
-        let known = ["id", "host", "demand", "powerState", "priority", "ft", "migration", "automation", "state", "restartPriority"]
+        let known = ["id", "host", "demand", "powerState", "priority", "ft", "migration", "automation", "state", "restartPriority",
+                     "datastores", "disk"]
         guard let members = members(value, path, known: known) else { return nil }
         var vm = VirtualMachine(id: "", host: nil, demand: [:])
         var hasId = false
@@ -165,6 +171,8 @@ extension SnapshotReader {
             case "automation": vm.automation = enumeration(field, fieldPath, as: VMAutomation.self)
             case "state": vm.state = enumeration(field, fieldPath, as: VMState.self)
             case "restartPriority": vm.restartPriority = enumeration(field, fieldPath, as: RestartPriority.self)
+            case "datastores": vm.datastores = stringList(field, fieldPath)
+            case "disk": vm.disk = number(field, fieldPath)
             case "ft":
                 guard let ft = self.members(field, fieldPath, known: ["secondaryHost"]) else { continue }
                 var secondary: String?

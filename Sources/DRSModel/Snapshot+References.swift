@@ -53,6 +53,7 @@ struct ReferenceCheck {
     mutating func checkVMs() {
         let vmSource = self.vmSource
         vmIndex.reserveCapacity(snapshot.vms.count)
+        let storage = snapshot.vms.contains { $0.datastores != nil } ? DatastoreCheck(snapshot) : nil
         for (index, vm) in snapshot.vms.enumerated() {
             var path: String { "vms[\(vmSource[index])]" }
             if let first = vmIndex[vm.id] {
@@ -61,6 +62,7 @@ struct ReferenceCheck {
                 vmIndex[vm.id] = index
             }
             if let host = vm.host, hostIndex[host] == nil { unknownHost("\(path).host", host) }
+            if let datastores = vm.datastores, let storage { checkDatastores(datastores, of: vm, at: path, storage) }
             if vm.state == .guestFailed {
                 if vm.powerState == .off {
                     fail("\(path).state", "guestFailed needs a running guest, but the VM is powered off")
@@ -78,6 +80,32 @@ struct ReferenceCheck {
                     fail("\(path).ft.secondaryHost", "must differ from the primary's host \(DisplayText.quoted(secondary)): FT primary and secondary never share a host")
                 }
             }
+        }
+    }
+
+    /// A VM's `datastores`: each known to some host and listed once; its host sees all of them,
+    /// and so does at least one host (where it can run at all). O(datastores x hosts seeing one).
+    mutating func checkDatastores(_ datastores: [String], of vm: VirtualMachine, at path: String, _ storage: DatastoreCheck) {
+        var seen = Set<String>()
+        var clean = true
+        for (position, name) in datastores.enumerated() {
+            if storage.seers[name] == nil {
+                clean = false
+                fail("\(path).datastores[\(position)]", "unknown datastore \(DisplayText.quoted(name)): no host sees it\(storage.names.hint(for: name))")
+            } else if !seen.insert(name).inserted {
+                clean = false
+                fail("\(path).datastores[\(position)]", "datastore \(DisplayText.quoted(name)) is listed twice")
+            }
+        }
+        guard clean, !datastores.isEmpty else { return }
+        if let host = vm.host, let h = hostIndex[host] {
+            if let missing = datastores.first(where: { !storage.seers[$0]!.contains(h) }) {
+                fail("\(path).datastores", "host \(DisplayText.quoted(host)) does not see datastore \(DisplayText.quoted(missing)); a VM runs only where its disks are")
+            }
+        } else if vm.host == nil {
+            var common = storage.seers[datastores[0]]!
+            for name in datastores.dropFirst() { common.formIntersection(storage.seers[name]!) }
+            if common.isEmpty { fail("\(path).datastores", "no host sees all of them") }
         }
     }
 
@@ -122,5 +150,20 @@ final class LazySuggester {
     func hint(for name: String) -> String {
         if suggester == nil { suggester = NameSuggester(names()) }
         return suggester!.suggestion(for: name).map { "; did you mean \(DisplayText.quoted($0))?" } ?? ""
+    }
+}
+
+/// The hosts that see each datastore (by host index), for the checks of `vms[].datastores`.
+struct DatastoreCheck {
+    let seers: [String: Set<Int>]
+    let names: LazySuggester
+
+    init(_ snapshot: Snapshot) {
+        var seers: [String: Set<Int>] = [:]
+        for (h, host) in snapshot.hosts.enumerated() {
+            for name in host.datastores { seers[name, default: []].insert(h) }
+        }
+        self.seers = seers
+        names = LazySuggester { seers.keys.sorted() }
     }
 }

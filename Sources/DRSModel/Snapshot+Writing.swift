@@ -14,8 +14,11 @@ extension Snapshot {
         clusterFields.append(("automation", .string(cluster.automation.rawValue)))
         clusterFields.append(("migrationThreshold", .number(Double(cluster.migrationThreshold))))
         if !cluster.maxUtilization.isEmpty { clusterFields.append(("maxUtilization", quantitiesJSON(cluster.maxUtilization))) }
-        clusterFields.append(("migration", .object([("bandwidth", .number(cluster.migration.bandwidth)),
-                                                    ("maxConcurrentPerHost", .number(Double(cluster.migration.maxConcurrentPerHost)))])))
+        var migration: [(key: String, value: JSONValue)] = [("bandwidth", .number(cluster.migration.bandwidth)),
+                                                            ("maxConcurrentPerHost", .number(Double(cluster.migration.maxConcurrentPerHost)))]
+        if let storage = cluster.migration.storageBandwidth { migration.append(("storageBandwidth", .number(storage))) }
+        if let sharedNothing = cluster.migration.sharedNothing { migration.append(("sharedNothing", .bool(sharedNothing))) }
+        clusterFields.append(("migration", .object(migration)))
         if let ha = cluster.ha {
             var fields: [(key: String, value: JSONValue)] = [("enabled", .bool(ha.enabled)),
                                                              ("hostFailuresToTolerate", .number(Double(ha.hostFailuresToTolerate)))]
@@ -55,6 +58,8 @@ extension Snapshot {
         if let automation = vm.automation { body("automation", .value(.string(automation.rawValue))) }
         if let state = vm.state { body("state", .value(.string(state.rawValue))) }
         if let restart = vm.restartPriority { body("restartPriority", .value(.string(restart.rawValue))) }
+        if let datastores = vm.datastores { body("datastores", .value(.array(datastores.map { .string($0) }))) }
+        if let disk = vm.disk { body("disk", .value(.number(disk))) }
     }
 
     func forEachField(of rule: Rule, _ body: (String, JSONValue) -> Void) {

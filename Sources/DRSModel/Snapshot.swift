@@ -153,13 +153,24 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
     public var bandwidth: Double = 1250
     /// Live migrations one host may take part in at once.
     public var maxConcurrentPerHost: Int = 8
+    /// `cluster.migration.storageBandwidth`: MiB/s a disk copy can use (shared-nothing
+    /// migration); nil when absent (250).
+    public var storageBandwidth: Double?
+    /// `cluster.migration.sharedNothing`: whether a live migration may go to a host that does not
+    /// see the VM's datastores, copying its disks; nil when absent (false).
+    public var sharedNothing: Bool?
 
     /// Defaults: 1250 MiB/s and 8 migrations per host. The reader accepts a bandwidth of at least
     /// `InputLimits.minimumBandwidth` and 1 to 1024 migrations per host.
-    public init(bandwidth: Double = 1250, maxConcurrentPerHost: Int = 8) {
+    public init(bandwidth: Double = 1250, maxConcurrentPerHost: Int = 8, storageBandwidth: Double? = nil, sharedNothing: Bool? = nil) {
         self.bandwidth = bandwidth
         self.maxConcurrentPerHost = maxConcurrentPerHost
+        self.storageBandwidth = storageBandwidth
+        self.sharedNothing = sharedNothing
     }
+
+    /// The disk copy bandwidth in effect, MiB/s (default 250).
+    public var effectiveStorageBandwidth: Double { storageBandwidth ?? 250 }
 }
 
 /// High availability settings (SPEC `cluster.ha`).
@@ -258,6 +269,11 @@ public struct VirtualMachine: Codable, Sendable, Equatable {
     /// `vms[].restartPriority`; nil when absent: the class of `priority` (see
     /// `effectiveRestartPriority`).
     public var restartPriority: RestartPriority?
+    /// `vms[].datastores`: the datastores holding its disks; nil when absent (no storage
+    /// constraint). The VM runs only on hosts that see all of them.
+    public var datastores: [String]?
+    /// `vms[].disk`: GiB of disk, copied by a shared-nothing migration; nil when absent (0).
+    public var disk: Double?
 
     /// A VM; nothing is checked here.
     public init(id: String, host: String?, demand: [String: Double], powerState: PowerState = .on,

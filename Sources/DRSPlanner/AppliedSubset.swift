@@ -154,7 +154,8 @@ struct AppliedSubset {
     /// primaries before secondaries), grouped into units (a required affinity group is one).
     func movingUnits(_ indices: [Int], _ steps: [Step]) -> [[Int]] {
         // A guest restart on the VM's own host moves nothing.
-        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied && !steps[$0].isInPlace }
+        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied && !steps[$0].isInPlace
+            && steps[$0].cold != true }
             .sorted { a, b in
                 let x = steps[a], y = steps[b]
                 let kx = x.kind == .restart ? 0 : 1, ky = y.kind == .restart ? 0 : 1

@@ -37,6 +37,7 @@ extension Planner {
         draft.waveCount += placeRemaining(problem, waves: &draft.waves, wave: draft.waveCount + 1)
         addHASteps(&draft)
         addMoveSteps(&draft)
+        addColdMigrations(&draft)
         addStandbyPowerOns(&draft)
         recordDropped(&draft)
         addPowerManagement(&draft)
@@ -163,6 +164,7 @@ extension Planner {
             let kind: Step.Kind
             var seconds = 0.0
             var downtime: Double?
+            var datastore: String?
             if move.from >= 0 {
                 kind = .migrate
                 let sharing = max(perWaveHost[wave]![move.from]!, perWaveHost[wave]![move.to]!)
@@ -170,6 +172,12 @@ extension Planner {
                 let estimate = MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth / Double(sharing))
                 seconds = estimate.seconds
                 downtime = estimate.downtime
+                if !move.secondary && problem.copiesDisks(move.vm, to: move.to) {
+                    // Shared-nothing: the disks go to the destination's first datastore, at the
+                    // storage bandwidth shared like the network's.
+                    datastore = snapshot.hosts[move.to].datastores.min()
+                    seconds += problem.diskCopySeconds(move.vm) * Double(sharing)
+                }
             } else if !move.secondary && problem.vmNeedsRestart[move.vm] {
                 kind = .restart
                 if let lastClass, let rank = draft.waves.restartClass[move.vm], rank < lastClass { seconds = delay }
@@ -177,9 +185,14 @@ extension Planner {
                 kind = .place
             }
             let from: String? = move.from >= 0 ? draft.hostID(move.from) : (kind == .restart ? vm.host : nil)
-            draft.steps.append(Step(wave: wave, kind: kind, vm: vm.id, from: from, to: draft.hostID(move.to),
-                                    secondary: move.secondary ? true : nil, seconds: seconds, downtime: downtime,
-                                    priority: move.priority, applied: true, reason: move.reason))
+            var step = Step(wave: wave, kind: kind, vm: vm.id, from: from, to: draft.hostID(move.to),
+                            secondary: move.secondary ? true : nil, seconds: seconds, downtime: downtime,
+                            priority: move.priority, applied: true, reason: move.reason)
+            if let datastore {
+                step.datastore = datastore
+                step.reason += "; shared-nothing: copies \(JSONWriter.number(vm.disk ?? 0)) GiB of disk to \(datastore)"
+            }
+            draft.steps.append(step)
         }
     }
 

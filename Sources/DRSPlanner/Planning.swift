@@ -249,6 +249,7 @@ extension Planner {
                 guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
                 if step.secondary == true { next.vms[v].ft?.secondaryHost = step.to } else { next.vms[v].host = step.to }
                 if step.kind == .restart && step.secondary != true && next.vms[v].state == .guestFailed { next.vms[v].state = nil }
+                if let datastore = step.datastore, step.secondary != true { next.vms[v].datastores = [datastore] }
             }
         }
         return next

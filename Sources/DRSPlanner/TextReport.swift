@@ -65,6 +65,7 @@ package enum TextReport {
         for step in shown.map({ plan.steps[$0] }) {
             // Ids are user text: escaped and cut, so a control character never reaches the terminal.
             let subject = DisplayText.escaped(step.vm ?? step.host ?? "") + (step.secondary == true ? " (sec)" : "")
+                + (step.cold == true ? " (cold)" : "")
             rows.append([String(step.wave), step.kind.rawValue, subject, step.from.map { DisplayText.escaped($0) } ?? "-",
                          step.to.map { DisplayText.escaped($0) } ?? "-",
                          format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])

@@ -255,6 +255,8 @@ struct WavePlanner {
         let H = problem.hostCount
         let excluded = Set(unit.flatMap { [$0.from, $0.to] })
         for h in 0..<H where !excluded.contains(h) && hostOn[h] && problem.hostState[h] == .connected {
+            // A temporary stop never copies disks (the final move would have to follow them).
+            if unit.contains(where: { !$0.secondary && problem.copiesDisks($0.vm, to: h) }) { continue }
             let candidate = unit.map { move -> Move in
                 var hop = move
                 hop.to = h

@@ -56,7 +56,9 @@ enum JSONSchemas {
           "additionalProperties": false,
           "properties": {
             "bandwidth": {"type": "number", "minimum": 0.001, "maximum": 1e12},
-            "maxConcurrentPerHost": {"type": "integer", "minimum": 1, "maximum": 1024}
+            "maxConcurrentPerHost": {"type": "integer", "minimum": 1, "maximum": 1024},
+            "storageBandwidth": {"description": "MiB/s of a disk copy (shared-nothing migration); default 250.", "type": "number", "minimum": 0.001, "maximum": 1e12},
+            "sharedNothing": {"description": "Whether a live migration may copy the disks to a host that does not see them; default false.", "type": "boolean"}
           }
         },
         "ha": {
@@ -112,7 +114,9 @@ enum JSONSchemas {
         },
         "automation": {"enum": ["disabled", "manual", "partial", "full"]},
         "state": {"description": "guestFailed: the guest OS stopped answering its heartbeats; HA restarts it on its host.", "enum": ["running", "guestFailed"]},
-        "restartPriority": {"enum": ["highest", "high", "medium", "low", "lowest", "disabled"]}
+        "restartPriority": {"enum": ["highest", "high", "medium", "low", "lowest", "disabled"]},
+        "datastores": {"description": "The datastores holding the VM's disks; it runs only on hosts that see all of them.", "type": "array", "uniqueItems": true, "items": {"$ref": "#/$defs/id"}},
+        "disk": {"description": "GiB of disk, copied by a shared-nothing migration.", "$ref": "#/$defs/quantity"}
       },
       "if": {"required": ["state"], "properties": {"state": {"const": "guestFailed"}}},
       "then": {"required": ["host"], "properties": {"host": {"$ref": "#/$defs/id"}, "powerState": {"const": "on"}}}
@@ -211,8 +215,10 @@ enum JSONSchemas {
         "from": {"$ref": "#/$defs/id"},
         "to": {"$ref": "#/$defs/id"},
         "secondary": {"const": true},
+        "cold": {"description": "A cold migration of a powered-off VM.", "const": true},
         "seconds": {"type": "number", "minimum": 0},
         "downtime": {"type": "number", "minimum": 0},
+        "datastore": {"description": "The destination datastore of a shared-nothing migration.", "$ref": "#/$defs/id"},
         "priority": {"type": "integer", "minimum": 1, "maximum": 5},
         "applied": {"type": "boolean"},
         "reason": {"type": "string"},
