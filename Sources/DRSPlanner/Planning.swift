@@ -57,6 +57,7 @@ extension Planner {
         let start = clock.now
         var failures: [(solver: String, error: PlanningError)] = []
         var lastPlan: Plan?
+        var clockCut: [String] = []
         for (attempt, candidate) in ([solver] + fallbacks(after: solver, for: problem)).enumerated() {
             var budget = options
             if attempt > 0 {
@@ -74,7 +75,11 @@ extension Planner {
             } catch let error as PlanningError {
                 switch error {
                 case .unknownSolver: throw error
-                case let .infeasible(_, partial): lastPlan = partial
+                case let .infeasible(_, partial):
+                    lastPlan = partial
+                    if partial.termination == .feasibleTimeLimit || partial.termination == .modelTooLarge {
+                        clockCut.append(candidate.id)
+                    }
                 case .checkFailed: break
                 }
                 failures.append((candidate.id, error))
@@ -93,6 +98,12 @@ extension Planner {
             throw PlanningError.infeasible(proof + "\n" + tried, refused)
         }
         refused.status = .unknown
+        if !clockCut.isEmpty {
+            // The clock, not the method, ended these attempts: another run (or a longer limit)
+            // may end with a plan, and the answer says so.
+            refused.termination = .feasibleTimeLimit
+            refused.notes.append("the time limit cut \(clockCut.joined(separator: ", ")): a longer --time-limit may find a plan")
+        }
         throw NoPlanFound(message: "no solver reached a plan that satisfies every hard constraint:\n" + tried, plan: refused)
     }
 
