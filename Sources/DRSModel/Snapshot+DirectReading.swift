@@ -26,9 +26,15 @@ struct DirectSnapshotReader {
     /// `InputLimits.maximumTotal`.
     var capacityTotals: [Double] = []
     var demandTotals: [Double] = []
+    /// Maps read before, by content: equal maps share one storage.
+    private var interner: MapInterner
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         scanner = JSONScanner(bytes)
+        // About one slot per 512 input bytes, from 1,024 to 262,144 (at most 12 MiB).
+        var slots = 1024
+        while slots < 1 << 18 && slots * 512 < bytes.count { slots <<= 1 }
+        interner = MapInterner(slots: slots)
         useResources(["cpu", "memory"])
     }
 
@@ -206,13 +212,32 @@ struct DirectSnapshotReader {
             try mark(&named, UInt32(r))
             values[r] = try number(minimum: minimum, maximum: maximum, exclusiveMinimum: exclusiveMinimum)
         } while try nextMember()
-        if named == (1 << resources.count) - 1 {
-            var map = template
-            for r in 0..<resources.count { map.values[templateIndices[r]] = values[r] }
-            return map
+        // Generated and exported snapshots repeat a few VM sizes and host models: a map seen
+        // before is shared (value semantics make that invisible), not built again.
+        var key: MapInterner.Key?
+        if resources.count <= MapInterner.Key.resourceLimit {
+            var content = MapInterner.Key(named: named, v0: 0, v1: 0, v2: 0, v3: 0)
+            for r in 0..<resources.count where named & (1 << r) != 0 {
+                let bits = values[r].bitPattern
+                switch r {
+                case 0: content.v0 = bits
+                case 1: content.v1 = bits
+                case 2: content.v2 = bits
+                default: content.v3 = bits
+                }
+            }
+            if let known = interner.map(for: content) { return known }
+            key = content
         }
-        var map = [String: Double](minimumCapacity: resources.count)
-        for r in 0..<resources.count where named & (1 << r) != 0 { map[resources[r]] = values[r] }
+        var map: [String: Double]
+        if named == (1 << resources.count) - 1 {
+            map = template
+            for r in 0..<resources.count { map.values[templateIndices[r]] = values[r] }
+        } else {
+            map = [String: Double](minimumCapacity: resources.count)
+            for r in 0..<resources.count where named & (1 << r) != 0 { map[resources[r]] = values[r] }
+        }
+        if let key { interner.remember(map, for: key) }
         return map
     }
 
@@ -242,5 +267,50 @@ struct DirectSnapshotReader {
             if equal { return r }
         }
         return nil
+    }
+}
+
+/// A bounded, direct-mapped table of the per-resource maps read so far (up to 4 resources),
+/// keyed by which resources they name and the bits of their values: a map equal to one in the
+/// table is taken from it, so equal maps share one storage. A new map replaces whatever held
+/// its slot. O(1) per map, memory fixed at creation.
+struct MapInterner {
+    struct Key: Equatable {
+        static let resourceLimit = 4
+        var named: UInt32
+        var v0, v1, v2, v3: UInt64
+
+        /// Matches no map (a map names at most 16 resources).
+        static let none = Key(named: .max, v0: 0, v1: 0, v2: 0, v3: 0)
+
+        var slotHash: UInt64 {
+            // The values rotated apart, then SplitMix64's finalizer: the values' varying bits
+            // are the high ones (the low mantissa bits of whole numbers are zero), the slot
+            // takes low ones.
+            func rotate(_ value: UInt64, _ bits: UInt64) -> UInt64 { (value << bits) | (value >> (64 - bits)) }
+            var z = UInt64(named) ^ v0 ^ rotate(v1, 17) ^ rotate(v2, 31) ^ rotate(v3, 47)
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Key and map side by side: one cache line per lookup.
+    private var entries: [(key: Key, map: [String: Double])]
+    private let mask: Int
+
+    /// A table of `slots` entries (a power of two).
+    init(slots: Int) {
+        entries = Array(repeating: (Key.none, [:]), count: slots)
+        mask = slots - 1
+    }
+
+    func map(for key: Key) -> [String: Double]? {
+        let slot = Int(truncatingIfNeeded: key.slotHash) & mask
+        return entries[slot].key == key ? entries[slot].map : nil
+    }
+
+    mutating func remember(_ map: [String: Double], for key: Key) {
+        entries[Int(truncatingIfNeeded: key.slotHash) & mask] = (key, map)
     }
 }

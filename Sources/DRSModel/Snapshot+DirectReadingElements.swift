@@ -23,11 +23,19 @@ extension DirectSnapshotReader {
             } else if key(name, is: "hosts") {
                 try mark(&seen, 3)
                 guard try beginArray() else { throw GiveUp() }
-                repeat { snapshot.hosts.append(try host()) } while try nextElement()
+                let start = scanner.index
+                repeat {
+                    snapshot.hosts.append(try host())
+                    if snapshot.hosts.count == 1024 { reserve(&snapshot.hosts, from: start) }
+                } while try nextElement()
             } else if key(name, is: "vms") {
                 try mark(&seen, 4)
                 guard try beginArray() else { continue }
-                repeat { snapshot.vms.append(try vm()) } while try nextElement()
+                let start = scanner.index
+                repeat {
+                    snapshot.vms.append(try vm())
+                    if snapshot.vms.count == 1024 { reserve(&snapshot.vms, from: start) }
+                } while try nextElement()
             } else if key(name, is: "rules") {
                 try mark(&seen, 5)
                 guard try beginArray() else { continue }
@@ -42,6 +50,14 @@ extension DirectSnapshotReader {
         let limit = InputLimits.maximumTotal
         guard capacityTotals.allSatisfy({ $0 <= limit }), demandTotals.allSatisfy({ $0 <= limit }) else { throw GiveUp() }
         return snapshot
+    }
+
+    /// Room for as many more elements as the rest of the input would hold at the size of those
+    /// read since `start`: the array is not copied as it grows. An estimate too high (other
+    /// parts follow the array) costs address space only, pages never written are not memory.
+    private func reserve<Element>(_ elements: inout [Element], from start: Int) {
+        let perElement = max(1, (scanner.index - start) / elements.count)
+        elements.reserveCapacity(elements.count + (scanner.bytes.count - scanner.index) / perElement + 1)
     }
 
     /// `resources`: 1 to 16 distinct non-empty names.

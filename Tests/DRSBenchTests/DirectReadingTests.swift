@@ -137,6 +137,42 @@ import DRSTestSupport
         }
     }
 
+    @Test("maps repeated, partial and near-equal (equal ones share storage) read as written", arguments: [1, 3, 4, 5])
+    func repeatedMaps(resourceCount: Int) throws {
+        // Few distinct values and random subsets of resources named, 0 next to the smallest
+        // subnormal 1 next to its neighbour, the largest value accepted: many equal maps, and unequal ones that agree
+        // in all but one bit or one named resource.
+        let names = (0..<resourceCount).map { "r\($0)" }
+        let values: [(String, Double)] = [("0", 0), ("1", 1), ("2", 2), ("0.5", 0.5), ("1.0000000000000002", 1.0000000000000002),
+                                          ("5e-324", 5e-324), ("1e12", 1e12), ("64", 64), ("65", 65)]
+        var random = SplitMix64(seed: UInt64(resourceCount))
+        var expected: [[String: Double]] = []
+        func map(all: Bool) -> String {
+            var members: [String] = []
+            var written: [String: Double] = [:]
+            for name in names where all || random.next() % 3 != 0 {
+                let (text, value) = values[Int(random.next() % UInt64(values.count))]
+                members.append("\"\(name)\": \(text)")
+                written[name] = value
+            }
+            expected.append(written)
+            return "{" + members.joined(separator: ", ") + "}"
+        }
+        let hosts = (0..<40).map { #"{"id": "h\#($0)", "capacity": {\#(names.map { "\"\($0)\": 1e6" }.joined(separator: ", "))}}"# }
+        expected = []
+        let vms = (0..<3000).map { #"{"id": "v\#($0)", "demand": \#(map(all: $0 % 2 == 0)), "host": null}"# }
+        let text = #"{"schemaVersion": 1, "resources": [\#(names.map { "\"\($0)\"" }.joined(separator: ", "))], "#
+            + #""hosts": [\#(hosts.joined(separator: ", "))], "vms": [\#(vms.joined(separator: ", "))]}"#
+        let bytes = Array(text.utf8)
+        #expect(Self.expectSameReading(bytes, "\(resourceCount) resources"), "not read directly")
+        let direct = try #require(Snapshot.readDirectly(json: bytes))
+        #expect(direct.vms.map(\.demand) == expected)
+        // Bit for bit: 0 and -0 or a subnormal must not pass for another value.
+        for (vm, written) in zip(direct.vms, expected) {
+            #expect(vm.demand.mapValues(\.bitPattern) == written.mapValues(\.bitPattern), "\(vm.id)")
+        }
+    }
+
     @Test("numbers convert exactly as Double(String) does")
     func numbers() throws {
         var random = SplitMix64(seed: 3)
