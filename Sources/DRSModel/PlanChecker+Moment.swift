@@ -32,19 +32,25 @@ extension PlanChecker.Replay {
     /// (`whole`) or on the hosts VMs arrive on.
     mutating func checkCapacity(_ moment: Moment, wave: Int?, whole: Bool, tolerant: Bool) {
         let resources = snapshot.resources
-        var arrivals: [Int32: [Int64]] = [:]
-        func arrive(_ v: Int, _ hosts: [Int32]) {
-            var amounts = arrivals[hosts.last!] ?? [Int64](repeating: 0, count: R)
-            for r in 0..<R { amounts[r] = Units.sum(amounts[r], demands[v * R + r]) }
-            arrivals[hosts.last!] = amounts
+        // What arrives per host (`arrivals[h * R + r]`, zero again once checked), and the hosts
+        // anything arrives on: O(moves x R) per moment, the table allocated once.
+        if arrivals.isEmpty {
+            arrivals = [Int64](repeating: 0, count: snapshot.hosts.count * R)
+            arrived = [Bool](repeating: false, count: snapshot.hosts.count)
         }
-        for (v, hosts) in moment.primary { arrive(v, hosts) }
-        for (v, hosts) in moment.secondary { arrive(v, hosts) }
-        let hostsToCheck: [Int32] = whole ? snapshot.hosts.indices.map { Int32($0) } : arrivals.keys.sorted()
+        var arrivedOn: [Int32] = []
+        for (v, hosts) in moment.primary { arrive(v, on: hosts.last!, &arrivedOn) }
+        for (v, hosts) in moment.secondary { arrive(v, on: hosts.last!, &arrivedOn) }
+        defer {
+            for h in arrivedOn.map(Int.init) {
+                arrived[h] = false
+                for r in 0..<R { arrivals[h * R + r] = 0 }
+            }
+        }
+        let hostsToCheck: [Int32] = whole ? snapshot.hosts.indices.map { Int32($0) } : arrivedOn.sorted()
         for h in hostsToCheck {
-            let extra = arrivals[h]
             for r in 0..<R {
-                let amount = Units.sum(load[Int(h) * R + r], extra?[r] ?? 0)
+                let amount = Units.sum(load[Int(h) * R + r], arrivals[Int(h) * R + r])
                 let limit = limits[Int(h) * R + r]
                 guard amount > limit else { continue }
                 let message = "host \(hostName(h)) over capacity in \(resources[r]): \(number(amount)) > limit \(number(limit)) (holds \(residentNames(of: h, moment)))"
@@ -52,6 +58,13 @@ extension PlanChecker.Replay {
                 fail(wave, message)
             }
         }
+    }
+
+    /// Adds VM v's demand to what arrives on host h (for `checkCapacity`).
+    mutating func arrive(_ v: Int, on h: Int32, _ arrivedOn: inout [Int32]) {
+        let h = Int(h)
+        if !arrived[h] { arrived[h] = true; arrivedOn.append(Int32(h)) }
+        for r in 0..<R { arrivals[h * R + r] = Units.sum(arrivals[h * R + r], demands[v * R + r]) }
     }
 
     /// Every VM and secondary runs on a connected host in the settled state. A primary may

@@ -91,16 +91,16 @@ extension PlanChecker.Replay {
             fail(wave, "\(step.kind.rawValue) names unknown VM \(step.vm ?? "(none)")")
             return
         }
-        let machine = snapshot.vms[v]
-        let vm = machine.id
+        // The VM's fields are read in place (not the whole VM copied), its names only for messages.
+        var vm: String { snapshot.vms[v].id }
         let isSecondary = step.secondary == true
-        let label = isSecondary ? "\(vm)'s secondary" : vm
+        var label: String { isSecondary ? "\(vm)'s secondary" : vm }
         if step.cold == true {
             recordColdMove(step, wave, v, into: &moves)
             return
         }
-        if machine.powerState == .off { fail(wave, "\(step.kind.rawValue) of \(vm), which is powered off (a cold migration says \"cold\": true)") }
-        if isSecondary && machine.ft == nil { fail(wave, "\(step.kind.rawValue) of a secondary for \(vm), which is not FT-protected") }
+        if snapshot.vms[v].powerState == .off { fail(wave, "\(step.kind.rawValue) of \(vm), which is powered off (a cold migration says \"cold\": true)") }
+        if isSecondary && snapshot.vms[v].ft == nil { fail(wave, "\(step.kind.rawValue) of a secondary for \(vm), which is not FT-protected") }
         if !moves.touched.insert(v * 2 + (isSecondary ? 1 : 0)).inserted { fail(wave, "\(label) has more than one step in this wave") }
         guard let to = step.to.flatMap({ hostIndex[$0] }) else { fail(wave, "\(step.kind.rawValue) of \(label) to unknown host \(step.to ?? "(none)")"); return }
         if state[to] != .connected { fail(wave, "\(step.kind.rawValue) of \(label) to host \(step.to!), which is \(state[to].rawValue)") }
@@ -109,30 +109,30 @@ extension PlanChecker.Replay {
         let destination = Int32(to)
         let hosts: [Int32]
         switch step.kind {
-        case .restart where !isSecondary && machine.state == .guestFailed && current >= 0:
+        case .restart where !isSecondary && snapshot.vms[v].state == .guestFailed && current >= 0:
             guard let moved = guestRestart(step, wave, v, from: current, to: destination) else { return }
             hosts = moved
         case .migrate:
             guard current >= 0 else { fail(wave, "migrate of \(label), which is not running"); return }
             if step.from != hostName(current) { fail(wave, "migrate of \(label) from \(step.from ?? "(none)"), but it runs on \(hostName(current))") }
             if current == destination { fail(wave, "migrate of \(label) from \(hostName(current)) to the same host") }
-            if !isSecondary && machine.automation == .disabled { fail(wave, "migrate of \(vm), whose automation is disabled") }
+            if !isSecondary && snapshot.vms[v].automation == .disabled { fail(wave, "migrate of \(vm), whose automation is disabled") }
             moves.migrationsPerHost[Int(current), default: 0] += 1
             moves.migrationsPerHost[to, default: 0] += 1
             hosts = [current, destination]
         case .restart:
             if current >= 0 { fail(wave, "restart of \(label), which is already running on \(hostName(current))") }
-            if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
-                fail(wave, "restart of \(vm), whose host \(machine.host!) has not failed")
+            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+                fail(wave, "restart of \(vm), whose host \(snapshot.vms[v].host!) has not failed")
             }
-            checkHAOn(step, wave, machine)
+            checkHAOn(step, wave, v)
             hosts = [destination]
         default:
             if current >= 0 { fail(wave, "place of \(label), which is already running on \(hostName(current))") }
-            if !isSecondary, let original = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
-                fail(wave, "place of \(vm), which already has host \(machine.host!) (use migrate)")
+            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+                fail(wave, "place of \(vm), which already has host \(snapshot.vms[v].host!) (use migrate)")
             }
-            checkHAOn(step, wave, machine)
+            checkHAOn(step, wave, v)
             hosts = [destination]
         }
         if !isSecondary { checkStorage(step, wave, v, to: to) }
@@ -191,7 +191,9 @@ extension PlanChecker.Replay {
 
     /// With HA off (`cluster.ha.enabled: false`) nothing brings back a VM whose host failed, and
     /// HA never restarts a VM whose `restartPriority` is `disabled`.
-    mutating func checkHAOn(_ step: Step, _ wave: Int, _ machine: VirtualMachine) {
+    mutating func checkHAOn(_ step: Step, _ wave: Int, _ v: Int) {
+        // The VM's fields read in place: most placements are of new VMs, which return at once.
+        var machine: VirtualMachine { snapshot.vms[v] }
         guard step.secondary != true, let original = machine.host.flatMap({ hostIndex[$0] }),
               snapshot.hosts[original].state == .failed else { return }
         if snapshot.cluster.ha?.enabled == false {

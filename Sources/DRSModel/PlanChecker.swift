@@ -94,9 +94,8 @@ public enum PlanChecker {
             var hostIndex: [String: Int] = [:]
             hostIndex.reserveCapacity(snapshot.hosts.count)
             for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
-            var vmIndex: [String: Int] = [:]
-            vmIndex.reserveCapacity(snapshot.vms.count)
-            for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
+            // The first VM of an id wins; one hash per VM, no VM copied.
+            let vmIndex = [String: Int](snapshot.vms.indices.lazy.map { (snapshot.vms[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
             self.hostIndex = hostIndex
             self.vmIndex = vmIndex
             let R = snapshot.resources.count
@@ -110,8 +109,8 @@ public enum PlanChecker {
                 count = snapshot.hosts.count * R
             }
             demands = [Int64](unsafeUninitializedCapacity: snapshot.vms.count * R) { buffer, count in
-                for (v, vm) in snapshot.vms.enumerated() {
-                    for (r, resource) in snapshot.resources.enumerated() { buffer[v * R + r] = Units.demand(vm.demand[resource] ?? 0) }
+                for v in snapshot.vms.indices {
+                    for (r, resource) in snapshot.resources.enumerated() { buffer[v * R + r] = Units.demand(snapshot.vms[v].demand[resource] ?? 0) }
                 }
                 count = snapshot.vms.count * R
             }
@@ -120,8 +119,8 @@ public enum PlanChecker {
                 for vm in rule.vms { if let v = vmIndex[vm] { rulesOf[v].append(index) } }
             }
             hardRulesOf = rulesOf
-            hostOf = snapshot.vms.map { vm in vm.host.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
-            secondaryHostOf = snapshot.vms.map { vm in vm.ft?.secondaryHost.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            hostOf = snapshot.vms.indices.map { v in snapshot.vms[v].host.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
+            secondaryHostOf = snapshot.vms.indices.map { v in snapshot.vms[v].ft?.secondaryHost.flatMap { hostIndex[$0] }.map { Int32($0) } ?? -1 }
             hostCount = snapshot.hosts.count
             vmCount = snapshot.vms.count
         }
@@ -160,6 +159,10 @@ extension PlanChecker {
         var hostSees: [Set<String>] = []
         /// The host each VM is registered on (`vms[].host`; cold migrations move the powered-off ones).
         var registeredAt: [Int32]
+        /// Scratch for `checkCapacity`: what arrives per host and resource, and on which hosts
+        /// (all zero / false between moments).
+        var arrivals: [Int64] = []
+        var arrived: [Bool] = []
         /// Problems of the snapshot the final state keeps, tolerated as no worse.
         var kept: [String] = []
         var master: String?

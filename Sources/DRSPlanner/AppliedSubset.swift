@@ -10,10 +10,14 @@
 /// continuation is demoted is demoted too; placements that break HA admission control in the
 /// applied end state are demoted lowest priority first).
 ///
-/// Complexity: O(passes x steps x (R + rule members of the moving VMs)); a pass repeats only
-/// after a demotion that can affect an earlier step, which is rare.
+/// Complexity: O(steps) to resolve the steps' ids once (`StepFacts`), then O(passes x (V x R
+/// + steps x (R + rule members of the moving VMs) + steps log steps)); a pass repeats only
+/// after a demotion that can affect an earlier step, which is rare. Nothing per step is
+/// hashed by name or allocated; the steps by VM and by source host (`StepIndex`) are built
+/// only when a step is demoted.
 struct AppliedSubset {
     let problem: Problem
+    let facts: StepFacts
     let H: Int
     let R: Int
     var load: [Int64]
@@ -25,12 +29,31 @@ struct AppliedSubset {
     var presence: [[Int32: Int32]]
     let initialPresence: [[Int32: Int32]]
     var hostOn: [Bool]
-    /// Hosts a VM occupies during the current wave while it moves (source and destination).
-    var moving: [Int: [Int32]] = [:]
-    var movingSecondary: [Int: [Int32]] = [:]
+    /// Per VM, where its primary / secondary moves during the current wave (`Span`), or
+    /// `Span.none` when it does not move.
+    var moving: [Span]
+    var movingSecondary: [Span]
+    /// Per VM, where the primary step of the unit being admitted takes it (`Span.none` outside).
+    var unitAt: [Span]
+    /// Per host and resource, what the unit being admitted adds (zero outside a unit).
+    var unitLoad: [Int64]
+    /// Steps by VM and by source host, built at the first demotion.
+    var stepIndex: StepIndex?
 
-    init(problem: Problem, reserveHosts: Set<String> = []) {
+    /// A move's source (-1 for a placement) and destination, packed; `none` when not moving.
+    struct Span: Equatable {
+        var from: Int32
+        var to: Int32
+        static let none = Span(from: -1, to: -1)
+        var isMoving: Bool { to >= 0 }
+        /// The hosts it occupies, source first.
+        var hosts: [Int32] { from >= 0 ? [from, to] : [to] }
+        func occupies(_ h: Int32) -> Bool { to == h || from == h }
+    }
+
+    init(problem: Problem, facts: StepFacts, reserveHosts: Set<String> = []) {
         self.problem = problem
+        self.facts = facts
         H = problem.hostCount
         R = problem.resourceCount
         let initial = PlacementStateSnapshot(problem)
@@ -46,15 +69,24 @@ struct AppliedSubset {
         initialPresence = presence
         // Reserve hosts are standby until their powerOn step runs.
         hostOn = problem.snapshot.hosts.map { $0.state == .connected && !reserveHosts.contains($0.id) }
+        moving = [Span](repeating: .none, count: problem.vmCount)
+        movingSecondary = moving
+        unitAt = moving
+        unitLoad = [Int64](repeating: 0, count: H * R)
     }
 
     /// Demotes what the applied subset cannot carry out alone; returns the notes to add to the
     /// plan (empty when nothing was demoted). `steps` must be sorted by wave.
     static func repair(_ steps: inout [Step], problem: Problem, reserveHosts: Set<String>) -> [String] {
         var demoted = 0
+        // Passes change only `applied`, `waitsFor` and `reason`: what the steps name holds.
+        let facts = StepFacts(steps, problem: problem)
+        var stepIndex: StepIndex?
         for _ in 0..<(steps.count + 2) {
-            var pass = AppliedSubset(problem: problem, reserveHosts: reserveHosts)
+            var pass = AppliedSubset(problem: problem, facts: facts, reserveHosts: reserveHosts)
+            pass.stepIndex = stepIndex
             let (count, again) = pass.run(&steps, reserveHosts: reserveHosts)
+            stepIndex = pass.stepIndex
             demoted += count
             if !again { break }
         }
@@ -62,23 +94,32 @@ struct AppliedSubset {
         return ["\(demoted) step(s) kept as recommendations although their automation level applies them: each needs a recommended step first (see waitsFor); the applied steps alone keep every hard constraint at every wave"]
     }
 
-    func vmIndex(_ step: Step) -> Int? { step.vm.flatMap { problem.vmIndex[$0] } }
-    func hostIndex(_ id: String?) -> Int? { id.flatMap { problem.hostIndex[$0] } }
+    /// The VM a step names, or nil when it names none the problem knows.
+    func vmIndex(_ position: Int) -> Int? { facts.vm[position] >= 0 ? Int(facts.vm[position]) : nil }
+
+    /// The steps by VM and by source host (built once, at the first demotion).
+    mutating func index(_ steps: [Step]) -> StepIndex {
+        if let stepIndex { return stepIndex }
+        let built = StepIndex(steps, facts: facts)
+        stepIndex = built
+        return built
+    }
 
     /// One replay; returns how many steps it demoted and whether another pass is needed.
     mutating func run(_ steps: inout [Step], reserveHosts: Set<String>) -> (Int, Bool) {
         let (powerOnWave, powerOnStep) = preparePowerOns(&steps, reserveHosts: reserveHosts)
-        let index = StepIndex(steps, problem: problem)
-        var byWave: [(wave: Int, indices: [Int])] = []
-        for (index, step) in steps.enumerated() {
-            if byWave.last?.wave == step.wave { byWave[byWave.count - 1].indices.append(index) } else { byWave.append((step.wave, [index])) }
-        }
         var demoted = 0
         var again = false
-        for (wave, indices) in byWave {
-            let (count, more) = replayWave(wave, indices, &steps, index: index, powerOnWave: powerOnWave)
+        var first = 0
+        while first < steps.count {
+            // The steps are sorted by wave: each wave is a run of positions.
+            let wave = steps[first].wave
+            var end = first + 1
+            while end < steps.count && steps[end].wave == wave { end += 1 }
+            let (count, more) = replayWave(wave, first..<end, &steps, powerOnWave: powerOnWave)
             demoted += count
             again = again || more
+            first = end
         }
         settlePowerOns(&steps, powerOnStep: powerOnStep, reserveHosts: reserveHosts)
         let admission = demoteForAdmission(&steps)
@@ -89,14 +130,15 @@ struct AppliedSubset {
     /// step needs it (or, for a reserve host, when new VMs are placed under admission control,
     /// or when it is elected HA master). Returns each host's first powerOn wave and its step.
     func preparePowerOns(_ steps: inout [Step], reserveHosts: Set<String>) -> (wave: [Int: Int], step: [Int: Int]) {
-        let newPlacementApplied = steps.contains { step in
-            step.applied && step.kind == .place && step.secondary != true && vmIndex(step).map(isNew) == true
+        let newPlacementApplied = steps.indices.contains { position in
+            steps[position].applied && facts.kind[position] == .place && !facts.secondary[position] && vmIndex(position).map(isNew) == true
         }
         var powerOnWave: [Int: Int] = [:]
         var powerOnStep: [Int: Int] = [:]
         let elected = Set(steps.filter { $0.kind == .elect && $0.applied }.compactMap(\.host))
         for (index, step) in steps.enumerated() where step.kind == .powerOn {
-            guard let h = hostIndex(step.host) else { continue }
+            guard facts.host[index] >= 0 else { continue }
+            let h = Int(facts.host[index])
             powerOnWave[h] = min(powerOnWave[h] ?? Int.max, step.wave)
             powerOnStep[h] = index
             steps[index].applied = reserveHosts.contains(step.host!) && (newPlacementApplied || elected.contains(step.host!))
@@ -104,43 +146,46 @@ struct AppliedSubset {
         return (powerOnWave, powerOnStep)
     }
 
-    /// One wave of the replay: host steps and promotions first, then the moving steps unit by
-    /// unit (a unit that cannot run is demoted, with a temporary stop whose continuation cannot
-    /// run), then the wave settles and its standby steps are checked. Returns the steps
-    /// demoted and whether another pass is needed.
-    mutating func replayWave(_ wave: Int, _ indices: [Int], _ steps: inout [Step], index: StepIndex,
+    /// One wave of the replay (`positions`, the wave's run of steps): host steps and
+    /// promotions first, then the moving steps unit by unit (a unit that cannot run is
+    /// demoted, with a temporary stop whose continuation cannot run), then the wave settles
+    /// and its standby steps are checked. Returns the steps demoted and whether another pass
+    /// is needed.
+    mutating func replayWave(_ wave: Int, _ positions: Range<Int>, _ steps: inout [Step],
                              powerOnWave: [Int: Int]) -> (Int, Bool) {
-        startHostSteps(indices, steps)
+        startHostSteps(positions, steps)
         var demoted = 0
         var again = false
         var admitted: [(index: Int, v: Int, from: Int32, to: Int32)] = []
-        for unit in movingUnits(indices, steps) {
+        let (order, bounds) = movingUnits(positions, steps)
+        for u in 0..<bounds.count - 1 {
+            let unit = order[bounds[u]..<bounds[u + 1]]
             guard let why = admit(unit, steps: steps, wave: wave, powerOnWave: powerOnWave, admitted: &admitted) else { continue }
+            let index = self.index(steps)
             for blocked in unit {
                 demote(&steps[blocked], waitingFor: blockers(why, index: blocked, steps: steps, index: index))
                 demoted += 1
                 // A temporary stop whose continuation cannot run is not applied either.
-                if let hop = index.appliedHop(before: blocked, vm: vmIndex(steps[blocked]), steps: steps) {
+                if let hop = index.appliedHop(before: blocked, vm: vmIndex(blocked), steps: steps) {
                     demote(&steps[hop], waitingFor: [steps[blocked].label])
                     demoted += 1
                     again = true
                 }
             }
         }
-        let arriving = settle(admitted, steps)
-        demoted += checkStandby(wave, indices, &steps, index: index, arriving: arriving)
+        settle(admitted)
+        demoted += checkStandby(wave, positions, &steps, admitted: admitted)
         return (demoted, again)
     }
 
     /// The applied powerOn and promote steps of a wave take effect at its start.
-    mutating func startHostSteps(_ indices: [Int], _ steps: [Step]) {
-        for index in indices where steps[index].applied {
-            let step = steps[index]
-            switch step.kind {
+    mutating func startHostSteps(_ positions: Range<Int>, _ steps: [Step]) {
+        for index in positions where steps[index].applied {
+            switch facts.kind[index] {
             case .powerOn:
-                if let h = hostIndex(step.host) { hostOn[h] = true }
+                if facts.host[index] >= 0 { hostOn[Int(facts.host[index])] = true }
             case .promote:
-                if let v = vmIndex(step), secondary[v] >= 0 {
+                if let v = vmIndex(index), secondary[v] >= 0 {
                     primary[v] = secondary[v]
                     secondary[v] = -1
                     for rule in problem.vmAntiAffinity[v] { presence[Int(rule)][primary[v], default: 0] += 1 }
@@ -151,55 +196,64 @@ struct AppliedSubset {
     }
 
     /// The applied moving steps of a wave in replay order (HA restarts first, then by priority;
-    /// primaries before secondaries), grouped into units (a required affinity group is one).
-    func movingUnits(_ indices: [Int], _ steps: [Step]) -> [[Int]] {
-        // A guest restart on the VM's own host moves nothing.
-        let movingSteps = indices.filter { [.place, .restart, .migrate].contains(steps[$0].kind) && steps[$0].applied && !steps[$0].isInPlace
-            && steps[$0].cold != true }
-            .sorted { a, b in
-                let x = steps[a], y = steps[b]
-                let kx = x.kind == .restart ? 0 : 1, ky = y.kind == .restart ? 0 : 1
-                if kx != ky { return kx < ky }
-                if (x.secondary == true) != (y.secondary == true) { return y.secondary == true }
-                if x.priority != y.priority { return x.priority < y.priority }
-                return a < b
-            }
-        var units: [[Int]] = []
+    /// primaries before secondaries), grouped into units (a required affinity group is one):
+    /// unit u is `order[bounds[u]..<bounds[u + 1]]`, units in the order of their first step.
+    /// O(steps log steps).
+    func movingUnits(_ positions: Range<Int>, _ steps: [Step]) -> (order: [Int], bounds: [Int]) {
+        var movingSteps = positions.filter { facts.isMoving[$0] && steps[$0].applied }
+        // Restarts first, then primaries before secondaries, then by priority, then in order.
+        movingSteps.sort { a, b in (facts.replayRank[a], steps[a].priority, a) < (facts.replayRank[b], steps[b].priority, b) }
+        var unitOf = [Int](repeating: 0, count: movingSteps.count)
+        var sizes: [Int] = []
         var unitOfGroup: [Int32: Int] = [:]
-        for index in movingSteps {
-            let v = vmIndex(steps[index]) ?? -1
-            let group = v >= 0 && steps[index].secondary != true ? problem.vmGroup[v] : -1
-            if group >= 0, let unit = unitOfGroup[group] { units[unit].append(index); continue }
-            if group >= 0 { unitOfGroup[group] = units.count }
-            units.append([index])
+        for (position, index) in movingSteps.enumerated() {
+            let v = vmIndex(index) ?? -1
+            let group = v >= 0 && !facts.secondary[index] ? problem.vmGroup[v] : -1
+            if group >= 0, let unit = unitOfGroup[group] {
+                unitOf[position] = unit
+                sizes[unit] += 1
+                continue
+            }
+            if group >= 0 { unitOfGroup[group] = sizes.count }
+            unitOf[position] = sizes.count
+            sizes.append(1)
         }
-        return units
+        var bounds = [Int](repeating: 0, count: sizes.count + 1)
+        for u in sizes.indices { bounds[u + 1] = bounds[u] + sizes[u] }
+        var next = bounds
+        var order = [Int](repeating: 0, count: movingSteps.count)
+        for (position, index) in movingSteps.enumerated() {
+            order[next[unitOf[position]]] = index
+            next[unitOf[position]] += 1
+        }
+        return (order, bounds)
     }
 
-    /// End of a wave: sources are released, positions settle. Returns the hosts moves arrived on.
-    mutating func settle(_ admitted: [(index: Int, v: Int, from: Int32, to: Int32)], _ steps: [Step]) -> Set<Int32> {
-        var arriving = Set<Int32>()
+    /// End of a wave: sources are released, positions settle.
+    mutating func settle(_ admitted: [(index: Int, v: Int, from: Int32, to: Int32)]) {
         for move in admitted {
-            let step = steps[move.index]
-            arriving.insert(move.to)
+            let isSecondary = facts.secondary[move.index]
             if move.from >= 0 {
                 for r in 0..<R { load[r * H + Int(move.from)] -= problem.demand(move.v, r) }
-                if step.secondary != true {
+                if !isSecondary {
                     for rule in problem.vmAntiAffinity[move.v] { presence[Int(rule)][move.from, default: 0] -= 1 }
                 }
             }
-            if step.secondary == true { secondary[move.v] = move.to } else { primary[move.v] = move.to }
+            if isSecondary { secondary[move.v] = move.to } else { primary[move.v] = move.to }
         }
-        moving.removeAll(keepingCapacity: true)
-        movingSecondary.removeAll(keepingCapacity: true)
-        return arriving
+        for move in admitted {
+            moving[move.v] = .none
+            movingSecondary[move.v] = .none
+        }
     }
 
     /// The wave's applied standby steps: a host that still runs or receives a VM is not put in
     /// standby (the step waits for the recommended moves off it). Returns the steps demoted.
-    mutating func checkStandby(_ wave: Int, _ indices: [Int], _ steps: inout [Step], index: StepIndex, arriving: Set<Int32>) -> Int {
-        let standby = indices.filter { steps[$0].kind == .standby && steps[$0].applied }
+    mutating func checkStandby(_ wave: Int, _ positions: Range<Int>, _ steps: inout [Step],
+                               admitted: [(index: Int, v: Int, from: Int32, to: Int32)]) -> Int {
+        let standby = positions.filter { facts.kind[$0] == .standby && steps[$0].applied }
         guard !standby.isEmpty else { return 0 }
+        let arriving = Set(admitted.map(\.to))
         var demoted = 0
         var residents = [Int](repeating: 0, count: H)
         for v in 0..<problem.vmCount {
@@ -207,8 +261,10 @@ struct AppliedSubset {
             if secondary[v] >= 0 { residents[Int(secondary[v])] += 1 }
         }
         for position in standby {
-            guard let h = hostIndex(steps[position].host) else { continue }
+            guard facts.host[position] >= 0 else { continue }
+            let h = Int(facts.host[position])
             if residents[h] > 0 || arriving.contains(Int32(h)) {
+                let index = self.index(steps)
                 let waits = (index.fromHost[h] ?? []).filter { !steps[$0].applied && steps[$0].wave <= wave }.prefix(5).map { steps[$0].label }
                 demote(&steps[position], waitingFor: Array(waits))
                 demoted += 1
@@ -221,6 +277,7 @@ struct AppliedSubset {
 
     /// A powerOn runs only for what the applied steps need (a reserve host's stays as set).
     func settlePowerOns(_ steps: inout [Step], powerOnStep: [Int: Int], reserveHosts: Set<String>) {
+        guard !powerOnStep.isEmpty else { return }
         for (h, index) in powerOnStep where steps[index].applied && !hostOn[h] && !reserveHosts.contains(steps[index].host!) {
             steps[index].applied = false
         }
@@ -237,10 +294,10 @@ struct AppliedSubset {
         guard let excess = admissionExcess(steps) else { return (0, false) }
         var demoted = 0
         var over = excess
-        let places = steps.indices.filter { steps[$0].applied && steps[$0].kind == .place && vmIndex(steps[$0]).map(isNew) == true }
-            .sorted { problem.vmPriority[vmIndex(steps[$0])!] > problem.vmPriority[vmIndex(steps[$1])!] }
+        let places = steps.indices.filter { steps[$0].applied && facts.kind[$0] == .place && vmIndex($0).map(isNew) == true }
+            .sorted { problem.vmPriority[vmIndex($0)!] > problem.vmPriority[vmIndex($1)!] }
         for index in places where over.contains(where: { $0 > 0 }) {
-            let v = vmIndex(steps[index])!
+            let v = vmIndex(index)!
             steps[index].applied = false
             steps[index].waitsFor = nil
             steps[index].reason += " (recommended only: the applied steps alone would leave too little spare capacity for HA admission control)"
@@ -253,8 +310,13 @@ struct AppliedSubset {
     func isNew(_ v: Int) -> Bool { problem.snapshot.vms[v].host == nil }
 
     /// Hosts a VM's primary / secondary occupies at this moment of the wave.
-    func primaryHosts(_ v: Int) -> [Int32] { moving[v] ?? (primary[v] >= 0 ? [primary[v]] : []) }
-    func secondaryHosts(_ v: Int) -> [Int32] { movingSecondary[v] ?? (secondary[v] >= 0 ? [secondary[v]] : []) }
+    func primaryHosts(_ v: Int) -> [Int32] { moving[v].isMoving ? moving[v].hosts : (primary[v] >= 0 ? [primary[v]] : []) }
+    func secondaryHosts(_ v: Int) -> [Int32] { movingSecondary[v].isMoving ? movingSecondary[v].hosts : (secondary[v] >= 0 ? [secondary[v]] : []) }
+    /// Whether VM v's primary / secondary occupies host h at this moment of the wave.
+    func primaryOccupies(_ v: Int, _ h: Int32) -> Bool { moving[v].isMoving ? moving[v].occupies(h) : primary[v] == h && h >= 0 }
+    func secondaryOccupies(_ v: Int, _ h: Int32) -> Bool {
+        movingSecondary[v].isMoving ? movingSecondary[v].occupies(h) : secondary[v] == h && h >= 0
+    }
 
     /// Why a unit of steps cannot start now, or nil after starting it.
     enum Blocked {
@@ -266,60 +328,66 @@ struct AppliedSubset {
         case group(vm: Int)
     }
 
-    mutating func admit(_ unit: [Int], steps: [Step], wave: Int, powerOnWave: [Int: Int],
+    /// Starts a unit of steps when every hard constraint holds with it at this moment, or says
+    /// why not. O(unit x (R + anti-affinity rules of its VMs x unit) + group members).
+    mutating func admit(_ unit: ArraySlice<Int>, steps: [Step], wave: Int, powerOnWave: [Int: Int],
                         admitted: inout [(index: Int, v: Int, from: Int32, to: Int32)]) -> Blocked? {
-        var extra: [Int: [Int64]] = [:]
-        var unitAt: [Int: (from: Int32, to: Int32)] = [:]
+        // What the unit adds per host, and where its primaries go, cleared on every exit.
+        var touched: [Int] = []
+        defer {
+            for to in touched { for r in 0..<R { unitLoad[to * R + r] = 0 } }
+            for index in unit where facts.vm[index] >= 0 { unitAt[Int(facts.vm[index])] = .none }
+        }
         var turnOn: [Int] = []
         for index in unit {
-            let step = steps[index]
-            guard let v = vmIndex(step), let to = hostIndex(step.to) else { return .position(vm: -1) }
-            let isSecondary = step.secondary == true
+            guard let v = vmIndex(index), facts.to[index] >= 0 else { return .position(vm: -1) }
+            let to = Int(facts.to[index])
+            let isSecondary = facts.secondary[index]
             let current = isSecondary ? secondary[v] : primary[v]
-            let from: Int32 = step.kind == .migrate ? Int32(hostIndex(step.from) ?? -2) : -1
-            if step.kind == .migrate ? current != from : current >= 0 { return .position(vm: v) }
+            let isMigration = facts.kind[index] == .migrate
+            let from: Int32 = isMigration ? (facts.from[index] >= 0 ? facts.from[index] : -2) : -1
+            if isMigration ? current != from : current >= 0 { return .position(vm: v) }
             if !hostOn[to] {
                 guard let at = powerOnWave[to], at <= wave else { return .hostOff(to) }
                 turnOn.append(to)
             }
-            var amounts = extra[to] ?? [Int64](repeating: 0, count: R)
+            if !touched.contains(to) { touched.append(to) }
             for r in 0..<R {
-                amounts[r] += problem.demand(v, r)
-                let total = load[r * H + to] + amounts[r]
+                unitLoad[to * R + r] += problem.demand(v, r)
+                let total = load[r * H + to] + unitLoad[to * R + r]
                 if total > problem.limit(to, r) && total > initialLoad[r * H + to] { return .room(to) }
             }
-            extra[to] = amounts
             if isSecondary {
-                if primaryHosts(v).contains(Int32(to)) { return .ft(vm: v) }
-                if primaryHosts(v).isEmpty && unitAt[v] == nil { return .ft(vm: v) }
+                if primaryOccupies(v, Int32(to)) { return .ft(vm: v) }
+                if !moving[v].isMoving && primary[v] < 0 && !unitAt[v].isMoving { return .ft(vm: v) }
             } else {
-                if secondaryHosts(v).contains(Int32(to)) { return .ft(vm: v) }
+                if secondaryOccupies(v, Int32(to)) { return .ft(vm: v) }
                 for rule in problem.vmAntiAffinity[v] {
                     var here = Int(presence[Int(rule)][Int32(to)] ?? 0)
                     here += unit.filter { other in
-                        other != index && steps[other].to == steps[index].to && steps[other].secondary != true
-                            && vmIndex(steps[other]).map { problem.vmAntiAffinity[$0].contains(rule) } == true
+                        other != index && facts.to[other] == facts.to[index] && !facts.secondary[other]
+                            && vmIndex(other).map { problem.vmAntiAffinity[$0].contains(rule) } == true
                     }.count
                     if here > 0 && here + 1 > Int(initialPresence[Int(rule)][Int32(to)] ?? 0) {
                         return .partner(vm: v, rule: rule, host: to)
                     }
                 }
-                unitAt[v] = (from, Int32(to))
+                unitAt[v] = Span(from: from, to: Int32(to))
             }
         }
         // Required affinity: the running members keep a host in common at this moment.
-        if let first = unit.first, steps[first].secondary != true, let v = vmIndex(steps[first]), problem.vmGroup[v] >= 0 {
+        if let first = unit.first, !facts.secondary[first], let v = vmIndex(first), problem.vmGroup[v] >= 0 {
             let members = problem.groups[Int(problem.vmGroup[v])].map(Int.init)
             var common: Set<Int32>?
             for u in members {
-                let hosts = unitAt[u].map { [$0.from, $0.to].filter { $0 >= 0 } } ?? primaryHosts(u)
+                let hosts = unitAt[u].isMoving ? [unitAt[u].from, unitAt[u].to].filter { $0 >= 0 } : primaryHosts(u)
                 guard !hosts.isEmpty else { continue }
                 common = common.map { $0.intersection(hosts) } ?? Set(hosts)
             }
             // And when the wave ends: the members that do not move here stay where they are.
             var landing = Set<Int32>()
             for u in members {
-                if let at = unitAt[u] { landing.insert(at.to) } else if let hosts = moving[u] { landing.insert(hosts.last!) } else if primary[u] >= 0 { landing.insert(primary[u]) }
+                if unitAt[u].isMoving { landing.insert(unitAt[u].to) } else if moving[u].isMoving { landing.insert(moving[u].to) } else if primary[u] >= 0 { landing.insert(primary[u]) }
             }
             let initiallySplit = Set(members.map { initialPrimary[$0] }.filter { $0 >= 0 }).count > 1
             if (common?.isEmpty == true || landing.count > 1) && !initiallySplit { return .group(vm: v) }
@@ -327,14 +395,13 @@ struct AppliedSubset {
         // Start the unit.
         for h in turnOn { hostOn[h] = true }
         for index in unit {
-            let step = steps[index]
-            let v = vmIndex(step)!, to = hostIndex(step.to)!
-            let from: Int32 = step.kind == .migrate ? Int32(hostIndex(step.from)!) : -1
+            let v = Int(facts.vm[index]), to = Int(facts.to[index])
+            let from: Int32 = facts.kind[index] == .migrate ? facts.from[index] : -1
             for r in 0..<R { load[r * H + to] += problem.demand(v, r) }
-            if step.secondary == true {
-                movingSecondary[v] = [from, Int32(to)].filter { $0 >= 0 }
+            if facts.secondary[index] {
+                movingSecondary[v] = Span(from: from, to: Int32(to))
             } else {
-                moving[v] = [from, Int32(to)].filter { $0 >= 0 }
+                moving[v] = Span(from: from, to: Int32(to))
                 for rule in problem.vmAntiAffinity[v] { presence[Int(rule)][Int32(to), default: 0] += 1 }
             }
             admitted.append((index, v, from, Int32(to)))
@@ -381,7 +448,7 @@ struct AppliedSubset {
     /// no new VM is placed.
     func admissionExcess(_ steps: [Step]) -> [Int64]? {
         guard let failures = AdmissionReserve.failures(problem.snapshot) else { return nil }
-        guard steps.contains(where: { $0.applied && $0.kind == .place && $0.secondary != true && vmIndex($0).map(isNew) == true }) else { return nil }
+        guard steps.indices.contains(where: { steps[$0].applied && facts.kind[$0] == .place && !facts.secondary[$0] && vmIndex($0).map(isNew) == true }) else { return nil }
         var excess = [Int64](repeating: 0, count: R)
         var over = false
         for r in 0..<R {
@@ -398,17 +465,52 @@ struct AppliedSubset {
     }
 }
 
+/// What each step names, resolved once to indices (-1 where it names nothing the problem
+/// knows), with what the replay reads of it: its kind, whether it concerns a secondary, and
+/// its rank in the replay order. O(steps) dictionary lookups.
+struct StepFacts {
+    var kind: [Step.Kind] = []
+    var vm: [Int32] = []
+    var host: [Int32] = []
+    var from: [Int32] = []
+    var to: [Int32] = []
+    var secondary: [Bool] = []
+    /// place, restart or migrate, except a guest restart in place or a cold migration.
+    var isMoving: [Bool] = []
+    /// 0 for a restart of a primary, 1 of a secondary, 2 and 3 likewise for other moves.
+    var replayRank: [UInt8] = []
+
+    init(_ steps: [Step], problem: Problem) {
+        func lookUp(_ id: String?, in table: [String: Int]) -> Int32 { id.flatMap { table[$0] }.map(Int32.init) ?? -1 }
+        for position in steps.indices {
+            let kind = steps[position].kind
+            let isSecondary = steps[position].secondary == true
+            self.kind.append(kind)
+            vm.append(lookUp(steps[position].vm, in: problem.vmIndex))
+            host.append(lookUp(steps[position].host, in: problem.hostIndex))
+            from.append(lookUp(steps[position].from, in: problem.hostIndex))
+            to.append(lookUp(steps[position].to, in: problem.hostIndex))
+            secondary.append(isSecondary)
+            // A guest restart on the VM's own host moves nothing.
+            // A cold migration (a powered-off VM) takes no capacity.
+            isMoving.append((kind == .place || kind == .restart || kind == .migrate) && !steps[position].isInPlace
+                && steps[position].cold != true)
+            replayRank.append((kind == .restart ? 0 : 2) + (isSecondary ? 1 : 0))
+        }
+    }
+}
+
 /// Steps by VM, by source host and powerOn steps by host, to name what a blocked step waits for.
 struct StepIndex {
     var ofVM: [Int: [Int]] = [:]
     var fromHost: [Int: [Int]] = [:]
     var powerOn: [Int: Int] = [:]
 
-    init(_ steps: [Step], problem: Problem) {
-        for (position, step) in steps.enumerated() {
-            if step.kind == .powerOn, let h = step.host.flatMap({ problem.hostIndex[$0] }) { powerOn[h] = position }
-            if let v = step.vm.flatMap({ problem.vmIndex[$0] }) { ofVM[v, default: []].append(position) }
-            if let h = step.from.flatMap({ problem.hostIndex[$0] }), step.kind == .migrate { fromHost[h, default: []].append(position) }
+    init(_ steps: [Step], facts: StepFacts) {
+        for position in steps.indices {
+            if facts.kind[position] == .powerOn, facts.host[position] >= 0 { powerOn[Int(facts.host[position])] = position }
+            if facts.vm[position] >= 0 { ofVM[Int(facts.vm[position]), default: []].append(position) }
+            if facts.from[position] >= 0, facts.kind[position] == .migrate { fromHost[Int(facts.from[position]), default: []].append(position) }
         }
     }
 
