@@ -270,7 +270,8 @@ struct ConstructiveRun {
 
     /// A host for the unplaced primaries `members` under the rule, or nil when none can take them.
     func host(for members: [Int], demand: [Int64]) -> Int? {
-        let soft = { (h: Int) in members.reduce(0) { $0 + state.softDelta($1, on: h) } }
+        // A local function, not a closure value: it borrows the run instead of copying it.
+        func soft(_ h: Int) -> Int { members.reduce(0) { $0 + state.softDelta($1, on: h) } }
         if let lanes = smallestRestriction(members) {
             return exactScan(demand: demand, soft: soft, can: { state.canPlace(members, on: $0) }, positions: lanes)
         }

@@ -99,7 +99,9 @@ struct GreedyRun {
     mutating func removeMandatory() {
         var lifted = [Bool](repeating: false, count: problem.vmCount)
         func liftItem(_ v: Int) {
-            let members = item(of: v)
+            // `item(of:)` written out: a method call on the captured run would copy it.
+            let g = problem.vmGroup[v]
+            let members = g < 0 ? [v] : problem.groups[Int(g)].map { Int($0) }
             if members.contains(where: { lifted[$0] || problem.vmPinned[$0] }) { return }
             for m in members { lifted[m] = true }
             lift(members)
@@ -120,11 +122,19 @@ struct GreedyRun {
                 if !seen.insert(state.placement[v]).inserted { liftItem(v) }
             }
         }
-        // Overloaded hosts: lift the largest movable VMs until the host fits.
+        // Overloaded hosts: lift the largest movable VMs until the host fits. The VMs of each
+        // host, listed once (VMs only leave hosts here, so a host's list holds every VM still
+        // on it, in increasing order): O(V + H x R) plus the sorts, not O(V) per host.
         let H = problem.hostCount, R = problem.resourceCount
         func over(_ h: Int) -> Bool { (0..<R).contains { state.load[$0 * H + h] > problem.limit(h, $0) } }
+        var residents: [[Int]]?
         for h in 0..<H where over(h) {
-            let here = (0..<problem.vmCount).filter { state.placement[$0] == Int32(h) && !problem.vmPinned[$0] }
+            if residents == nil {
+                var lists = [[Int]](repeating: [], count: H)
+                for v in 0..<problem.vmCount where state.placement[v] >= 0 { lists[Int(state.placement[v])].append(v) }
+                residents = lists
+            }
+            let here = residents![h].filter { state.placement[$0] == Int32(h) && !problem.vmPinned[$0] }
                 .sorted { size($0) > size($1) }
             for v in here where over(h) { liftItem(v) }
         }

@@ -9,6 +9,20 @@ extension LocalSearch {
 
     func movable(_ v: Int) -> Bool { !problem.vmPinned[v] && problem.vmGroup[v] < 0 }
 
+    /// Candidate VM x host evaluations of steepest descent per window, and random tries per
+    /// window, after which a balance phase stops unless the window lowered the imbalance by
+    /// `stallGain` of itself. A window is a fraction of a second to a few seconds of work; small
+    /// instances do not fill one (steepest descent evaluates at most (4V + 100) x the VMs of 3
+    /// hosts x H, random moves try at most 50V + 1000 times), so the rule acts on large ones
+    /// only: there one move changes the imbalance by a few parts per million, and a search that
+    /// gains less than 1% per window would need minutes to matter.
+    static let stallWindow = 100_000_000
+    static let stallTries = 4_000_000
+    static let stallGain = 1e-2
+
+    /// Whether a window that took the imbalance from `start` to `end` gained too little to go on.
+    static func stalled(from start: Double, to end: Double) -> Bool { start - end < stallGain * start }
+
     /// Seeded random moves and swaps between two rounds of steepest descent.
     mutating func improveBalance() {
         guard var ledger = BalanceLedger(state: run.state) else { return }
@@ -26,7 +40,12 @@ extension LocalSearch {
         let problem = self.problem
         let clock = ContinuousClock()
         var steps = 0
+        var window = (work: 0, imbalance: ledger.imbalance)
         while steps < 4 * problem.vmCount + 100 && clock.now < deadline {
+            if window.work >= Self.stallWindow {
+                if Self.stalled(from: window.imbalance, to: ledger.imbalance) { break }
+                window = (0, ledger.imbalance)
+            }
             steps += 1
             let sources = ledger.mostLoaded(3)
             let before = ledger.imbalance
@@ -40,6 +59,7 @@ extension LocalSearch {
                                                     stay: run.state.softDelta(v, on: source, leaving: source)))
                 }
             }
+            window.work += candidates.count * ledger.counted.count
             guard let choice = bestMove(candidates, ledger: ledger, before: before) else { break }
             let v = candidates[choice.candidate].vm
             let source = candidates[choice.candidate].source
@@ -94,8 +114,13 @@ extension LocalSearch {
         let maximumIterations = 50 * problem.vmCount + 1000
         var failures = 0
         var iteration = 0
+        var windowStart = ledger.imbalance
         while failures < maximumFailures && iteration < maximumIterations {
             if iteration & 63 == 0 && clock.now >= deadline { break }
+            if iteration > 0 && iteration % Self.stallTries == 0 {
+                if Self.stalled(from: windowStart, to: ledger.imbalance) { break }
+                windowStart = ledger.imbalance
+            }
             iteration += 1
             failures += 1
             var source = counted[random.below(counted.count)]

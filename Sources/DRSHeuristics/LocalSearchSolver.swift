@@ -16,7 +16,11 @@
 /// threshold (`MigrationCost.priority(...) <= migrationThreshold`), and soft violations never
 /// grow. Threshold 1 allows no optional move. Stops at the time limit, after
 /// max(200, 20 x hosts) consecutive rejected tries (balance), or after the passes of
-/// `HostEmptying` (consolidate). The result is returned only if the one score function rates
+/// `HostEmptying` (consolidate). On instances large enough to fill a window of work
+/// (`LocalSearch.stallWindow` candidate evaluations in steepest descent, `stallTries` random
+/// tries), a balance phase also stops when its last window lowered the imbalance by less than
+/// 1% of itself: there one move changes it by a few parts per million, and the search would
+/// spend minutes for what it could still gain. The result is returned only if the one score function rates
 /// it better than the start. Equal seeds give equal results when the time limit is not reached,
 /// for any `SolveOptions.threads`: steepest descent may evaluate its candidate moves on that
 /// many threads (when VMs x hosts of a step reaches `parallelThreshold`) and picks the same move.
@@ -101,6 +105,8 @@ struct HostMembers {
 
 struct LocalSearch {
     var run: ConstructiveRun
+    /// `run.problem`, stored: a computed property would copy the problem at every use.
+    let problem: Problem
     var random: SplitMix64
     let deadline: ContinuousClock.Instant
     let threshold: Int
@@ -114,14 +120,13 @@ struct LocalSearch {
     init(run: ConstructiveRun, seed: UInt64, deadline: ContinuousClock.Instant, threads: Int = 1,
          parallelThreshold: Int = LocalSearchSolver.defaultParallelThreshold) {
         self.run = run
+        problem = run.problem
         random = SplitMix64(seed: seed)
         self.deadline = deadline
         threshold = run.problem.snapshot.cluster.migrationThreshold
         self.threads = threads
         self.parallelThreshold = parallelThreshold
     }
-
-    var problem: Problem { run.problem }
 
     /// Migration seconds added by moving `v` from `source` to `target` (negative when it returns).
     func secondsDelta(_ v: Int, from source: Int, to target: Int) -> Double {

@@ -10,7 +10,8 @@ extension PlanChecker.Replay {
         var listed = [Bool](repeating: false, count: snapshot.vms.count)
         for id in plan.unplaced { if let v = vmIndex[id] { listed[v] = true } }
         var statedVMs = 0
-        for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
+        for v in snapshot.vms.indices where snapshot.vms[v].powerState == .on {
+            var vm: VirtualMachine { snapshot.vms[v] }
             let stated = plan.placement[vm.id]
             if stated != nil { statedVMs += 1 }
             let reached = primary[v] >= 0 ? hostName(primary[v]) : nil

@@ -192,7 +192,7 @@ extension PlanChecker {
             registeredAt = context.hostOf
             primary = [Int32](repeating: -1, count: snapshot.vms.count)
             secondary = primary
-            for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
+            for v in snapshot.vms.indices where snapshot.vms[v].powerState == .on {
                 let h = context.hostOf[v], s = context.secondaryHostOf[v]
                 if h >= 0 && state[Int(h)] != .failed { primary[v] = h }
                 if s >= 0 && state[Int(s)] != .failed { secondary[v] = s }
@@ -200,7 +200,7 @@ extension PlanChecker {
             initialPrimary = primary
             initialSecondary = secondary
             var base = primary
-            for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on && base[v] < 0 && vm.ft != nil {
+            for v in snapshot.vms.indices where snapshot.vms[v].powerState == .on && base[v] < 0 && snapshot.vms[v].ft != nil {
                 let h = context.hostOf[v]
                 if h >= 0 && state[Int(h)] == .failed { base[v] = secondary[v] }
             }
@@ -224,9 +224,9 @@ extension PlanChecker {
             self.load = load
             if let ha = snapshot.cluster.ha, ha.enabled, ha.hostFailuresToTolerate > 0 {
                 var demand = [Int64](repeating: 0, count: R)
-                for (v, vm) in snapshot.vms.enumerated() where vm.powerState == .on {
+                for v in snapshot.vms.indices where snapshot.vms[v].powerState == .on {
                     let hosted = context.hostOf[v] >= 0
-                    let copies: Int64 = (hosted ? 1 : 0) + (vm.ft != nil && (hosted || secondary[v] >= 0) ? 1 : 0)
+                    let copies: Int64 = (hosted ? 1 : 0) + (snapshot.vms[v].ft != nil && (hosted || secondary[v] >= 0) ? 1 : 0)
                     for r in 0..<R { demand[r] += copies * context.demands[v * R + r] }
                 }
                 let reserve = Replay.reserve(limits: context.limits, state: state, R: R, failures: ha.hostFailuresToTolerate)

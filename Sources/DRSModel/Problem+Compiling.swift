@@ -40,7 +40,9 @@ extension Problem {
                             guestRestart: [Bool](repeating: false, count: vmCount), migration: [])
         start.migration.reserveCapacity(vmCount)
         let bandwidth = snapshot.cluster.migration.bandwidth
-        for (v, vm) in snapshot.vms.enumerated() {
+        for v in snapshot.vms.indices {
+            // Fields read in place: a copy of the VM would retain every one of them.
+            var vm: VirtualMachine { snapshot.vms[v] }
             for (r, resource) in snapshot.resources.enumerated() {
                 start.demand[v * resourceCount + r] = Units.demand(vm.demand[resource] ?? 0)
             }

@@ -158,7 +158,7 @@ public struct Problem: Sendable {
         for (h, host) in snapshot.hosts.enumerated() { hostIndex[host.id] = h }
         var vmIndex: [String: Int] = [:]
         vmIndex.reserveCapacity(snapshot.vms.count)
-        for (v, vm) in snapshot.vms.enumerated() { vmIndex[vm.id] = v }
+        for v in snapshot.vms.indices { vmIndex[snapshot.vms[v].id] = v }
         self.hostIndex = hostIndex
         self.vmIndex = vmIndex
 
@@ -174,12 +174,14 @@ public struct Problem: Sendable {
         vmPromoted = start.promoted
         vmGuestRestart = start.guestRestart
         vmMigration = start.migration
-        vmIsFT = snapshot.vms.map { $0.ft != nil && $0.powerState == .on }
-        vmActive = snapshot.vms.map { $0.powerState == .on }
-        vmPinned = snapshot.vms.enumerated().map { v, vm in
-            vm.powerState == .off || (vm.automation == .disabled && start.initial[v] >= 0) || start.guestRestart[v]
+        // By index: iterating the VMs would copy each one (and retain all its fields).
+        let vms = snapshot.vms
+        vmIsFT = vms.indices.map { vms[$0].ft != nil && vms[$0].powerState == .on }
+        vmActive = vms.indices.map { vms[$0].powerState == .on }
+        vmPinned = vms.indices.map { v in
+            vms[v].powerState == .off || (vms[v].automation == .disabled && start.initial[v] >= 0) || start.guestRestart[v]
         }
-        vmPriority = snapshot.vms.map { UInt8($0.priority.rank) }
+        vmPriority = vms.indices.map { UInt8(vms[$0].priority.rank) }
 
         (vmAllowedSet, allowedSets) = Problem.allowedHostSets(snapshot, hostIndex: hostIndex, vmIndex: vmIndex)
         let hard = Problem.hardRuleGroups(snapshot, vmIndex: vmIndex, active: vmActive)

@@ -54,7 +54,10 @@ struct ReferenceCheck {
         let vmSource = self.vmSource
         vmIndex.reserveCapacity(snapshot.vms.count)
         let storage = snapshot.vms.contains { $0.datastores != nil } ? DatastoreCheck(snapshot) : nil
-        for (index, vm) in snapshot.vms.enumerated() {
+        let vms = snapshot.vms
+        for index in vms.indices {
+            // Fields read in place: a copy of the VM would retain every one of them.
+            var vm: VirtualMachine { vms[index] }
             var path: String { "vms[\(vmSource[index])]" }
             if let first = vmIndex[vm.id] {
                 fail("\(path).id", "duplicate VM id \(DisplayText.quoted(vm.id)) (first at vms[\(vmSource[first])])")

@@ -96,7 +96,8 @@ extension Snapshot {
         for issue in structural.issues where issue.path.hasPrefix("vms[") {
             if let number = Int(issue.path.dropFirst(4).prefix { $0.isNumber }) { vmsWithIssues.insert(number) }
         }
-        for (index, vm) in vms.enumerated() where vm.powerState == .on && !vmsWithIssues.contains(vmSource[index]) {
+        for index in vms.indices where vms[index].powerState == .on && !vmsWithIssues.contains(vmSource[index]) {
+            var vm: VirtualMachine { vms[index] }
             let demand = demands(of: vm)
             let needed = vm.ft == nil ? 1 : 2
             let fitting = counter.fittingHosts(demand, upTo: needed)
