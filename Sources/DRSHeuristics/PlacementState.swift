@@ -326,10 +326,14 @@ extension PlacementState {
 
     /// Hosts that can take the unplaced primaries `members` now, best first for the goal:
     /// fewest soft violations, then least loaded after placement (`balance`) or tightest fit
-    /// on an open host (`consolidate`).
-    package func rankedHosts(for members: [Int]) -> [Int] {
+    /// on an open host (`consolidate`). With `limit`, only the first `limit` of that order, kept
+    /// while scanning: O(H x (R + rules + limit)) instead of a sort of every host.
+    package func rankedHosts(for members: [Int], limit: Int = .max) -> [Int] {
         let H = problem.hostCount
         var keyed: [(soft: Int, measure: Double, host: Int)] = []
+        func before(_ a: (soft: Int, measure: Double, host: Int), _ b: (soft: Int, measure: Double, host: Int)) -> Bool {
+            (a.soft, a.measure, a.host) < (b.soft, b.measure, b.host)
+        }
         for h in 0..<H where canPlace(members, on: h) {
             var measure = 0.0
             for r in 0..<problem.resourceCount {
@@ -342,9 +346,15 @@ extension PlacementState {
             }
             if problem.goal == .consolidate && residents[h] == 0 { measure += 10 }
             if problem.hostState[h] == .standby && residents[h] == 0 { measure += 1000 }
-            keyed.append((members.reduce(0) { $0 + softDelta($1, on: h) }, measure, h))
+            let entry = (soft: members.reduce(0) { $0 + softDelta($1, on: h) }, measure: measure, host: h)
+            guard limit < H else { keyed.append(entry); continue }
+            // The best `limit` so far, in order: the entry goes in place or not at all.
+            if keyed.count == limit, let last = keyed.last, !before(entry, last) { continue }
+            let at = keyed.firstIndex { before(entry, $0) } ?? keyed.count
+            keyed.insert(entry, at: at)
+            if keyed.count > limit { keyed.removeLast() }
         }
-        keyed.sort { ($0.soft, $0.measure, $0.host) < ($1.soft, $1.measure, $1.host) }
+        if limit >= H { keyed.sort(by: before) }
         return keyed.map(\.host)
     }
 }

@@ -145,7 +145,8 @@ public struct Problem: Sendable {
     }
 
     /// Compiles a snapshot that validation accepted (`Snapshot.read`): references are looked up,
-    /// not checked again, and an unknown one is skipped.
+    /// not checked again, and an unknown one is skipped. O((V + H) x R + rule members + distinct
+    /// hard vmHost rule lists x H / 64 + H log H x R for admission control).
     @_spi(Benchmarks) public init(_ snapshot: Snapshot) {
         self.snapshot = snapshot
         resourceCount = snapshot.resources.count

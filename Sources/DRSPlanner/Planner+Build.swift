@@ -30,7 +30,9 @@ struct PlanDraft {
 extension Planner {
     /// The plan for a solver's target, stage by stage over one draft: moves from the target,
     /// waves (and the last placement pass), HA steps, timing, standby hosts still in use,
-    /// dropped moves, power management, automation, candidates, then the plan itself.
+    /// dropped moves, power management, automation, candidates, then the plan itself. Each
+    /// stage states its cost; together O((V + H) x R + steps log steps + waves x moves x (R +
+    /// rules of the moving VMs)), plus `addCandidates` for recommended placements.
     static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
         var draft = PlanDraft(problem, result: result, solverID: solverID, reserveHosts: reserveHosts)
         draft.waveCount = draft.waves.schedule(targetMoves(problem, result))
@@ -269,7 +271,9 @@ extension Planner {
     }
 
     /// Candidate hosts for each recommended initial placement: its target, then up to four more
-    /// ranked on the final state.
+    /// ranked on the final state. O(V x R + recommended placements x H x (R + rules)): every
+    /// host is scored for each such placement, the one stage that is not linear, and only with
+    /// automation `manual` or `disabled` on many new VMs (or placements the applied subset demoted).
     static func addCandidates(_ draft: inout PlanDraft) {
         let problem = draft.problem
         var finalState = PlacementState(problem: problem)
@@ -279,9 +283,13 @@ extension Planner {
         }
         for index in draft.steps.indices where draft.steps[index].kind == .place && !draft.steps[index].applied && draft.steps[index].secondary != true {
             guard let v = problem.vmIndex[draft.steps[index].vm!] else { continue }
-            var state = finalState
-            state.unassign(v)
-            var ranked = state.rankedHosts(for: [v]).map { draft.hostID($0) }
+            // Ranked on the final state without v, which is put back after (loads and counts
+            // are integers: exactly the state before), not on a copy of the whole state.
+            let at = Int(finalState.placement[v])
+            if at >= 0 { finalState.unassign(v) }
+            // The best five: `to` and four more whether or not `to` is among them.
+            var ranked = finalState.rankedHosts(for: [v], limit: 5).map { draft.hostID($0) }
+            if at >= 0 { finalState.assign(v, to: at) }
             ranked.removeAll { $0 == draft.steps[index].to }
             draft.steps[index].candidates = [draft.steps[index].to!] + ranked.prefix(4)
         }

@@ -158,8 +158,8 @@ public enum Planner {
         case .restart, .promote, .elect: return true
         case .standby, .powerOn: return snapshot.cluster.automation == .full
         case .place, .migrate:
-            let vm = step.vm.flatMap { problem.vmIndex[$0] }.map { snapshot.vms[$0] }
-            let level = vm?.effectiveAutomation(cluster: snapshot.cluster.automation) ?? .full
+            let level = step.vm.flatMap { problem.vmIndex[$0] }
+                .map { snapshot.vms[$0].effectiveAutomation(cluster: snapshot.cluster.automation) } ?? .full
             switch level {
             case .disabled, .manual: return false
             case .partial: return step.kind == .place
