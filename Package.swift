@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // GLPK from Debian's libglpk-dev (DRSExact is the only Swift module that imports it).
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "DRSRoadef", dependencies: ["DRSModel"]),
         // `drs import`: cluster inventory exports (kubectl, pvesh, govc, RVTools) to snapshots,
         // one file per format over one mapping layer (`ImportedCluster`).
-        .target(name: "DRSImport", dependencies: ["DRSModel"]),
+        .target(name: "DRSImport", dependencies: ["DRSModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),

@@ -3,25 +3,7 @@
 /// An export that cannot be read: the file, the place in it (a JSON path such as
 /// `items[3].status.allocatable.cpu`, or `row 12, column vHost`) and what is wrong. Bad input:
 /// `drs import` exits 2 with it.
-package struct ImportError: Error, Sendable, CustomStringConvertible {
-    /// The input file as given.
-    package var file: String
-    /// Where in the file; empty for the whole file.
-    package var place: String
-    /// What is wrong and what was expected.
-    package var message: String
-
-    package init(file: String, place: String, message: String) {
-        self.file = file
-        self.place = place
-        self.message = message
-    }
-
-    /// `file: place: message`.
-    package var description: String {
-        place.isEmpty ? "\(file): \(message)" : "\(file): \(place): \(message)"
-    }
-}
+package typealias ImportError = FileIssue
 
 /// One input file: its name (as the user gave it) and bytes.
 package struct ImportFile: Sendable {

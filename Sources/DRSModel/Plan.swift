@@ -1,5 +1,5 @@
 /// The plan OpenDRS writes (SPEC section 3).
-public struct Plan: Codable, Sendable, Equatable {
+public struct Plan: Sendable, Equatable {
     /// `status`: `optimal` (proven), `feasible` (a valid plan, optimality not proven), `infeasible`
     /// (proven that the hard constraints cannot all hold) or `unknown` (no plan found in time).
     public enum Status: String, Codable, Sendable { case optimal, feasible, infeasible, unknown }
@@ -72,7 +72,7 @@ public struct Plan: Codable, Sendable, Equatable {
 }
 
 /// A move of the solver's target that no feasible order of waves could carry out (`dropped`).
-public struct DroppedMove: Codable, Sendable, Equatable {
+public struct DroppedMove: Sendable, Equatable {
     /// The VM's id.
     public var vm: String
     /// The host the VM would have left; nil when it was not running (a placement or a restart).
@@ -95,7 +95,7 @@ public struct DroppedMove: Codable, Sendable, Equatable {
 }
 
 /// One step of a plan.
-public struct Step: Codable, Sendable, Equatable {
+public struct Step: Sendable, Equatable {
     /// `steps[].kind`: `place` (initial placement), `migrate` (live migration), `restart` (HA
     /// restart after a host failure), `promote` (an FT secondary becomes primary), `elect` (a new
     /// HA master), `standby` (power an empty host off) or `powerOn` (bring a standby host back).

@@ -1,6 +1,6 @@
 /// Every term of the SPEC section 2 score, reported separately so that solutions from different
 /// solvers compare term by term.
-public struct Objective: Sendable, Equatable, Codable {
+public struct Objective: Sendable, Equatable {
     /// Active VMs left without a host.
     public var unplaced: Int = 0
     /// Unplaced VMs per priority class, highest first (5 entries).

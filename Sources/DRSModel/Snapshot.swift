@@ -1,5 +1,5 @@
 /// The cluster snapshot that OpenDRS reads (SPEC section 1). Plain values: no solver code.
-public struct Snapshot: Codable, Sendable, Equatable {
+public struct Snapshot: Sendable, Equatable {
     /// `schemaVersion`: the SPEC section 1 version followed; the reader accepts only 1.
     public var schemaVersion: Int = 1
     /// Resource dimension names, 1 to 16; units are the user's (MHz and MiB by convention).
@@ -109,7 +109,7 @@ public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
 }
 
 /// The cluster-wide settings (SPEC `cluster`); defaults as in SPEC section 1.
-public struct Cluster: Codable, Sendable, Equatable {
+public struct Cluster: Sendable, Equatable {
     /// `cluster.name`: a label for reports; nil when absent.
     public var name: String?
     /// `cluster.goal`; default `balance`.
@@ -148,7 +148,7 @@ public struct Cluster: Codable, Sendable, Equatable {
 }
 
 /// Live migration settings (SPEC `cluster.migration`).
-public struct MigrationSettings: Codable, Sendable, Equatable {
+public struct MigrationSettings: Sendable, Equatable {
     /// MiB/s one live migration can use (default 1250, 10 GbE).
     public var bandwidth: Double = 1250
     /// Live migrations one host may take part in at once.
@@ -174,7 +174,7 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
 }
 
 /// High availability settings (SPEC `cluster.ha`).
-public struct HASettings: Codable, Sendable, Equatable {
+public struct HASettings: Sendable, Equatable {
     /// `cluster.ha.enabled` (default true); false turns HA off: no admission control, no master
     /// election, no restarts (the VMs of a failed host stay down), and FT is refused.
     public var enabled: Bool = true
@@ -196,7 +196,7 @@ public struct HASettings: Codable, Sendable, Equatable {
 }
 
 /// One host (SPEC `hosts[]`).
-public struct ClusterHost: Codable, Sendable, Equatable {
+public struct ClusterHost: Sendable, Equatable {
     /// `hosts[].id`: non-empty and unique among the hosts.
     public var id: String
     /// Per resource, in the snapshot's units; a resource not given is 0.
@@ -223,7 +223,7 @@ public struct ClusterHost: Codable, Sendable, Equatable {
 
 /// `vms[].ft`: present when the VM is protected by Fault Tolerance (a secondary copy with the same
 /// demand on another host).
-public struct FaultTolerance: Codable, Sendable, Equatable {
+public struct FaultTolerance: Sendable, Equatable {
     /// ClusterHost of the secondary copy; nil when the secondary must be (re)created.
     public var secondaryHost: String?
 
@@ -232,7 +232,7 @@ public struct FaultTolerance: Codable, Sendable, Equatable {
 }
 
 /// `vms[].migration`: what a live migration of the VM has to copy (see `MigrationModel`).
-public struct VMMigration: Codable, Sendable, Equatable {
+public struct VMMigration: Sendable, Equatable {
     /// MiB to copy; nil means the VM's `memory` demand.
     public var memory: Double?
     /// MiB/s the running VM dirties.
@@ -246,7 +246,7 @@ public struct VMMigration: Codable, Sendable, Equatable {
 }
 
 /// One VM (SPEC `vms[]`).
-public struct VirtualMachine: Codable, Sendable, Equatable {
+public struct VirtualMachine: Sendable, Equatable {
     /// `vms[].id`: non-empty and unique among the VMs.
     public var id: String
     /// Current host; nil for a VM not placed yet.
@@ -303,7 +303,7 @@ public enum VMHostPolicy: String, Codable, Sendable, CaseIterable {
 }
 
 /// One rule (SPEC `rules[]`).
-public struct Rule: Codable, Sendable, Equatable {
+public struct Rule: Sendable, Equatable {
     /// `rules[].id`: non-empty and unique among the rules.
     public var id: String
     /// `rules[].kind`.

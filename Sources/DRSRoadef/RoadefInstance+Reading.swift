@@ -1,22 +1,8 @@
-/// A problem in a challenge file, at a 1-based line: what was expected and what was found.
-public struct RoadefFormatError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// The file's name as the user gave it.
-    public var file: String
-    /// 1-based line of the offending token (the last line for a file that ends too early; 0
-    /// when the problem is the file as a whole).
-    public var line: Int
-    /// What is wrong.
-    public var message: String
+import DRSModel
 
-    public init(file: String, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    /// `file:line: message` (`file: message` for the whole file).
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
+/// A problem in a challenge file, at a 1-based line (0: the file as a whole): what was expected
+/// and what was found.
+public typealias RoadefFormatError = FileIssue
 
 /// Reads the whitespace-separated whole numbers of a challenge file one at a time, keeping the
 /// line of each, so every error names its place. O(file size), no token array.

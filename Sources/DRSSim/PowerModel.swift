@@ -1,7 +1,7 @@
 /// A host's power draw by CPU utilization: watts at 0%, 10%, ..., 100% (11 values, SPECpower
 /// style), linear in between. An empty host is off and draws nothing; that is the simulator's
 /// rule, not the model's (`power(at: 0)` is the idle draw of a powered-on host).
-public struct PowerModel: Sendable, Equatable, Codable {
+public struct PowerModel: Sendable, Equatable {
     /// Watts at 0%, 10%, ..., 100% CPU utilization.
     public var watts: [Double]
 

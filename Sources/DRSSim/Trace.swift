@@ -1,4 +1,5 @@
 import Foundation
+import DRSModel
 
 /// Demand of every VM over time, one value per step of `interval` seconds: what `drs simulate`
 /// replays. A trace names its VMs by id; the values of `cpu` are either utilization fractions of
@@ -57,25 +58,8 @@ public enum TraceFormat: String, Sendable, CaseIterable {
     case csv
 }
 
-/// One problem of a trace, named by file and line (line 0: the file as a whole).
-public struct TraceIssue: Sendable, Equatable, CustomStringConvertible {
-    /// The file (or folder) the problem is in.
-    public var file: String
-    /// The 1-based line, or 0 when the problem is the file's (a missing file, a short file).
-    public var line: Int
-    /// What was expected and what was found.
-    public var message: String
-
-    /// A problem at `file`, `line` (0: the whole file).
-    public init(file: String, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    /// `FILE:LINE: message`, or `FILE: message` for the whole file.
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
+/// A problem in a trace file or folder, at a 1-based line (0: the file as a whole).
+public typealias TraceIssue = FileIssue
 
 /// A trace that cannot be replayed: every problem found (at most `TraceError.limit`), then a count.
 public struct TraceError: Error, Sendable, CustomStringConvertible {

@@ -69,6 +69,13 @@ struct ImportProxmoxCommand: ParsableCommand {
     func run() throws { try options.run(.proxmox) }
 }
 
+struct ImportRVToolsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rvtools", abstract: "An RVTools export (.xlsx, or the per-tab CSV files) as a snapshot.",
+                                                    discussion: ImportFormat.rvtools.exportCommands)
+    @OptionGroup var options: InventoryImportOptions
+    func run() throws { try options.run(.rvtools) }
+}
+
 struct ImportGovcCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "govc", abstract: "govc host.info, vm.info and object.collect configurationEx (JSON) as a snapshot.",
                                                     discussion: ImportFormat.govc.exportCommands)

@@ -9,7 +9,7 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Turn a cluster inventory export, or a problem in another format, into a snapshot.",
-        subcommands: [ImportKubernetesCommand.self, ImportProxmoxCommand.self, ImportGovcCommand.self, ImportRoadefCommand.self]
+        subcommands: [ImportKubernetesCommand.self, ImportProxmoxCommand.self, ImportGovcCommand.self, ImportRVToolsCommand.self, ImportRoadefCommand.self]
     )
 }
 

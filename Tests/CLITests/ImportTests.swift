@@ -12,6 +12,7 @@ import DRSImport
         ("kubernetes", ["cluster.json"], "kubernetes"),
         ("proxmox", ["resources.json", "ha-groups.json", "ha-resources.json"], "proxmox"),
         ("govc", ["hosts.json", "vms.json", "cluster.json"], "vsphere"),
+        ("rvtools", ["rvtools.xlsx"], "vsphere"),
     ]
 
     func paths(_ format: String, _ files: [String]) -> [String] {
@@ -152,6 +153,89 @@ import DRSImport
         #expect(plan.out.contains("govc vm.migrate -host=") && plan.out.contains("govc host.maintenance.enter -- 'esx-03.lab.example'"))
         let configured = try Fixtures.drs(["import", "govc"] + paths("govc", ["cluster.json", "vms.json", "hosts.json"]) + ["--demand", "configured"])
         #expect(configured.out.contains(#""cpu": 10400, "memory": 8192"#))
+    }
+
+    static let rvtoolsTabs = ["vInfo", "vCPU", "vHost", "vDatastore", "vCluster"].map { "RVTools_tab\($0).csv" }
+
+    @Test func rvtoolsMapsHostsVMsSettingsAndTheCSVTabsAlike() throws {
+        let path = temporary("rvtools.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Fixtures.drs(["import", "rvtools"] + paths("rvtools", ["rvtools.xlsx"]) + ["-o", path])
+        try #require(result.code == 0, "\(result.err)")
+        let snapshot = try object(path)
+        let cluster = snapshot["cluster"] as! [String: Any]
+        #expect(cluster["name"] as? String == "Prod-A" && cluster["automation"] as? String == "full" && cluster["migrationThreshold"] as? Int == 3)
+        let ha = cluster["ha"] as! [String: Any]
+        #expect(ha["enabled"] as? Bool == true && ha["hostFailuresToTolerate"] as? Int == 1)
+        let hosts = Dictionary(uniqueKeysWithValues: (snapshot["hosts"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
+        #expect(hosts.count == 4)
+        #expect(hosts["esx-a01.lab.example"]!["capacity"] as! [String: Double] == ["cpu": 83200, "memory": 524288])
+        #expect(hosts["esx-a04.lab.example"]!["capacity"] as! [String: Double] == ["cpu": 42000, "memory": 262144])
+        #expect(hosts["esx-a03.lab.example"]!["state"] as? String == "maintenance")
+        #expect(hosts["esx-a04.lab.example"]!["datastores"] as? [String] == ["vsan-prod-a", "nfs-backup"])
+        #expect(hosts["esx-a03.lab.example"]!["datastores"] as? [String] == ["vsan-prod-a", "san-gold-01"], "an inaccessible datastore is seen by none")
+        let vms = Dictionary(uniqueKeysWithValues: (snapshot["vms"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
+        #expect(vms.count == 8, "the template is left out")
+        #expect(vms["web-01"]!["demand"] as! [String: Double] == ["cpu": 2410, "memory": 3120])
+        #expect(vms["web-01"]!["restartPriority"] as? String == "medium", "clusterRestartPriority is the cluster's default")
+        #expect(vms["sql-01"]!["restartPriority"] as? String == "high" && vms["sql-01"]!["datastores"] as? [String] == ["san-gold-01"])
+        #expect(abs((vms["sql-01"]!["disk"] as! Double) - 402113.0 / 1024) < 1e-6)
+        #expect(vms["backup-proxy"]!["powerState"] as? String == "off" && vms["backup-proxy"]!["restartPriority"] as? String == "disabled")
+        #expect(vms["backup-proxy"]!["demand"] as! [String: Double] == ["cpu": 8400, "memory": 8192], "powered off: the configured size")
+        #expect(vms["build-07"]!["powerState"] as? String == "off")
+        #expect(vms["sql-01"]!["ft"] == nil)
+        for expected in ["web-spread", "Fault Tolerance", "\"sql-01\"", "isolation response \"powerOff\"", "suspended", "1 template(s)"] {
+            #expect(result.err.contains(expected), "no warning with \(expected): \(result.err)")
+        }
+        // The per-tab CSV export, in any order, gives the same snapshot.
+        let csv = try Fixtures.drs(["import", "rvtools"] + paths("rvtools", Self.rvtoolsTabs.reversed()))
+        try #require(csv.code == 0, "\(csv.err)")
+        #expect(csv.out == (try String(contentsOfFile: path, encoding: .utf8)))
+        // The plan empties the host in maintenance and keeps each VM on hosts that see its datastore.
+        let plan = try Fixtures.drs(["plan", path, "--solver", "greedy", "--format", "json"])
+        #expect(plan.code == 0, "\(plan.err)")
+        let answer = try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as! [String: Any]
+        let target = answer["placement"] as! [String: String]
+        #expect(target["sql-01"] == "esx-a01.lab.example" || target["sql-01"] == "esx-a02.lab.example")
+        #expect(!target.values.contains("esx-a03.lab.example"))
+        let configured = try Fixtures.drs(["import", "rvtools"] + paths("rvtools", ["rvtools.xlsx"]) + ["--demand", "configured"])
+        #expect(configured.out.contains(#""cpu": 10400, "memory": 8192"#))
+    }
+
+    @Test func rvtoolsPicksOneClusterOfSeveralByName() throws {
+        let host = temporary("RVTools_tabvHost.csv"), info = temporary("RVTools_tabvInfo.csv")
+        defer { for path in [host, info] { try? FileManager.default.removeItem(atPath: path) } }
+        try "Host;Cluster;Speed;# Cores;# Memory\nh1;A;2000;8;65536\nh2;B;2000;8;65536\nh3;B;2000;8;65536\n".write(toFile: host, atomically: true, encoding: .utf8)
+        try "VM;Powerstate;CPUs;Memory;Host;Cluster\nv1;poweredOn;2;4096;h1;A\nv2;poweredOn;2;4096;h2;B\n\"v;3\";poweredOn;2;4096;h3;B\n".write(toFile: info, atomically: true, encoding: .utf8)
+        let both = try Fixtures.drs(["import", "rvtools", host, info])
+        #expect(both.code == 2 && both.err.contains("2 clusters") && both.err.contains("--name"), "\(both.err)")
+        let b = try Fixtures.drs(["import", "rvtools", info, host, "--name", "B"])
+        try #require(b.code == 0, "\(b.err)")
+        let snapshot = try JSONSerialization.jsonObject(with: Data(b.out.utf8)) as! [String: Any]
+        #expect((snapshot["hosts"] as! [[String: Any]]).map { $0["id"] as! String } == ["h2", "h3"])
+        #expect((snapshot["vms"] as! [[String: Any]]).map { $0["id"] as! String } == ["v2", "v;3"])
+        #expect(b.err.contains("1 VM(s) of other clusters left out") && b.err.contains("no vCPU tab"))
+    }
+
+    @Test(arguments: [
+        (["\"VM\",\"Powerstate\"\n\"a\",\"poweredOn\""], "not an RVTools tab"),
+        (["Host,Speed,# Cores,# Memory\r\nh1,fast,8,1024\r\n", "VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,1024,h1\n"],
+         "sheet vHost, row 2, column \"Speed\": must be a number"),
+        (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n", "VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,lots,h1\n"],
+         "sheet vInfo, row 2, column \"Memory\": must be a number"),
+        (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n\"h2,2000,8,1024\n"], ":3: a quoted field is not closed"),
+        (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024,extra\n"], ":2: 5 fields, but the header has 4"),
+        (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n"], "no vInfo tab"),
+        (["PK\u{3}\u{4}not a zip at all"], "not an .xlsx workbook"),
+    ])
+    func malformedRVToolsExportsExit2WithThePlace(texts: [String], place: String) throws {
+        let files = texts.indices.map { temporary("tab\($0).csv") }
+        for (text, path) in zip(texts, files) { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+        defer { for path in files { try? FileManager.default.removeItem(atPath: path) } }
+        let result = try Fixtures.drs(["import", "rvtools"] + files)
+        #expect(result.code == 2)
+        #expect(result.out.isEmpty)
+        #expect(files.contains { result.err.contains($0) } && result.err.contains(place), "\(result.err)")
     }
 
     @Test(arguments: [

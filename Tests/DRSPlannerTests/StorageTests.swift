@@ -7,18 +7,7 @@ import DRSTestSupport
 /// Storage: a VM runs, restarts and is placed only on hosts that see all its datastores; a live
 /// migration elsewhere is a shared-nothing migration (disk copy), allowed only when
 /// `cluster.migration.sharedNothing` is true; HA restarts never copy disks.
-@Suite struct StorageTests {
-    static func plan(_ snapshot: Snapshot, _ solverName: String) throws -> Plan {
-        let solver = try SolverCatalog.solver(named: solverName, for: snapshot)
-        let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
-        #expect(PlanChecker.check(snapshot, plan).isEmpty, "\(solverName)")
-        return plan
-    }
-
-    static func refusals(_ snapshot: Snapshot, _ plan: Plan) -> [String] {
-        PlanChecker.check(snapshot, plan).map(\.description)
-    }
-
+@Suite struct StorageTests: CatalogPlanning {
     /// h1 (full) sees ds1; h2 sees ds2 (empty, tempting); h3 sees ds1 and ds2 (half full).
     static var storage: Snapshot {
         var s = Snapshot()

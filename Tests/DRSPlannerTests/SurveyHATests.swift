@@ -7,18 +7,7 @@ import DRSTestSupport
 /// HA as the founding survey describes it: HA off means off, a failed guest restarts on its own
 /// host, and restarts go in waves by restart priority. Each rule is held against every solver
 /// of the catalog, then broken by hand for the checker.
-@Suite struct SurveyHATests {
-    static func plan(_ snapshot: Snapshot, _ solverName: String) throws -> Plan {
-        let solver = try SolverCatalog.solver(named: solverName, for: snapshot)
-        let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
-        #expect(PlanChecker.check(snapshot, plan).isEmpty, "\(solverName)")
-        return plan
-    }
-
-    static func refusals(_ snapshot: Snapshot, _ plan: Plan) -> [String] {
-        PlanChecker.check(snapshot, plan, standard: .plan).map(\.description)
-    }
-
+@Suite struct SurveyHATests: CatalogPlanning {
     // MARK: HA off means off
 
     @Test("FT with HA disabled is invalid input, located at the VM's ft; FT without a cluster.ha section stays valid")
