@@ -7,7 +7,8 @@
 /// About 70% are well-formed snapshots that use every field of the snapshot contract: 1 to 16
 /// resources, both goals, every automation level (cluster and per VM), every threshold,
 /// headroom, migration settings, HA with a master and 0 to 2 host failures to tolerate, every
-/// host state, datastores, placed and new VMs, both power states, every priority, FT
+/// host state, datastores (of hosts and of VMs, disks, storage bandwidth, shared-nothing),
+/// placed and new VMs, both power states, guest failures, restart priorities and delay, every priority, FT
 /// secondaries, migration memory and dirty rates, and rules of every kind, policy and
 /// `required` value. Capacity is tight (total demand 40% to 130% of the cluster) and the input
 /// is often already broken: overloaded hosts, VMs on failed, maintenance or standby hosts,
@@ -151,6 +152,8 @@ enum Hostile {
             var fields: Fields = []
             if random.chance(0.7) { fields.append(("bandwidth", .number([10, 125, 1250, 12500][random.int(in: 0...3)]))) }
             if random.chance(0.7) { fields.append(("maxConcurrentPerHost", .number(Double(random.int(in: 1...8))))) }
+            if random.chance(0.3) { fields.append(("storageBandwidth", .number([1, 250, 2000][random.int(in: 0...2)]))) }
+            if random.chance(0.4) { fields.append(("sharedNothing", .bool(random.chance(0.5)))) }
             cluster.append(("migration", .object(fields)))
         }
         if random.chance(0.5) {
@@ -160,6 +163,7 @@ enum Hostile {
             let tolerate = random.pick(weights: [20, 60, 20])
             if random.chance(0.9) { fields.append(("hostFailuresToTolerate", .number(Double(random.chance(0.9) ? min(tolerate, connected - 1) : tolerate)))) }
             if random.chance(0.7) { fields.append(("master", .string(random.element(of: hostIDs)))) }
+            if random.chance(0.3) { fields.append(("restartDelay", .number([0, 30, 600][random.int(in: 0...2)]))) }
             cluster.append(("ha", .object(fields)))
         }
         return (cluster, headroom)
@@ -226,6 +230,16 @@ enum Hostile {
         if random.chance(0.25) {
             fields.append(("automation", .string(["disabled", "manual", "partial", "full"][random.int(in: 0...3)])))
         }
+        // Storage, restart order and guest failures: drawn after the fields above, each often
+        // absent; datastores a host may not see, so the input may already break them.
+        if random.chance(0.3) {
+            fields.append(("datastores", .array(["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.4) }.map { .string($0) })))
+        }
+        if random.chance(0.2) { fields.append(("disk", .number([0, 10, 500, 20000][random.int(in: 0...3)]))) }
+        if random.chance(0.2) {
+            fields.append(("restartPriority", .string(["highest", "high", "medium", "low", "lowest", "disabled"][random.int(in: 0...5)])))
+        }
+        if host != nil && random.chance(0.05) { fields.append(("state", .string("guestFailed"))) }
         return .object(fields)
     }
 

@@ -64,6 +64,8 @@ struct HarnessTests {
             "vm.automation=disabled", "vm.automation=manual", "vm.automation=partial", "vm.automation=full",
             "rule.affinity", "rule.antiAffinity", "rule.vmHost", "policy=must", "policy=mustNot", "policy=should",
             "policy=shouldNot", "required=true", "required=false", "required absent",
+            "storageBandwidth", "sharedNothing=true", "sharedNothing=false", "ha.restartDelay", "vm.datastores", "vm.disk",
+            "vm.restartPriority=highest", "vm.restartPriority=lowest", "vm.restartPriority=disabled", "vm.state=guestFailed",
             "overloaded host", "number >= 1e16", "number >= 1e300", "control character in an id", "duplicate id",
         ]
         for feature in expected { #expect(seen.contains(feature), "no seed of 1...\(count) gives \(feature)") }
@@ -94,6 +96,9 @@ struct HarnessTests {
         if cluster?["maxUtilization"] != nil { seen.insert("maxUtilization") }
         if cluster?["migration"]?["bandwidth"] != nil { seen.insert("bandwidth") }
         if cluster?["migration"]?["maxConcurrentPerHost"] != nil { seen.insert("maxConcurrentPerHost") }
+        if cluster?["migration"]?["storageBandwidth"] != nil { seen.insert("storageBandwidth") }
+        if case let .bool(flag)? = cluster?["migration"]?["sharedNothing"] { seen.insert("sharedNothing=\(flag)") }
+        if cluster?["ha"]?["restartDelay"] != nil { seen.insert("ha.restartDelay") }
         if let ha = cluster?["ha"] {
             if case let .bool(enabled)? = ha["enabled"] { seen.insert("ha.enabled=\(enabled)") }
             if ha["master"] != nil { seen.insert("ha.master") }
@@ -131,6 +136,10 @@ struct HarnessTests {
             if vm["migration"]?["memory"] != nil { seen.insert("migration.memory") }
             if vm["migration"]?["dirtyRate"] != nil { seen.insert("migration.dirtyRate") }
             if let automation = string(vm["automation"]) { seen.insert("vm.automation=\(automation)") }
+            if vm["datastores"] != nil { seen.insert("vm.datastores") }
+            if vm["disk"] != nil { seen.insert("vm.disk") }
+            if let restart = string(vm["restartPriority"]) { seen.insert("vm.restartPriority=\(restart)") }
+            if let state = string(vm["state"]) { seen.insert("vm.state=\(state)") }
         }
         for host in list(tree["hosts"]) {
             if let id = string(host["id"]), let capacity = number(host["capacity"]?["cpu"]), (load[id] ?? 0) > capacity {
