@@ -17,6 +17,9 @@ extension PlanChecker.Replay {
             fail(wave, "cold migrate of \(vm) from \(step.from ?? "(none)"), but it is registered on \(from >= 0 ? hostName(from) : "no host")")
         }
         if Int32(to) == from { fail(wave, "cold migrate of \(vm) from \(hostName(from)) to the same host") }
+        if Int32(to) == secondaryRegisteredAt[v] {
+            fail(wave, "cold migrate of \(vm) to host \(step.to!), where its FT secondary is registered: primary and secondary never share a host")
+        }
         for index in hardRulesOf[v] where snapshot.rules[index].kind == .vmHost {
             let rule = snapshot.rules[index]
             let listed = (rule.hosts ?? []).contains(step.to!)
@@ -44,14 +47,16 @@ extension PlanChecker.Replay {
             if state.indices.contains(where: { $0 != Int(h) && snapshot.hosts[$0].state == .connected && state[$0] == .connected && coldTargetAllowed(v, $0) }) {
                 fail(nil, message + " (a cold migration moves it)")
             } else {
-                keep(nil, message + ": no connected host its rules and storage allow")
+                keep(nil, message + ": no connected host its rules and storage allow" + (secondaryRegisteredAt[v] >= 0 ? " (its FT secondary's host excluded)" : ""))
             }
         }
     }
 
-    /// Whether powered-off VM `v` may be registered on host `h`: its hard vmHost rules allow
-    /// `h`, and `h` sees its datastores (or has one to copy them to, with sharedNothing).
+    /// Whether powered-off VM `v` may be registered on host `h`: not its FT secondary's host,
+    /// its hard vmHost rules allow `h`, and `h` sees its datastores (or has one to copy them to,
+    /// with sharedNothing).
     func coldTargetAllowed(_ v: Int, _ h: Int) -> Bool {
+        if Int32(h) == secondaryRegisteredAt[v] { return false }
         let id = snapshot.hosts[h].id
         for index in hardRulesOf[v] where snapshot.rules[index].kind == .vmHost {
             let rule = snapshot.rules[index]

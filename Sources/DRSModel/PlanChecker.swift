@@ -159,6 +159,9 @@ extension PlanChecker {
         var hostSees: [Set<String>] = []
         /// The host each VM is registered on (`vms[].host`; cold migrations move the powered-off ones).
         var registeredAt: [Int32]
+        /// The host each FT VM's secondary is registered on (`ft.secondaryHost`), running or not:
+        /// a cold migration never puts a powered-off primary there.
+        let secondaryRegisteredAt: [Int32]
         /// Scratch for `checkCapacity`: what arrives per host and resource, and on which hosts
         /// (all zero / false between moments).
         var arrivals: [Int64] = []
@@ -190,6 +193,7 @@ extension PlanChecker {
             hardRulesOf = context.hardRulesOf
             state = snapshot.hosts.map(\.state)
             registeredAt = context.hostOf
+            secondaryRegisteredAt = context.secondaryHostOf
             primary = [Int32](repeating: -1, count: snapshot.vms.count)
             secondary = primary
             for v in snapshot.vms.indices where snapshot.vms[v].powerState == .on {

@@ -4,7 +4,8 @@ extension Planner {
     /// Cold migrations: a powered-off VM stays registered on its host and uses no capacity
     /// there, but leaves a host entering maintenance mode, or one its must/mustNot rules
     /// forbid, by a `migrate` step with `cold: true` (never with automation `disabled`). Its
-    /// target is a connected host its rules and storage allow, preferring one that needs no
+    /// target is a connected host its rules and storage allow, other than its FT secondary's
+    /// host (primary and secondary never share one, registered or running), preferring one that needs no
     /// disk copy, then the one least loaded at the end; the step costs the migration setup
     /// (plus the disk copy of a shared-nothing move) and counts against
     /// `maxConcurrentPerHost` in the earliest wave with a free slot on both hosts.
@@ -34,13 +35,14 @@ extension Planner {
         let rules = InitialRuleState(problem)
         for v in leaving {
             let from = Int(problem.vmInitialHost[v])
+            let secondary = snapshot.vms[v].ft?.secondaryHost.flatMap { problem.hostIndex[$0] } ?? -1
             let candidates = (0..<H).filter { h in
-                h != from && problem.hostState[h] == .connected && problem.allows(v, h)
+                h != from && h != secondary && problem.hostState[h] == .connected && problem.allows(v, h)
             }
             guard let to = candidates.min(by: { a, b in
                 (problem.copiesDisks(v, to: a) ? 1 : 0, fill[a], a) < (problem.copiesDisks(v, to: b) ? 1 : 0, fill[b], b)
             }) else {
-                draft.notes.append("the powered-off VM \(snapshot.vms[v].id) stays registered on \(draft.hostID(from)): no connected host its rules and storage allow can take it")
+                draft.notes.append("the powered-off VM \(snapshot.vms[v].id) stays registered on \(draft.hostID(from)): no connected host its rules and storage allow (other than its FT secondary's) can take it")
                 continue
             }
             var wave = 1

@@ -74,6 +74,40 @@ import DRSTestSupport
         #expect(refusals(running).contains { $0.contains("cold migrate of live, which is powered on") })
     }
 
+    /// A powered-off FT VM on a host entering maintenance, whose secondary is registered on the
+    /// emptiest other host: the cold move must go elsewhere (primary and secondary never share
+    /// a host, registered or running).
+    static var ftOff: Snapshot {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("m", state: .maintenance), Fixtures.host("empty"), Fixtures.host("busy")]
+        s.vms = [Fixtures.vm("off", on: "m", cpu: 10, memory: 10), Fixtures.vm("load", on: "busy", cpu: 60, memory: 60)]
+        s.vms[0].powerState = .off
+        s.vms[0].ft = FaultTolerance(secondaryHost: "empty")
+        return s
+    }
+
+    @Test("a powered-off FT VM never moves cold onto its secondary's host, with every solver; the checker refuses it",
+          arguments: SolverCatalog.names)
+    func coldAvoidsTheSecondary(_ solverName: String) throws {
+        let s = Self.ftOff
+        let plan = try Planner.checkedPlan(s, solver: try SolverCatalog.solver(named: solverName, for: s), options: SolveOptions(timeLimit: 5))
+        let cold = try #require(plan.steps.first { $0.cold == true }, "\(solverName): \(plan.steps)")
+        #expect(cold.vm == "off" && cold.to == "busy", "\(solverName): \(plan.steps)")
+        let next = try Planner.applied(s, plan: plan)
+        #expect(next.vms[0].host == "busy" && next.vms[0].ft?.secondaryHost == "empty")
+        var onto = plan
+        let index = try #require(onto.steps.firstIndex { $0.cold == true })
+        onto.steps[index].to = "empty"
+        #expect(PlanChecker.check(s, onto).map(\.description).contains { $0.contains("where its FT secondary is registered") })
+        // With the secondary's host the only other connected host, the VM stays, and says why.
+        var only = s
+        only.hosts[2].state = .failed
+        only.vms[1].host = "empty"
+        let kept = try Planner.checkedPlan(only, solver: GreedySolver())
+        #expect(!kept.steps.contains { $0.cold == true })
+        #expect(kept.notes.contains { $0.contains("its FT secondary's host excluded") }, "\(kept.notes)")
+    }
+
     @Test("cold steps are read back from plan JSON and shown as such in the text report")
     func coldRoundTrip() throws {
         let s = Self.maintenance
