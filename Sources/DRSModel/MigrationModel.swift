@@ -44,6 +44,43 @@
         return MigrationEstimate(seconds: sent / bandwidth + setupSeconds, downtime: downtime,
                                  megabytesSent: sent, rounds: rounds)
     }
+
+    /// The most live migrations a host may take part in at once (1...`limit`) while a migration
+    /// of this VM through it keeps its estimated downtime within `maxDowntime`: the VM's
+    /// migration gets `bandwidth` / k when k migrations share a host, and every k up to the
+    /// answer is within the limit. 0 when even a migration alone exceeds it (the VM cannot be
+    /// live-migrated). O(limit x rounds).
+    package static func maximumSharing(memory: Double, dirtyRate: Double, bandwidth: Double, maxDowntime: Double, limit: Int) -> Int {
+        var sharing = 0
+        while sharing < limit
+                && estimate(memory: memory, dirtyRate: dirtyRate, bandwidth: bandwidth / Double(sharing + 1)).downtime <= maxDowntime {
+            sharing += 1
+        }
+        return sharing
+    }
+
+    /// For each step, how many live migrations share the bandwidth of its busier host in its
+    /// wave (the step's own included): the wave's live `migrate` steps (not cold), primaries
+    /// and secondaries, counted per source and destination host; 0 for other steps. A live
+    /// migration gets the cluster's bandwidth divided by this. O(steps).
+    package static func sharing(of steps: [Step]) -> [Int] {
+        var perHost: [Int: [String: Int]] = [:]
+        func isLive(_ step: Step) -> Bool { step.kind == .migrate && step.cold != true && step.from != nil && step.to != nil }
+        for step in steps where isLive(step) {
+            perHost[step.wave, default: [:]][step.from!, default: 0] += 1
+            perHost[step.wave, default: [:]][step.to!, default: 0] += 1
+        }
+        return steps.map { step in
+            guard isLive(step), let hosts = perHost[step.wave] else { return 0 }
+            return max(hosts[step.from!] ?? 0, hosts[step.to!] ?? 0)
+        }
+    }
+
+    /// Whether pre-copy cannot converge: the VM dirties memory at least as fast as `bandwidth`
+    /// sends it, so the rounds never shrink and the stop-and-copy carries what the last round left.
+    package static func diverges(dirtyRate: Double, bandwidth: Double) -> Bool {
+        dirtyRate > 0 && dirtyRate >= bandwidth
+    }
 }
 
 /// How migration seconds are priced against the goal term, set by `migrationThreshold`.

@@ -274,6 +274,8 @@ extension PlanChecker.Replay {
         let waves = Dictionary(grouping: plan.steps, by: \.wave)
         for wave in waves.keys.sorted() { replayWave(wave, waves[wave]!) }
         checkRestartOrder(plan)
+        checkPowerOrder(plan)
+        checkDowntimes(plan)
         checkRegistrations()
         checkFinal(plan)
         // Deterministic order: by wave (the final state last), then by text.

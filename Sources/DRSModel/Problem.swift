@@ -69,8 +69,14 @@ public struct Problem: Sendable {
     package let vmIsFT: [Bool]
     /// Powered on: uses capacity and is placed by the solvers.
     @_spi(Benchmarks) public let vmActive: [Bool]
-    /// Cannot be moved by the optimiser (automation disabled); stays at its initial host.
+    /// Cannot be moved by the optimiser (automation disabled, or a live migration that would
+    /// exceed its `maxDowntime`, see `vmShareLimit`); stays at its initial host.
     package internal(set) var vmPinned: [Bool]
+    /// `vms[].maxDowntime`, empty when no VM states one: per VM, the most live migrations a host
+    /// may share while the VM's own live migration runs through it (its downtime at the
+    /// bandwidth it then gets stays within the limit; `MigrationModel.maximumSharing`), or
+    /// `Int32.max` without a limit; 0 when it cannot be live-migrated at all (then pinned).
+    package internal(set) var vmShareLimit: [Int32] = []
     /// Its host failed: restarted (not migrated) wherever it goes.
     package internal(set) var vmNeedsRestart: [Bool]
     /// Its primary host failed and its secondary was promoted in place.
@@ -196,6 +202,33 @@ public struct Problem: Sendable {
         (haMaster, haElected) = Problem.electMaster(snapshot)
         applyStorage()
         keepFailedVMsDown()
+        applyDowntimeLimits()
+    }
+
+    /// `vms[].maxDowntime` as a hard constraint: `vmShareLimit` for every VM that states it, and
+    /// a running VM whose live migration exceeds it even with the bandwidth to itself is pinned
+    /// where it runs (every solver and the MIP keep pinned VMs in place). O(V), plus
+    /// O(maxConcurrentPerHost x rounds) per VM with a limit.
+    mutating func applyDowntimeLimits() {
+        let vms = snapshot.vms
+        guard vms.indices.contains(where: { vms[$0].maxDowntime != nil }) else { return }
+        let settings = snapshot.cluster.migration
+        vmShareLimit = [Int32](repeating: Int32.max, count: vmCount)
+        for v in 0..<vmCount {
+            guard let limit = vms[v].maxDowntime else { continue }
+            let memory = vms[v].migration?.memory ?? vms[v].demand["memory"] ?? 0
+            let sharing = MigrationModel.maximumSharing(memory: memory, dirtyRate: vms[v].migration?.dirtyRate ?? 0,
+                                                        bandwidth: settings.bandwidth, maxDowntime: limit,
+                                                        limit: settings.maxConcurrentPerHost)
+            vmShareLimit[v] = Int32(sharing)
+            if sharing == 0 && vmActive[v] && vmInitialHost[v] >= 0 { vmPinned[v] = true }
+        }
+    }
+
+    /// Why VM `v` cannot be live-migrated at all (its `maxDowntime`), or nil. O(1).
+    package func liveMigrationRefused(_ v: Int) -> String? {
+        guard !vmShareLimit.isEmpty, vmShareLimit[v] == 0, let limit = snapshot.vms[v].maxDowntime else { return nil }
+        return "its live migration's estimated downtime of \(JSONWriter.number((vmMigration[v].downtime * 1000).rounded() / 1000)) s exceeds its maxDowntime of \(JSONWriter.number(limit)) s"
     }
 
     /// With HA off (`Snapshot.haDisabled`) nothing restarts the VMs of a failed host, and HA
@@ -267,7 +300,7 @@ public struct Problem: Sendable {
             guard vmInitialHost[v] == failed else { continue }
             if vmGuestRestart[v] {
                 next.vmGuestRestart[v] = false
-                next.vmPinned[v] = snapshot.vms[v].automation == .disabled
+                next.vmPinned[v] = snapshot.vms[v].automation == .disabled || (!vmShareLimit.isEmpty && vmShareLimit[v] == 0)
             }
             if vmIsFT[v] && next.vmInitialSecondary[v] >= 0 {
                 next.vmInitialHost[v] = next.vmInitialSecondary[v]

@@ -94,6 +94,9 @@ extension DirectSnapshotReader {
             } else if key(name, is: "ha") {
                 try mark(&seen, 6)
                 cluster.ha = try haSettings()
+            } else if key(name, is: "power") {
+                try mark(&seen, 8)
+                cluster.power = try powerSettings()
             } else if key(name, is: "notes") {
                 try mark(&seen, 7)
                 var notes: [String] = []
@@ -131,6 +134,19 @@ extension DirectSnapshotReader {
             }
         } while try nextMember()
         return settings
+    }
+
+    private mutating func powerSettings() throws(GiveUp) -> PowerSettings {
+        var power = PowerSettings()
+        guard try beginObject() else { return power }
+        var seen: UInt32 = 0
+        repeat {
+            let name = try key()
+            guard key(name, is: "bootSeconds") else { throw GiveUp() }
+            try mark(&seen, 0)
+            power.bootSeconds = try number(maximum: InputLimits.maximumSeconds)
+        } while try nextMember()
+        return power
     }
 
     private mutating func haSettings() throws(GiveUp) -> HASettings {
@@ -240,6 +256,9 @@ extension DirectSnapshotReader {
             } else if key(name, is: "disk") {
                 try mark(&seen, 11)
                 vm.disk = try number()
+            } else if key(name, is: "maxDowntime") {
+                try mark(&seen, 12)
+                vm.maxDowntime = try number(maximum: InputLimits.maximumSeconds)
             } else {
                 throw GiveUp()
             }

@@ -78,7 +78,7 @@ extension SnapshotReader {
 
     mutating func readCluster(_ value: JSONValue, resources: [String]) -> Cluster {
         var cluster = Cluster()
-        let known = ["name", "goal", "automation", "migrationThreshold", "maxUtilization", "migration", "ha", "notes"]
+        let known = ["name", "goal", "automation", "migrationThreshold", "maxUtilization", "migration", "ha", "power", "notes"]
         guard let members = members(value, "cluster", known: known) else { return cluster }
         for (key, field) in members {
             let path = join("cluster", key)
@@ -116,6 +116,13 @@ extension SnapshotReader {
                     }
                 }
                 cluster.ha = ha
+            case "power":
+                guard let settings = self.members(field, path, known: ["bootSeconds"]) else { continue }
+                var power = PowerSettings()
+                for (name, setting) in settings where name == "bootSeconds" {
+                    power.bootSeconds = number(setting, "\(path).bootSeconds", maximum: InputLimits.maximumSeconds)
+                }
+                cluster.power = power
             case "notes":
                 guard let elements = array(field, path) else { continue }
                 cluster.notes = elements.enumerated().compactMap { string($0.element, "\(path)[\($0.offset)]") }
@@ -156,7 +163,7 @@ extension SnapshotReader {
 
     mutating func readVM(_ value: JSONValue, _ path: String, resources: [String]) -> VirtualMachine? {
         let known = ["id", "host", "demand", "powerState", "priority", "ft", "migration", "automation", "state", "restartPriority",
-                     "datastores", "disk"]
+                     "datastores", "disk", "maxDowntime"]
         guard let members = members(value, path, known: known) else { return nil }
         var vm = VirtualMachine(id: "", host: nil, demand: [:])
         var hasId = false
@@ -173,6 +180,7 @@ extension SnapshotReader {
             case "restartPriority": vm.restartPriority = enumeration(field, fieldPath, as: RestartPriority.self)
             case "datastores": vm.datastores = stringList(field, fieldPath)
             case "disk": vm.disk = number(field, fieldPath)
+            case "maxDowntime": vm.maxDowntime = number(field, fieldPath, maximum: InputLimits.maximumSeconds)
             case "ft":
                 guard let ft = self.members(field, fieldPath, known: ["secondaryHost"]) else { continue }
                 var secondary: String?

@@ -26,6 +26,9 @@ extension Snapshot {
             if let delay = ha.restartDelay { fields.append(("restartDelay", .number(delay))) }
             clusterFields.append(("ha", .object(fields)))
         }
+        if let power = cluster.power {
+            clusterFields.append(("power", .object(power.bootSeconds.map { [("bootSeconds", .number($0))] } ?? [])))
+        }
         if !cluster.notes.isEmpty { clusterFields.append(("notes", .array(cluster.notes.map { .string($0) }))) }
         return .object(clusterFields)
     }
@@ -60,6 +63,7 @@ extension Snapshot {
         if let restart = vm.restartPriority { body("restartPriority", .value(.string(restart.rawValue))) }
         if let datastores = vm.datastores { body("datastores", .value(.array(datastores.map { .string($0) }))) }
         if let disk = vm.disk { body("disk", .value(.number(disk))) }
+        if let limit = vm.maxDowntime { body("maxDowntime", .value(.number(limit))) }
     }
 
     func forEachField(of rule: Rule, _ body: (String, JSONValue) -> Void) {

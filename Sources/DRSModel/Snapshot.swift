@@ -127,6 +127,8 @@ public struct Cluster: Sendable, Equatable {
     /// of failed hosts are still restarted. `enabled: false` turns HA off entirely (see
     /// `Snapshot.haDisabled`).
     public var ha: HASettings?
+    /// `cluster.power`; nil when absent (hosts boot in `PowerSettings.defaultBootSeconds`).
+    public var power: PowerSettings?
     /// `cluster.notes`: what a reader should know about where the snapshot came from (what an
     /// importer could not map, for example); the planner does not read them. Written only when
     /// non-empty.
@@ -171,6 +173,19 @@ public struct MigrationSettings: Sendable, Equatable {
 
     /// The disk copy bandwidth in effect, MiB/s (default 250).
     public var effectiveStorageBandwidth: Double { storageBandwidth ?? 250 }
+}
+
+/// Host power settings (SPEC `cluster.power`).
+public struct PowerSettings: Sendable, Equatable {
+    /// The boot time a snapshot that does not state one gets, seconds.
+    public static let defaultBootSeconds = 300.0
+    /// `cluster.power.bootSeconds`: seconds a standby host takes to come back after its
+    /// `powerOn` step (0 to `InputLimits.maximumSeconds`); nil when absent (300). While it
+    /// boots no step may land on it: the first step onto it waits for the next wave.
+    public var bootSeconds: Double?
+
+    /// Defaults: the boot time of `defaultBootSeconds`.
+    public init(bootSeconds: Double? = nil) { self.bootSeconds = bootSeconds }
 }
 
 /// High availability settings (SPEC `cluster.ha`).
@@ -274,6 +289,10 @@ public struct VirtualMachine: Sendable, Equatable {
     public var datastores: [String]?
     /// `vms[].disk`: GiB of disk, copied by a shared-nothing migration; nil when absent (0).
     public var disk: Double?
+    /// `vms[].maxDowntime`: the longest stop-and-copy, seconds, a live migration of the VM may
+    /// have (its estimated `downtime`, at the bandwidth it gets in its wave); nil when absent
+    /// (no limit). A live migration that would exceed it is never planned.
+    public var maxDowntime: Double?
 
     /// A VM; nothing is checked here.
     public init(id: String, host: String?, demand: [String: Double], powerState: PowerState = .on,
@@ -358,4 +377,8 @@ extension Snapshot {
     /// An absent `cluster.ha` is not "off": restarts are planned, without admission control or
     /// master election.
     public var haDisabled: Bool { cluster.ha?.enabled == false }
+
+    /// Seconds a standby host takes to boot after its `powerOn` step (`cluster.power.bootSeconds`,
+    /// default 300).
+    public var bootSeconds: Double { cluster.power?.bootSeconds ?? PowerSettings.defaultBootSeconds }
 }

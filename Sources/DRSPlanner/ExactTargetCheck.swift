@@ -11,7 +11,7 @@ extension ExactSolver {
         var solver = ExactSolver(usesPatterns: usesPatterns)
         let id = solver.id
         solver.targetCheck = { problem, result in
-            let plan = Planner.build(problem, result: result, solverID: id)
+            let plan = Planner.build(problem, result: result, solverID: id, timedObjective: false)
             return PlanChecker.check(problem.snapshot, plan).isEmpty ? plan.objective : nil
         }
         return solver

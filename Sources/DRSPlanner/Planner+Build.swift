@@ -14,6 +14,8 @@ struct PlanDraft {
     var reasons: [String: String] = [:]
     var dropped: [DroppedMove] = []
     var notes: [String] = []
+    /// The wave of each standby host's powerOn step (`Planner.scheduleBoots`).
+    var powerOnWave: [Int: Int] = [:]
 
     init(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int]) {
         self.problem = problem
@@ -33,10 +35,16 @@ extension Planner {
     /// dropped moves, power management, automation, candidates, then the plan itself. Each
     /// stage states its cost; together O((V + H) x R + steps log steps + waves x moves x (R +
     /// rules of the moving VMs)), plus `addCandidates` for recommended placements.
-    static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = []) -> Plan {
+    ///
+    /// `timedObjective` false keeps the objective's `migrationSeconds` at full bandwidth, the
+    /// solvers' score (`Score.evaluate`): what the exact solver compares its target's plan and
+    /// its heuristic starts by, so that its proof holds for the objective it models.
+    static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = [],
+                      timedObjective: Bool = true) -> Plan {
         var draft = PlanDraft(problem, result: result, solverID: solverID, reserveHosts: reserveHosts)
         draft.waveCount = draft.waves.schedule(targetMoves(problem, result))
         draft.waveCount += placeRemaining(problem, waves: &draft.waves, wave: draft.waveCount + 1)
+        scheduleBoots(&draft)
         addHASteps(&draft)
         addMoveSteps(&draft)
         addColdMigrations(&draft)
@@ -45,7 +53,7 @@ extension Planner {
         addPowerManagement(&draft)
         applyAutomation(&draft)
         addCandidates(&draft)
-        return assemble(draft)
+        return assemble(draft, timedObjective: timedObjective)
     }
 
     /// The moves from the snapshot to the target, grouped into units (a required affinity
@@ -122,8 +130,9 @@ extension Planner {
         let hasHAStep = problem.haElected || problem.vmPromoted.contains(true) || !draft.reserveHosts.isEmpty
             || problem.vmGuestRestart.contains(true)
         if hasHAStep { draft.waveCount = max(draft.waveCount, 1) }
+        let boot = snapshot.bootSeconds
         for h in draft.reserveHosts {
-            draft.steps.append(Step(wave: 1, kind: .powerOn, host: draft.hostID(h), priority: 1, applied: true,
+            draft.steps.append(Step(wave: 1, kind: .powerOn, host: draft.hostID(h), seconds: boot, priority: 1, applied: true,
                                     reason: "HA admission control: the failover reserve needs this standby host"))
         }
         if problem.haElected, let master = problem.haMaster {
@@ -142,9 +151,10 @@ extension Planner {
             draft.steps.append(Step(wave: 1, kind: .restart, vm: vm.id, from: vm.host, to: vm.host, seconds: 0, priority: 1,
                                     applied: true, reason: "the guest OS of \(vm.id) stopped answering heartbeats: HA restarts it on its host \(vm.host ?? "?")"))
         }
-        for (wave, host) in draft.waves.poweredOn {
-            draft.steps.append(Step(wave: wave, kind: .powerOn, host: draft.hostID(host), priority: 1, applied: true,
-                                    reason: "capacity is needed: a VM is placed on this standby host"))
+        for (_, host) in draft.waves.poweredOn where !draft.reserveHosts.contains(host) {
+            draft.steps.append(Step(wave: draft.powerOnWave[host] ?? 1, kind: .powerOn, host: draft.hostID(host), seconds: boot, priority: 1,
+                                    applied: true, reason: "capacity is needed: a VM is placed on this standby host"
+                                        + (boot > 0 ? " (it boots for \(JSONWriter.number(boot)) s before the first step onto it)" : "")))
         }
     }
 
@@ -211,8 +221,8 @@ extension Planner {
         }
         let poweredOnByWaves = Set(draft.waves.poweredOn.map(\.host))
         for h in stillOccupied.sorted() where !poweredOnByWaves.contains(h) && !draft.reserveHosts.contains(h) {
-            draft.steps.append(Step(wave: 1, kind: .powerOn, host: draft.hostID(h), priority: 1, applied: true,
-                                    reason: "VMs still run on this standby host: it is powered on"))
+            draft.steps.append(Step(wave: 1, kind: .powerOn, host: draft.hostID(h), seconds: draft.snapshot.bootSeconds, priority: 1,
+                                    applied: true, reason: "VMs still run on this standby host: it is powered on"))
             draft.waveCount = max(draft.waveCount, 1)
         }
     }
@@ -297,7 +307,7 @@ extension Planner {
 
     /// The plan: final placement (what the steps reach), unplaced VMs and their reasons, the
     /// one score, bound and gap, termination, notes and wave timing.
-    static func assemble(_ draft: PlanDraft) -> Plan {
+    static func assemble(_ draft: PlanDraft, timedObjective: Bool = true) -> Plan {
         let problem = draft.problem, snapshot = draft.snapshot, result = draft.result
         let finalPrimary = draft.waves.primaryAt, finalSecondary = draft.waves.secondaryAt
         var reasons = draft.reasons
@@ -329,8 +339,9 @@ extension Planner {
                 }
             }
         }
-        let objective = Score.evaluate(problem, placement: finalPrimary.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 },
+        var objective = Score.evaluate(problem, placement: finalPrimary.enumerated().map { problem.vmActive[$0.offset] ? $0.element : -1 },
                                        secondaries: finalSecondary)
+        if timedObjective { timedMigrationSeconds(&objective, steps: draft.steps, lambda: problem.lambda) }
         var status = result.status
         if !draft.dropped.isEmpty && status == .optimal { status = .feasible }
         var plan = Plan(status: status, solver: draft.solverID, automation: snapshot.cluster.automation, objective: objective,
@@ -349,6 +360,11 @@ extension Planner {
         for vm in snapshot.vms where vm.state == .guestFailed && vm.powerState == .on
             && (snapshot.haDisabled || vm.effectiveRestartPriority == .disabled) {
             plan.notes.append("the guest of \(vm.id) failed, but \(snapshot.haDisabled ? "HA is disabled" : "its restartPriority is disabled"): nothing restarts it")
+        }
+        let kept = (0..<problem.vmCount).filter { problem.vmActive[$0] && problem.vmInitialHost[$0] >= 0 && problem.liveMigrationRefused($0) != nil }
+        if let first = kept.first {
+            let others = kept.count > 1 ? " (and \(kept.count - 1) more VM(s) like it: \(kept.dropFirst().prefix(5).map { snapshot.vms[$0].id }.joined(separator: ", "))\(kept.count > 6 ? ", ..." : ""))" : ""
+            plan.notes.append("\(snapshot.vms[first].id) is not live-migrated: \(problem.liveMigrationRefused(first)!)\(others)")
         }
         if !draft.reserveHosts.isEmpty {
             plan.notes.append("powered on \(draft.reserveHosts.map { draft.hostID($0) }.joined(separator: ", ")) from standby: HA admission control counts the hosts that will be on, and these let more VMs be placed")

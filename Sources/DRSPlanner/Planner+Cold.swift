@@ -45,9 +45,10 @@ extension Planner {
                 draft.notes.append("the powered-off VM \(snapshot.vms[v].id) stays registered on \(draft.hostID(from)): no connected host its rules and storage allow (other than its FT secondary's) can take it")
                 continue
             }
-            var wave = 1
+            // Not onto a host still booting (a reserve host powered on in wave 1).
+            var wave = firstLandingWave(draft, to)
             while wave < slots.count && (slots[wave][from] >= maximum || slots[wave][to] >= maximum) { wave += 1 }
-            if wave == slots.count { slots.append([Int](repeating: 0, count: H)) }
+            while wave >= slots.count { slots.append([Int](repeating: 0, count: H)) }
             slots[wave][from] += 1
             slots[wave][to] += 1
             draft.waveCount = max(draft.waveCount, wave)

@@ -192,6 +192,9 @@ extension Planner {
             if snapshot.vms[v].automation == .disabled {
                 return "proven: \(id) must leave \(hostID(problem, h)) (maintenance) but its automation is disabled"
             }
+            if let why = problem.liveMigrationRefused(v) {
+                return "proven: \(id) must leave \(hostID(problem, h)) (maintenance) but \(why) (vms[].maxDowntime)"
+            }
             let possible = receiving.contains { to in
                 to != h && problem.allows(v, to) && (0..<problem.resourceCount).allSatisfy { problem.demand(v, $0) <= problem.limit(to, $0) }
             }
@@ -228,6 +231,8 @@ extension Planner {
             guard let host = plan.placement[vm.id], let state = states[host], state != .connected else { continue }
             if vm.automation == .disabled {
                 result.append((vm.id, "automation is disabled, so it cannot leave \(host) (\(state.rawValue))"))
+            } else if let limit = vm.maxDowntime, plan.reasons[vm.id] == nil {
+                result.append((vm.id, "no live migration keeps its downtime within its maxDowntime of \(JSONWriter.number(limit)) s, so it cannot leave \(host) (\(state.rawValue))"))
             } else {
                 let why = plan.reasons[vm.id] ?? "no other host can take it within capacity and the hard rules"
                 result.append((vm.id, "stays on \(host) (\(state.rawValue)): \(why)"))

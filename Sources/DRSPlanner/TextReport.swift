@@ -1,4 +1,4 @@
-import DRSModel
+@_spi(Benchmarks) import DRSModel
 
 /// The plan for people: the steps as a table, then per-host utilization before and after as
 /// bars.
@@ -60,7 +60,7 @@ package enum TextReport {
             }
             return out
         }
-        var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "prio", "applied", "reason"]]
+        var rows: [[String]] = [["wave", "kind", "vm/host", "from", "to", "sec", "down", "prio", "applied", "reason"]]
         let shown = selected(plan.steps.indices, top: top) { plan.steps[$0].priority }
         for step in shown.map({ plan.steps[$0] }) {
             // Ids are user text: escaped and cut, so a control character never reaches the terminal.
@@ -68,17 +68,53 @@ package enum TextReport {
                 + (step.cold == true ? " (cold)" : "")
             rows.append([String(step.wave), step.kind.rawValue, subject, step.from.map { DisplayText.escaped($0) } ?? "-",
                          step.to.map { DisplayText.escaped($0) } ?? "-",
-                         format(step.seconds, 1), String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])
+                         format(step.seconds, 1), step.downtime.map { format($0, 2) } ?? "-",
+                         String(step.priority), step.applied ? "yes" : "no", DisplayText.escaped(step.reason, limit: 400)])
         }
         out += table(rows)
         out += leftOut(plan.steps.count - shown.count, "steps", top)
         out += "\(plan.steps.count) steps in \(plan.waveSeconds.count) waves, estimated \(format(plan.estimatedSeconds, 1)) s\n"
+        out += timingLines(snapshot, plan, top: top)
         let waiting = plan.steps.filter { !$0.applied && $0.waitsFor != nil }
         if !waiting.isEmpty {
             out += "\nRecommended only, waiting for recommended steps (--apply leaves them out):\n"
             let shownWaiting = selected(waiting.indices, top: top) { waiting[$0].priority }
             for step in shownWaiting.map({ waiting[$0] }) { out += "  \(step.label) needs \(step.waitsFor!.joined(separator: ", "))\n" }
             out += leftOut(waiting.count - shownWaiting.count, "waiting steps", top)
+        }
+        return out
+    }
+
+    /// How the waves are timed: the seconds of each wave (at most `top` of them, or 20), the boot
+    /// time a powerOn wave waits for, and a warning for every live migration whose pre-copy
+    /// cannot converge (the VM dirties memory at least as fast as the bandwidth it gets in its
+    /// wave), with the downtime it then has. O(steps).
+    static func timingLines(_ snapshot: Snapshot, _ plan: Plan, top: Int?) -> String {
+        var out = ""
+        let limit = top ?? 20
+        if plan.waveSeconds.count > 1 {
+            let shown = plan.waveSeconds.prefix(limit).enumerated().map { "\($0.offset + 1): \(format($0.element, 1))" }
+            out += "wave seconds: " + shown.joined(separator: ", ") + (plan.waveSeconds.count > limit ? ", ..." : "") + "\n"
+        }
+        if let boot = plan.steps.first(where: { $0.kind == .powerOn })?.seconds, boot > 0 {
+            out += "hosts powered on boot for \(format(boot, 1)) s (cluster.power.bootSeconds): steps onto them start in the next wave\n"
+        }
+        var vmIndex: [String: Int] = [:]
+        for (v, vm) in snapshot.vms.enumerated() where vmIndex[vm.id] == nil { vmIndex[vm.id] = v }
+        let sharing = MigrationModel.sharing(of: plan.steps)
+        var warnings: [String] = []
+        for (index, step) in plan.steps.enumerated() where sharing[index] > 0 {
+            guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
+            let dirty = snapshot.vms[v].migration?.dirtyRate ?? 0
+            let share = snapshot.cluster.migration.bandwidth / Double(sharing[index])
+            guard MigrationModel.diverges(dirtyRate: dirty, bandwidth: share) else { continue }
+            let subject = DisplayText.escaped(step.vm!) + (step.secondary == true ? " (sec)" : "")
+            warnings.append("wave \(step.wave): \(subject) \(DisplayText.escaped(step.from!)) -> \(DisplayText.escaped(step.to!)) does not converge: it dirties \(format(dirty, 1)) MiB/s, at least the \(format(share, 1)) MiB/s it gets; it pauses for \(format(step.downtime ?? 0, 2)) s")
+        }
+        if !warnings.isEmpty {
+            out += "\nWarnings (live migrations that do not converge):\n"
+            for line in warnings.prefix(limit) { out += "  \(line)\n" }
+            if warnings.count > limit { out += "  ... \(warnings.count - limit) more warnings left out\n" }
         }
         return out
     }

@@ -45,6 +45,10 @@ struct WavePlanner {
     /// VMs whose HA restart found room only after restarts of a lower class had started: left
     /// down (`Planner.placeRemaining`).
     var outOfTurn = Set<Int>()
+    /// `vms[].maxDowntime` (empty without one): per host, the most live migrations it may take
+    /// part in during the current wave, the smallest `Problem.vmShareLimit` of the VMs whose own
+    /// live migration runs through it.
+    var shareCap: [Int32] = []
 
     init(problem: Problem) {
         self.problem = problem
@@ -58,6 +62,7 @@ struct WavePlanner {
         }
         hostOn = problem.hostState.map { $0 == .connected }
         stopMask = WavePlanner.stopMasks(problem)
+        if !problem.vmShareLimit.isEmpty { shareCap = [Int32](repeating: Int32.max, count: problem.hostCount) }
         for v in 0..<problem.vmCount where problem.vmNeedsRestart[v] {
             let rank = problem.restartClass(v)
             if rank >= 0 { restartClass[v] = rank }
@@ -105,6 +110,28 @@ struct WavePlanner {
 
     func demand(_ v: Int, _ r: Int) -> Int64 { problem.demand(v, r) }
 
+    /// Why a unit (a required affinity group moving together) can never start under the
+    /// downtime limits of its VMs, or nil. O(unit).
+    func downtimeBlock(_ unit: [Move]) -> String? {
+        guard unit.count > 1 else { return nil }
+        var count: [Int: Int] = [:]
+        for move in unit where move.from >= 0 {
+            count[move.from, default: 0] += 1
+            count[move.to, default: 0] += 1
+        }
+        for move in unit where move.from >= 0 && !move.secondary {
+            let limit = Int(problem.vmShareLimit[move.vm])
+            guard let host = [move.from, move.to].first(where: { count[$0]! > limit }) else { continue }
+            return "its required affinity group moves in one wave: \(count[host]!) live migrations at once through \(problem.snapshot.hosts[host].id) would give \(problem.snapshot.vms[move.vm].id) a downtime above its maxDowntime (at most \(limit) may share a host)"
+        }
+        return nil
+    }
+
+    /// The smallest `Problem.vmShareLimit` among the unit's live migrations of VMs.
+    func shareLimit(of unit: [Move]) -> Int32 {
+        unit.lazy.filter { $0.from >= 0 && !$0.secondary }.map { self.problem.vmShareLimit[$0.vm] }.min() ?? Int32.max
+    }
+
     /// Whether the unit's moves can all start now, given what this wave already started.
     func canStart(_ unit: [Move], concurrency: [Int]) -> Bool {
         let H = problem.hostCount, R = problem.resourceCount
@@ -140,6 +167,18 @@ struct WavePlanner {
         }
         let maximum = problem.snapshot.cluster.migration.maxConcurrentPerHost
         for (host, count) in migrations where concurrency[host] + count > maximum { return false }
+        return shareCap.isEmpty || keepsDowntimes(unit, migrations: migrations, concurrency: concurrency)
+    }
+
+    /// `vms[].maxDowntime`: after the unit starts, no host carries more live migrations than
+    /// the VMs migrating through it this wave (those already started and the unit's own) share
+    /// within their downtime limits. O(unit).
+    func keepsDowntimes(_ unit: [Move], migrations: [Int: Int], concurrency: [Int]) -> Bool {
+        for (host, count) in migrations where Int(shareCap[host]) < concurrency[host] + count { return false }
+        for move in unit where move.from >= 0 && !move.secondary {
+            let limit = Int(problem.vmShareLimit[move.vm])
+            if concurrency[move.from] + migrations[move.from]! > limit || concurrency[move.to] + migrations[move.to]! > limit { return false }
+        }
         return true
     }
 
@@ -154,6 +193,11 @@ struct WavePlanner {
             if move.from >= 0 {
                 concurrency[move.from] += 1
                 concurrency[move.to] += 1
+                if !shareCap.isEmpty && !move.secondary {
+                    let limit = problem.vmShareLimit[move.vm]
+                    shareCap[move.from] = min(shareCap[move.from], limit)
+                    shareCap[move.to] = min(shareCap[move.to], limit)
+                }
             }
             if move.secondary {
                 if secondaryAt[move.vm] < 0 { secondaryAt[move.vm] = Int32(move.to) }
@@ -184,13 +228,26 @@ struct WavePlanner {
     mutating func schedule(_ initialUnits: [[Move]]) -> Int {
         var pending = initialUnits.sorted { a, b in
             let pa = a.map(\.priority).min()!, pb = b.map(\.priority).min()!
-            return pa < pb
+            if pa != pb || shareCap.isEmpty { return pa < pb }
+            // Downtime limits: within a priority, the VMs that share bandwidth least go first,
+            // while their hosts have no other migration yet.
+            return shareLimit(of: a) < shareLimit(of: b)
+        }
+        if !shareCap.isEmpty {
+            // A unit whose own migrations share a host more than one of its VMs' downtime
+            // limits allows can never start: dropped at once, with the reason.
+            pending = pending.filter { unit in
+                guard let why = downtimeBlock(unit) else { return true }
+                for move in unit { dropped.append((move, why)) }
+                return false
+            }
         }
         var hopped = Set<Int>()
         var wave = 0
         while !pending.isEmpty {
             wave += 1
             var concurrency = [Int](repeating: 0, count: problem.hostCount)
+            if !shareCap.isEmpty { shareCap = [Int32](repeating: Int32.max, count: problem.hostCount) }
             var started = false
             var remaining: [[Move]] = []
             // HA restarts go by class: a class waits until every restart above it has started

@@ -71,6 +71,13 @@ enum JSONSchemas {
             "restartDelay": {"description": "Seconds each HA restart class holds the next one back.", "type": "number", "minimum": 0, "maximum": 1000000}
           }
         },
+        "power": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "bootSeconds": {"description": "Seconds a standby host takes to boot after its powerOn step; steps onto it wait for the next wave. Default 300.", "type": "number", "minimum": 0, "maximum": 1000000}
+          }
+        },
         "notes": {
           "description": "What a reader should know about where the snapshot came from, such as what an importer could not map.",
           "type": "array", "items": {"type": "string"}
@@ -116,7 +123,8 @@ enum JSONSchemas {
         "state": {"description": "guestFailed: the guest OS stopped answering its heartbeats; HA restarts it on its host.", "enum": ["running", "guestFailed"]},
         "restartPriority": {"enum": ["highest", "high", "medium", "low", "lowest", "disabled"]},
         "datastores": {"description": "The datastores holding the VM's disks; it runs only on hosts that see all of them.", "type": "array", "uniqueItems": true, "items": {"$ref": "#/$defs/id"}},
-        "disk": {"description": "GiB of disk, copied by a shared-nothing migration.", "$ref": "#/$defs/quantity"}
+        "disk": {"description": "GiB of disk, copied by a shared-nothing migration.", "$ref": "#/$defs/quantity"},
+        "maxDowntime": {"description": "Longest estimated stop-and-copy (seconds) a live migration of the VM may have, at the bandwidth it gets in its wave; a migration that would exceed it is never planned.", "type": "number", "minimum": 0, "maximum": 1000000}
       },
       "if": {"required": ["state"], "properties": {"state": {"const": "guestFailed"}}},
       "then": {"required": ["host"], "properties": {"host": {"$ref": "#/$defs/id"}, "powerState": {"const": "on"}}}

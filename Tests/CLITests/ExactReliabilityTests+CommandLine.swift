@@ -3,26 +3,6 @@ import Foundation
 @_spi(Benchmarks) import OpenDRS
 import DRSTestSupport
 
-/// The objective of plan JSON (the fields `Objective.isBetter` compares).
-private func objective(ofPlanJSON text: String) throws -> Objective {
-    let root = try JSONParser.parse(Array(text.utf8))
-    guard case let .object(fields)? = root["objective"] else { throw PlanReadError(description: "objective missing") }
-    func number(_ key: String) -> Double {
-        if case let .number(value)? = fields.first(where: { $0.key == key })?.value { return value }
-        return .nan
-    }
-    func numbers(_ key: String) -> [Int] {
-        guard case let .array(values)? = fields.first(where: { $0.key == key })?.value else { return [] }
-        return values.map { if case let .number(value) = $0 { return Int(value) } else { return -1 } }
-    }
-    var objective = Objective()
-    objective.unplacedByPriority = numbers("unplacedByPriority")
-    objective.unprotectedByPriority = numbers("unprotectedByPriority")
-    objective.softViolations = Int(number("softViolations"))
-    objective.cost = number("cost")
-    return objective
-}
-
 /// `drs plan --solver exact` end to end: deterministic output, and a plan wherever greedy plans
 /// (the solver's own reliability tests are in DRSExactTests).
 @Suite("Exact solver reliability") struct ExactReliabilityTests {
@@ -71,7 +51,11 @@ private func objective(ofPlanJSON text: String) throws -> Objective {
             guard greedy.code == 0 else { continue }
             #expect(exact.code == 0, "\(name): greedy plans, exact exits \(exact.code): \(exact.err)")
             guard exact.code == 0 else { continue }
-            let greedyObjective = try objective(ofPlanJSON: greedy.out), exactObjective = try objective(ofPlanJSON: exact.out)
+            // The one score of each plan's placement (migration seconds at full bandwidth, as the
+            // solvers price them; the plans' objectives time them in their waves).
+            let snapshot = try Snapshot.read(json: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+            let greedyObjective = Fixtures.score(snapshot, try Plan.read(json: Array(greedy.out.utf8)))
+            let exactObjective = Fixtures.score(snapshot, try Plan.read(json: Array(exact.out.utf8)))
             #expect(!greedyObjective.isBetter(than: exactObjective), "\(name)")
             let check = try Fixtures.drs(["check", path, "-"], stdin: exact.out)
             #expect(check.code == 0, "\(name): \(check.out) \(check.err)")

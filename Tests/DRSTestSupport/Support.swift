@@ -53,6 +53,15 @@ package enum Fixtures {
         VirtualMachine(id: id, host: host, demand: ["cpu": cpu, "memory": memory], priority: priority)
     }
 
+    /// The one score (`Score.evaluate`) of a plan's final placement: migration seconds at full
+    /// bandwidth, as the solvers price them (a plan's objective times them in its waves).
+    package static func score(_ snapshot: Snapshot, _ plan: Plan) -> Objective {
+        let problem = Problem(snapshot)
+        func index(_ host: String?) -> Int32 { host.flatMap { problem.hostIndex[$0] }.map(Int32.init) ?? -1 }
+        return Score.evaluate(problem, placement: snapshot.vms.map { index(plan.placement[$0.id]) },
+                              secondaries: snapshot.vms.map { index(plan.secondaries[$0.id]) })
+    }
+
     /// Path of the built `drs` executable, next to the test bundle.
     package static var drsBinary: URL {
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
