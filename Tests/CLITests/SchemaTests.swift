@@ -109,11 +109,13 @@ import DRSTestSupport
 
     /// What `drs validate` says that a JSON Schema cannot: references, duplicate ids and keys,
     /// keys of a per-resource map that are not declared resources, totals, fit and
-    /// contradictions between hard rules, UTF-8.
+    /// contradictions between hard rules, UTF-8, a VM's datastores against its host's; and one
+    /// cross-field rule the schema leaves to `drs` (a failed guest must be running).
     static let beyondSchema = ["unknown host", "unknown VM", "duplicate host id", "duplicate VM id", "duplicate rule id",
                                "duplicate field", "fits no host", "fits only one host", "total", "must differ from the primary",
                                "less than the number of hosts", "UTF-8", "contradict", "cannot all hold", "impossible",
-                               "cannot hold", "contradicts", "different hosts", "no host"]
+                               "cannot hold", "contradicts", "different hosts", "no host", "does not see datastore",
+                               "needs a running guest"]
 
     static func expressible(_ line: Substring) -> Bool {
         // `file: path: message`; the path of an undeclared resource key is below a map.
