@@ -9,18 +9,7 @@ import DRSTestSupport
 /// risk (`vms[].maxDowntime`): a live migration whose estimated downtime, at the bandwidth it
 /// gets in its wave, exceeds the limit is never planned, in any solver, and the checker refuses
 /// it; the objective's migration seconds are the timed steps'.
-@Suite struct PowerAndDowntimeTests {
-    static func plan(_ snapshot: Snapshot, _ solverName: String) throws -> Plan {
-        let solver = try SolverCatalog.solver(named: solverName, for: snapshot)
-        let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
-        #expect(PlanChecker.check(snapshot, plan).isEmpty, "\(solverName)")
-        return plan
-    }
-
-    static func refusals(_ snapshot: Snapshot, _ plan: Plan) -> [String] {
-        PlanChecker.check(snapshot, plan).map(\.description)
-    }
-
+@Suite struct PowerAndDowntimeTests: CatalogPlanning {
     /// h1 enters maintenance with three VMs; h2 has room for one; s1 (standby) must come back.
     static var evacuation: Snapshot {
         var s = Snapshot()
