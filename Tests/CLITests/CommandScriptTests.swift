@@ -9,7 +9,8 @@ import DRSTestSupport
 @Suite(.serialized) struct CommandScriptTests {
     /// A temporary folder with stand-ins for govc, openstack, kubectl, ssh, hostname and
     /// ha-manager: each appends its name and arguments to `calls.log` (arguments separated by
-    /// 0x1F, calls by 0x1E) and fails when an argument equals $DRS_FAIL_ON.
+    /// 0x1F, calls by 0x1E) in one write, so calls of a wave's background commands never
+    /// interleave, and fails when an argument equals $DRS_FAIL_ON.
     struct Sandbox {
         let folder: URL
         var log: URL { folder.appendingPathComponent("calls.log") }
@@ -20,8 +21,8 @@ import DRSTestSupport
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
             let recorder = """
                 #!/bin/sh
-                printf '%s\\037' "$(basename "$0")" "$@" >> "$DRS_LOG"
-                printf '\\036' >> "$DRS_LOG"
+                drs_call=$(printf '%s\\037' "$(basename "$0")" "$@"; printf '\\036')
+                printf '%s' "$drs_call" >> "$DRS_LOG"
                 for drs_argument in "$@"; do
                   if [ -n "${DRS_FAIL_ON:-}" ] && [ "$drs_argument" = "$DRS_FAIL_ON" ]; then exit 7; fi
                 done
