@@ -229,29 +229,36 @@ enum XMLScanner {
             while cursor < body.endIndex && !isSpace(body[cursor]) { cursor += 1 }
             let name = String(decoding: body[body.startIndex..<cursor], as: UTF8.self)
             guard !name.isEmpty else { throw fail("a tag without a name") }
-            var attributes: [String: String] = [:]
-            while cursor < body.endIndex {
-                while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
-                guard cursor < body.endIndex else { break }
-                let nameStart = cursor
-                while cursor < body.endIndex && body[cursor] != 0x3D && !isSpace(body[cursor]) { cursor += 1 }
-                let key = String(decoding: body[nameStart..<cursor], as: UTF8.self)
-                while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
-                guard cursor < body.endIndex, body[cursor] == 0x3D else { throw fail("attribute \(key) of <\(name)> has no value") }
-                cursor += 1
-                while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
-                guard cursor < body.endIndex, body[cursor] == 0x22 || body[cursor] == 0x27 else { throw fail("attribute \(key) of <\(name)> is not quoted") }
-                let quoteByte = body[cursor]
-                cursor += 1
-                let valueStart = cursor
-                while cursor < body.endIndex && body[cursor] != quoteByte { cursor += 1 }
-                guard cursor < body.endIndex else { throw fail("attribute \(key) of <\(name)> is not closed") }
-                attributes[key] = try decode(body[valueStart..<cursor], fail)
-                cursor += 1
-            }
+            let attributes = try parseAttributes(body[cursor...], of: name, fail)
             try handle(.open(name, attributes, empty: empty))
             if empty { try handle(.close(name)) }
         }
+    }
+
+    /// The attributes of a start tag after its name: `key="value"` pairs, single or double quoted.
+    static func parseAttributes(_ body: ArraySlice<UInt8>, of name: String, _ fail: (String) -> ImportError) throws(ImportError) -> [String: String] {
+        var attributes: [String: String] = [:]
+        var cursor = body.startIndex
+        while cursor < body.endIndex {
+            while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
+            guard cursor < body.endIndex else { break }
+            let nameStart = cursor
+            while cursor < body.endIndex && body[cursor] != 0x3D && !isSpace(body[cursor]) { cursor += 1 }
+            let key = String(decoding: body[nameStart..<cursor], as: UTF8.self)
+            while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
+            guard cursor < body.endIndex, body[cursor] == 0x3D else { throw fail("attribute \(key) of <\(name)> has no value") }
+            cursor += 1
+            while cursor < body.endIndex && isSpace(body[cursor]) { cursor += 1 }
+            guard cursor < body.endIndex, body[cursor] == 0x22 || body[cursor] == 0x27 else { throw fail("attribute \(key) of <\(name)> is not quoted") }
+            let quoteByte = body[cursor]
+            cursor += 1
+            let valueStart = cursor
+            while cursor < body.endIndex && body[cursor] != quoteByte { cursor += 1 }
+            guard cursor < body.endIndex else { throw fail("attribute \(key) of <\(name)> is not closed") }
+            attributes[key] = try decode(body[valueStart..<cursor], fail)
+            cursor += 1
+        }
+        return attributes
     }
 
     static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
