@@ -7,8 +7,9 @@
 /// About 70% are well-formed snapshots that use every field of the snapshot contract: 1 to 16
 /// resources, both goals, every automation level (cluster and per VM), every threshold,
 /// headroom, migration settings, HA with a master and 0 to 2 host failures to tolerate, every
-/// host state, datastores (of hosts and of VMs, disks, storage bandwidth, shared-nothing),
-/// placed and new VMs, both power states, guest failures, restart priorities and delay, every priority, FT
+/// host state, datastores (of hosts and of VMs, disks, storage bandwidth, shared-nothing), boot
+/// seconds of standby hosts, the downtime bound of live migrations, placed and new VMs, both
+/// power states, guest failures, restart priorities and delay, every priority, FT
 /// secondaries, migration memory and dirty rates, and rules of every kind, policy and
 /// `required` value. Capacity is tight (total demand 40% to 130% of the cluster) and the input
 /// is often already broken: overloaded hosts, VMs on failed, maintenance or standby hosts,
@@ -166,6 +167,7 @@ enum Hostile {
             if random.chance(0.3) { fields.append(("restartDelay", .number([0, 30, 600][random.int(in: 0...2)]))) }
             cluster.append(("ha", .object(fields)))
         }
+        if random.chance(0.25) { cluster.append(("power", .object([("bootSeconds", .number([0, 1, 120, 3600][random.int(in: 0...3)]))]))) }
         return (cluster, headroom)
     }
 
@@ -240,6 +242,8 @@ enum Hostile {
             fields.append(("restartPriority", .string(["highest", "high", "medium", "low", "lowest", "disabled"][random.int(in: 0...5)])))
         }
         if host != nil && random.chance(0.05) { fields.append(("state", .string("guestFailed"))) }
+        // A stop-and-copy bound from one no live migration meets to one every migration meets.
+        if random.chance(0.15) { fields.append(("maxDowntime", .number([0, 0.001, 0.5, 5, 300][random.int(in: 0...4)]))) }
         return .object(fields)
     }
 

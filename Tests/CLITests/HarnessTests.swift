@@ -66,6 +66,7 @@ struct HarnessTests {
             "policy=shouldNot", "required=true", "required=false", "required absent",
             "storageBandwidth", "sharedNothing=true", "sharedNothing=false", "ha.restartDelay", "vm.datastores", "vm.disk",
             "vm.restartPriority=highest", "vm.restartPriority=lowest", "vm.restartPriority=disabled", "vm.state=guestFailed",
+            "power.bootSeconds", "vm.maxDowntime",
             "overloaded host", "number >= 1e16", "number >= 1e300", "control character in an id", "duplicate id",
         ]
         for feature in expected { #expect(seen.contains(feature), "no seed of 1...\(count) gives \(feature)") }
@@ -99,6 +100,7 @@ struct HarnessTests {
         if cluster?["migration"]?["storageBandwidth"] != nil { seen.insert("storageBandwidth") }
         if case let .bool(flag)? = cluster?["migration"]?["sharedNothing"] { seen.insert("sharedNothing=\(flag)") }
         if cluster?["ha"]?["restartDelay"] != nil { seen.insert("ha.restartDelay") }
+        if cluster?["power"]?["bootSeconds"] != nil { seen.insert("power.bootSeconds") }
         if let ha = cluster?["ha"] {
             if case let .bool(enabled)? = ha["enabled"] { seen.insert("ha.enabled=\(enabled)") }
             if ha["master"] != nil { seen.insert("ha.master") }
@@ -138,6 +140,7 @@ struct HarnessTests {
             if let automation = string(vm["automation"]) { seen.insert("vm.automation=\(automation)") }
             if vm["datastores"] != nil { seen.insert("vm.datastores") }
             if vm["disk"] != nil { seen.insert("vm.disk") }
+            if vm["maxDowntime"] != nil { seen.insert("vm.maxDowntime") }
             if let restart = string(vm["restartPriority"]) { seen.insert("vm.restartPriority=\(restart)") }
             if let state = string(vm["state"]) { seen.insert("vm.state=\(state)") }
         }
