@@ -242,7 +242,7 @@ struct WavePlanner {
                 return false
             }
         }
-        var hopped = Set<Int>()
+        var hopped = Set<Int>(), returned = Set<Int>()
         var wave = 0
         while !pending.isEmpty {
             wave += 1
@@ -294,6 +294,7 @@ struct WavePlanner {
                     for move in victim {
                         dropped.append((move, "no order of feasible waves reaches it: its destination \(problem.snapshot.hosts[move.to].id) never has room or a rule blocks it, and no host with room can take it on the way"))
                     }
+                    if let back = returnLeg(victim, returned: &returned) { remaining.append(back) }
                     wave -= 1
                     pending = remaining
                     continue
@@ -303,6 +304,26 @@ struct WavePlanner {
             pending = remaining
         }
         return wave
+    }
+
+    /// For a dropped unit whose VMs already took a temporary stop on a host outside a hard
+    /// vmHost rule (allowed on the way only, `stopMask`): the moves back to their starting
+    /// hosts, which the plan may end on (as the input had them), once per VM; nil when the
+    /// unit's VMs may end where they are. O(unit).
+    func returnLeg(_ unit: [Move], returned: inout Set<Int>) -> [Move]? {
+        guard unit.contains(where: { !$0.secondary && $0.from >= 0 && !problem.allows($0.vm, $0.from) }) else { return nil }
+        let back = unit.compactMap { move -> Move? in
+            let start = Int(problem.vmInitialHost[move.vm])
+            guard !move.secondary, move.from >= 0, start >= 0, move.from != start, !returned.contains(move.vm) else { return nil }
+            var leg = move
+            leg.to = start
+            leg.isHop = true  // its starting host breaks the rule it is back under, as before the plan
+            leg.priority = 1
+            leg.reason = "returns to \(problem.snapshot.hosts[start].id), where it started: its move to \(problem.snapshot.hosts[move.to].id) cannot be finished"
+            return leg
+        }
+        for leg in back { returned.insert(leg.vm) }
+        return back.isEmpty ? nil : back
     }
 
     /// The connected host with the most room that can take the whole unit now, other than its

@@ -49,6 +49,22 @@ import DRSTestSupport
         #expect(plan.steps.isEmpty)
     }
 
+    @Test("a VM that broke a must rule from the start and stopped outside it on the way goes back when its move cannot finish")
+    func strandedTemporaryStopReturnsToItsStartingHost() throws {
+        var s = Snapshot()
+        s.hosts = [Fixtures.host("start"), Fixtures.host("ruled"), Fixtures.host("spare")]
+        s.vms = [Fixtures.vm("x", on: "start", cpu: 80, memory: 80), Fixtures.vm("y", on: "ruled", cpu: 80, memory: 80)]
+        s.rules = [Rule(id: "x-on-ruled", kind: .vmHost, vms: ["x"], hosts: ["ruled"], policy: .must)]
+        // A target the waves cannot reach: x onto `ruled` while y stays there. x stops on
+        // `spare` (outside its rule, allowed on the way only) before the move is found blocked.
+        let plan = try Planner.checkedPlan(s, solver: FixedSolver(target: ["x": "ruled", "y": "ruled"]))
+        #expect(plan.placement["x"] == "start", "x ends where it started, not on the stop: \(plan.steps)")
+        #expect(plan.dropped.map(\.vm) == ["x"])
+        let moves = plan.steps.filter { $0.vm == "x" }.map { "\($0.from ?? "-")>\($0.to ?? "-")" }
+        #expect(moves == ["start>spare", "spare>start"], "\(plan.steps)")
+        #expect(PlanChecker.check(s, plan).isEmpty)
+    }
+
     @Test func affinityGroupSwapGoesThroughAThirdHostTogether() throws {
         var s = Snapshot()
         s.hosts = [Fixtures.host("h1"), Fixtures.host("h2"), Fixtures.host("h3")]
