@@ -78,7 +78,7 @@ enum Hostile {
 
         let hosts = hostTrees(hostIDs, resources: resources, &random)
         let (cluster, headroom) = clusterFields(options, resources: resources, hostIDs: hostIDs, hostStates: hosts.states, &random)
-        let vms = vmTrees(vmIDs, hostIDs: hostIDs, resources: resources, capacities: hosts.capacities, headroom: headroom,
+        let vms = vmTrees(vmIDs, hostIDs: hostIDs, resources: resources, capacities: hosts.capacities, stores: hosts.stores, headroom: headroom,
                           fractional: fractional, &random)
         let rules = ruleTrees(vmIDs: vmIDs, hostIDs: hostIDs, &random)
 
@@ -96,6 +96,8 @@ enum Hostile {
     struct HostDraw {
         var capacities: [[Double]] = []
         var states: [String] = []
+        /// The datastores each host sees (empty without the field).
+        var stores: [[String]] = []
         var trees: [JSONValue] = []
     }
 
@@ -120,10 +122,12 @@ enum Hostile {
             }
             var fields: Fields = [("id", .string(id)), ("capacity", .object(capacityFields))]
             if state != "connected" || random.chance(0.2) { fields.append(("state", .string(state))) }
+            var stores: [String] = []
             if random.chance(0.6) {
-                let stores = ["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.5) }
+                stores = ["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.5) }
                 fields.append(("datastores", .array(stores.map { .string($0) })))
             }
+            hosts.stores.append(stores)
             hosts.trees.append(.object(fields))
         }
         return hosts
@@ -172,10 +176,11 @@ enum Hostile {
     }
 
     /// VMs: total demand 40% to 130% of the cluster in each resource, placed anywhere.
-    static func vmTrees(_ vmIDs: [String], hostIDs: [String], resources: [String], capacities: [[Double]], headroom: [Double],
+    static func vmTrees(_ vmIDs: [String], hostIDs: [String], resources: [String], capacities: [[Double]], stores: [[String]], headroom: [Double],
                         fractional: Bool, _ random: inout SplitMix64) -> [JSONValue] {
         let tightness = 0.4 + random.unit() * 0.9
         let placedShare = [0.0, 0.5, 0.9, 1.0][random.int(in: 0...3)]
+        let storage = StorageDraw(mode: random.pick(weights: [40, 50, 10]), stores: stores)
         var vms: [JSONValue] = []
         for id in vmIDs {
             var demandFields: Fields = []
@@ -187,14 +192,14 @@ enum Hostile {
                 value = fractional ? (value * 2).rounded(.down) / 2 : value.rounded(.down)
                 demandFields.append((name, .number(value)))
             }
-            vms.append(vmTree(id, demand: demandFields, hostIDs: hostIDs, placedShare: placedShare, &random))
+            vms.append(vmTree(id, demand: demandFields, hostIDs: hostIDs, placedShare: placedShare, storage: storage, &random))
         }
         return vms
     }
 
     /// One VM's object around its drawn demand: a host (with probability `placedShare`), power
     /// state, priority, an FT secondary, migration settings and automation, each often left out.
-    static func vmTree(_ id: String, demand demandFields: Fields, hostIDs: [String], placedShare: Double,
+    static func vmTree(_ id: String, demand demandFields: Fields, hostIDs: [String], placedShare: Double, storage: StorageDraw,
                        _ random: inout SplitMix64) -> JSONValue {
         let hostCount = hostIDs.count
         var fields: Fields = [("id", .string(id))]
@@ -234,8 +239,8 @@ enum Hostile {
         }
         // Storage, restart order and guest failures: drawn after the fields above, each often
         // absent; datastores a host may not see, so the input may already break them.
-        if random.chance(0.3) {
-            fields.append(("datastores", .array(["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.4) }.map { .string($0) })))
+        if random.chance(0.3), let stores = storage.draw(host: host, hostCount: hostCount, &random) {
+            fields.append(("datastores", .array(stores.map { .string($0) })))
         }
         if random.chance(0.2) { fields.append(("disk", .number([0, 10, 500, 20000][random.int(in: 0...3)]))) }
         if random.chance(0.2) {
@@ -245,6 +250,25 @@ enum Hostile {
         // A stop-and-copy bound from one no live migration meets to one every migration meets.
         if random.chance(0.15) { fields.append(("maxDowntime", .number([0, 0.001, 0.5, 5, 300][random.int(in: 0...4)]))) }
         return .object(fields)
+    }
+
+    /// How a snapshot's VMs name datastores: not at all (mode 0), a part of what their host (or,
+    /// for a new VM, some host) sees (1), or any names, which a host may not see (2: mostly
+    /// invalid input).
+    struct StorageDraw {
+        let mode: Int
+        let stores: [[String]]
+
+        func draw(host: Int?, hostCount: Int, _ random: inout SplitMix64) -> [String]? {
+            switch mode {
+            case 1:
+                guard hostCount > 0 else { return nil }
+                let seen = stores[host ?? random.int(in: 0...(hostCount - 1))]
+                return seen.isEmpty ? nil : seen.filter { _ in random.chance(0.6) }
+            case 2: return ["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.4) }
+            default: return nil
+            }
+        }
     }
 
     /// Rules of every kind; members drawn freely, so the input may already break them.
