@@ -6,7 +6,7 @@ extension PlanChecker {
         var subset = plan
         subset.steps = plan.steps.filter(\.applied)
         var states: [String: HostState] = [:]
-        for host in snapshot.hosts where states[host.id] == nil { states[host.id] = host.state }
+        for (host, state) in zip(snapshot.hosts, snapshot.effectiveHostStates) where states[host.id] == nil { states[host.id] = state }
         var primary: [String: String] = [:]
         var secondary: [String: String] = [:]
         var known = Set<String>()
@@ -19,7 +19,7 @@ extension PlanChecker {
         var master = snapshot.cluster.ha?.master
         for step in subset.steps {
             switch step.kind {
-            case .elect: master = step.host
+            case .elect: if PlanChecker.electsHAMaster(snapshot, host: step.host) { master = step.host }
             case .standby, .powerOn: break
             case .promote:
                 guard let vm = step.vm else { continue }

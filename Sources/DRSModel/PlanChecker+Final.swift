@@ -32,11 +32,11 @@ extension PlanChecker.Replay {
             }
             if vm.state == .guestFailed, standard != .subset, snapshot.cluster.ha?.enabled != false, !guestRestarted.contains(v),
                (vm.restartPriority ?? RestartPriority(vm.priority)) != .disabled,
-               let host = vm.host.flatMap({ hostIndex[$0] }), snapshot.hosts[host].state != .failed {
+               let host = vm.host.flatMap({ hostIndex[$0] }), initialState[host] != .failed, initialState[host] != .isolated {
                 fail(nil, "the guest of \(vm.id) failed, but no step restarts it (HA restarts a failed guest at every automation level)")
             }
             if vm.automation == .disabled, let host = vm.host, let reached, reached != host,
-               let original = hostIndex[host], snapshot.hosts[original].state != .failed {
+               let original = hostIndex[host], initialState[original] != .failed {
                 fail(nil, "\(vm.id) has automation disabled but ends on \(reached) instead of \(host)")
             }
         }

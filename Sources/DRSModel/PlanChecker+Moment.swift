@@ -72,7 +72,9 @@ extension PlanChecker.Replay {
     /// is tolerated (there is no step that removes a secondary).
     mutating func checkHostStates(wave: Int?, tolerant: Bool) {
         for v in snapshot.vms.indices {
-            let primaryKept = tolerant && standard == .subset && primary[v] == basePrimary[v]
+            // A VM stays on an isolated host (isolationResponse leaveOn): nothing can move it.
+            let primaryKept = primary[v] == basePrimary[v]
+                && ((tolerant && standard == .subset) || (primary[v] >= 0 && state[Int(primary[v])] == .isolated))
             if !primaryKept && primary[v] >= 0 && state[Int(primary[v])] != .connected {
                 fail(wave, "VM \(vmName(v)) is on host \(hostName(primary[v])), which is \(state[Int(primary[v])].rawValue)")
             }

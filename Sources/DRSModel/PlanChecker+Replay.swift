@@ -68,6 +68,7 @@ extension PlanChecker.Replay {
     mutating func elect(_ step: Step, _ wave: Int) {
         guard let h = step.host.flatMap({ hostIndex[$0] }) else { fail(wave, "elect names unknown host \(step.host ?? "(none)")"); return }
         if state[h] != .connected { fail(wave, "elect makes \(step.host!) HA master, but it is \(state[h].rawValue)") }
+        if electPartitionMaster(step, wave, h) { return }
         master = step.host
     }
 
@@ -117,22 +118,28 @@ extension PlanChecker.Replay {
             if step.from != hostName(current) { fail(wave, "migrate of \(label) from \(step.from ?? "(none)"), but it runs on \(hostName(current))") }
             if current == destination { fail(wave, "migrate of \(label) from \(hostName(current)) to the same host") }
             if !isSecondary && snapshot.vms[v].automation == .disabled { fail(wave, "migrate of \(vm), whose automation is disabled") }
+            if !isSecondary && state[Int(current)] == .isolated {
+                fail(wave, "migrate of \(vm) from \(hostName(current)), which is isolated: its VMs stay (isolationResponse leaveOn)")
+            }
             moves.migrationsPerHost[Int(current), default: 0] += 1
             moves.migrationsPerHost[to, default: 0] += 1
             hosts = [current, destination]
         case .restart:
-            if current >= 0 { fail(wave, "restart of \(label), which is already running on \(hostName(current))") }
-            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+            if current >= 0 {
+                let isolated = state[Int(current)] == .isolated ? " (its host is isolated and the isolation response is leaveOn: its VMs keep running)" : ""
+                fail(wave, "restart of \(label), which is already running on \(hostName(current))\(isolated)")
+            }
+            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), initialState[original] != .failed {
                 fail(wave, "restart of \(vm), whose host \(snapshot.vms[v].host!) has not failed")
             }
-            checkHAOn(step, wave, v)
+            checkHAOn(step, wave, v, to: to)
             hosts = [destination]
         default:
             if current >= 0 { fail(wave, "place of \(label), which is already running on \(hostName(current))") }
-            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), snapshot.hosts[original].state != .failed {
+            if !isSecondary, let original = snapshot.vms[v].host.flatMap({ hostIndex[$0] }), initialState[original] != .failed {
                 fail(wave, "place of \(vm), which already has host \(snapshot.vms[v].host!) (use migrate)")
             }
-            checkHAOn(step, wave, v)
+            checkHAOn(step, wave, v, to: to)
             hosts = [destination]
         }
         if !isSecondary { checkStorage(step, wave, v, to: to) }
@@ -182,7 +189,9 @@ extension PlanChecker.Replay {
         }
         if !guestRestarted.insert(v).inserted { fail(wave, "restart of \(vm), whose failed guest was already restarted") }
         if step.from != hostName(from) { fail(wave, "restart of \(vm) from \(step.from ?? "(none)"), but it runs on \(hostName(from))") }
+        if state[Int(from)] == .isolated { fail(wave, "restart of \(vm) on \(hostName(from)), which is isolated: no HA master reaches it") }
         guard to != from else { return nil }
+        checkRestartPartition(step, wave, v, to: Int(to))
         if state[Int(from)] == .connected {
             fail(wave, "restart of \(vm) on \(hostName(to)): a failed guest restarts on its own host \(hostName(from)) while that host is connected")
         }
@@ -191,11 +200,12 @@ extension PlanChecker.Replay {
 
     /// With HA off (`cluster.ha.enabled: false`) nothing brings back a VM whose host failed, and
     /// HA never restarts a VM whose `restartPriority` is `disabled`.
-    mutating func checkHAOn(_ step: Step, _ wave: Int, _ v: Int) {
+    mutating func checkHAOn(_ step: Step, _ wave: Int, _ v: Int, to: Int) {
         // The VM's fields read in place: most placements are of new VMs, which return at once.
         var machine: VirtualMachine { snapshot.vms[v] }
         guard step.secondary != true, let original = machine.host.flatMap({ hostIndex[$0] }),
-              snapshot.hosts[original].state == .failed else { return }
+              initialState[original] == .failed else { return }
+        checkRestartPartition(step, wave, v, to: to)
         if snapshot.cluster.ha?.enabled == false {
             fail(wave, "\(step.kind.rawValue) of \(machine.id), whose host \(machine.host!) failed, but HA is disabled (cluster.ha.enabled is false): nothing restarts it")
         } else if (machine.restartPriority ?? RestartPriority(machine.priority)) == .disabled {

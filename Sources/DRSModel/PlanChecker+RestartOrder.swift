@@ -9,7 +9,7 @@ extension PlanChecker.Replay {
         for step in plan.steps where step.kind == .restart && step.secondary != true {
             guard let v = step.vm.flatMap({ vmIndex[$0] }) else { continue }
             let machine = snapshot.vms[v]
-            guard let h = machine.host.flatMap({ hostIndex[$0] }), snapshot.hosts[h].state == .failed,
+            guard let h = machine.host.flatMap({ hostIndex[$0] }), initialState[h] == .failed,
                   (machine.restartPriority ?? RestartPriority(machine.priority)).rank != nil else { continue }
             restarts.append((v, step.wave))
         }

@@ -140,6 +140,12 @@ extension PlanChecker {
         let limits: [Int64]
         let demands: [Int64]
         var state: [HostState]
+        /// Each host's state before the plan as HA sees it (`Snapshot.effectiveHostStates`: an
+        /// isolated host whose isolation response powers its VMs off is `failed`).
+        let initialState: [HostState]
+        /// The hosts HA may restart VMs on (the HA master's partition, `cluster.ha.partitions`);
+        /// nil when unrestricted.
+        var restartHosts: Set<Int>?
         /// Where each VM's primary and FT secondary run between waves (-1: not running).
         var primary: [Int32]
         var secondary: [Int32]
@@ -191,7 +197,8 @@ extension PlanChecker {
             limits = context.limits
             demands = context.demands
             hardRulesOf = context.hardRulesOf
-            state = snapshot.hosts.map(\.state)
+            state = snapshot.effectiveHostStates
+            initialState = state
             registeredAt = context.hostOf
             secondaryRegisteredAt = context.secondaryHostOf
             primary = [Int32](repeating: -1, count: snapshot.vms.count)
@@ -239,6 +246,7 @@ extension PlanChecker {
                 admissionSlack = nil
             }
             master = snapshot.cluster.ha?.master
+            restartHosts = Replay.masterPartition(snapshot, hostIndex: context.hostIndex, state: state)
             for (v, vm) in snapshot.vms.enumerated() {
                 if let disks = vm.datastores, !disks.isEmpty { disksOf[v] = disks }
             }

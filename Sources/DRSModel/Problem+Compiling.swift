@@ -31,7 +31,7 @@ extension Problem {
     /// (promoted); secondaries on failed hosts are gone. Powered-off VMs keep their host. A VM
     /// whose guest failed restarts where it runs, or needs a restart elsewhere when its host
     /// is entering maintenance (HA on).
-    static func vmStart(_ snapshot: Snapshot, hostIndex: [String: Int]) -> VMStart {
+    static func vmStart(_ snapshot: Snapshot, hostIndex: [String: Int], states: [HostState]) -> VMStart {
         let resourceCount = snapshot.resources.count
         let vmCount = snapshot.vms.count
         var start = VMStart(demand: [Int64](repeating: 0, count: resourceCount * vmCount),
@@ -50,12 +50,12 @@ extension Problem {
             start.migration.append(MigrationModel.estimate(memory: memory, dirtyRate: vm.migration?.dirtyRate ?? 0, bandwidth: bandwidth))
             let host = vm.host.flatMap { hostIndex[$0] }
             let secondaryHost = vm.ft?.secondaryHost.flatMap { hostIndex[$0] }
-            let secondaryAlive = secondaryHost.map { snapshot.hosts[$0].state != .failed } ?? false
+            let secondaryAlive = secondaryHost.map { states[$0] != .failed } ?? false
             guard vm.powerState == .on else {
                 start.initial[v] = Int32(host ?? -1)
                 continue
             }
-            if let host, snapshot.hosts[host].state == .failed {
+            if let host, states[host] == .failed {
                 if vm.ft != nil, secondaryAlive, let secondaryHost {
                     start.initial[v] = Int32(secondaryHost)
                     start.promoted[v] = true
@@ -66,8 +66,10 @@ extension Problem {
                 // A failed guest restarts on its host (VM monitoring), or, when the host is
                 // entering maintenance, on the host the plan picks. HA off, or restart priority
                 // disabled: nothing restarts it.
+                // An isolated host (`leaveOn`) is out of the master's reach: nothing restarts it.
                 let guestFailed = vm.state == .guestFailed && !snapshot.haDisabled && vm.effectiveRestartPriority != .disabled
-                if guestFailed && snapshot.hosts[host].state == .maintenance {
+                    && states[host] != .isolated
+                if guestFailed && states[host] == .maintenance {
                     start.needsRestart[v] = true
                 } else {
                     start.initial[v] = Int32(host)

@@ -123,6 +123,9 @@ public struct Problem: Sendable {
     /// Whether `haMaster` was elected (the snapshot's master missing or not connected); false with
     /// HA off.
     package internal(set) var haElected: Bool
+    /// The hosts HA restarts VMs on when the cluster is partitioned (`cluster.ha.partitions`): the
+    /// HA master's partition (`restartHosts(_:hostIndex:master:)`); nil for no restriction.
+    package internal(set) var restartHosts: HostBitSet?
 
     /// A soft rule with at least one active member: an affinity or anti-affinity rule not required,
     /// or a `should` or `shouldNot` vmHost rule.
@@ -170,10 +173,12 @@ public struct Problem: Sendable {
         self.vmIndex = vmIndex
 
         (hostLimit, hostCapacity) = Problem.hostLimits(snapshot)
-        hostState = snapshot.hosts.map(\.state)
-        hostReceives = snapshot.hosts.map { $0.state == .connected || $0.state == .standby }
+        // An isolated host that powers its VMs off counts as failed (`effectiveHostStates`).
+        let states = snapshot.effectiveHostStates
+        hostState = states
+        hostReceives = states.map { $0 == .connected || $0 == .standby }
 
-        let start = Problem.vmStart(snapshot, hostIndex: hostIndex)
+        let start = Problem.vmStart(snapshot, hostIndex: hostIndex, states: states)
         vmDemand = start.demand
         vmInitialHost = start.initial
         vmInitialSecondary = start.secondary
@@ -187,6 +192,8 @@ public struct Problem: Sendable {
         vmActive = vms.indices.map { vms[$0].powerState == .on }
         vmPinned = vms.indices.map { v in
             vms[v].powerState == .off || (vms[v].automation == .disabled && start.initial[v] >= 0) || start.guestRestart[v]
+                // An isolated host (`leaveOn`) cannot be reached to move its VMs: they stay.
+                || (start.initial[v] >= 0 && states[Int(start.initial[v])] == .isolated)
         }
         vmPriority = vms.indices.map { UInt8(vms[$0].priority.rank) }
 
@@ -198,9 +205,11 @@ public struct Problem: Sendable {
         vmAntiAffinity = hard.vmAntiAffinity
         (softRules, vmSoftRules) = Problem.softRuleLists(snapshot, hostIndex: hostIndex, vmIndex: vmIndex, active: vmActive)
 
-        admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: snapshot.hosts.map(\.state))
+        admissionLimit = Problem.admissionLimit(snapshot, hostLimit: hostLimit, hostState: states)
         (haMaster, haElected) = Problem.electMaster(snapshot)
+        restartHosts = Problem.restartHosts(snapshot, hostIndex: hostIndex, master: haMaster)
         applyStorage()
+        restrictRestartsToMasterPartition()
         keepFailedVMsDown()
         applyDowntimeLimits()
     }
@@ -316,10 +325,12 @@ public struct Problem: Sendable {
         }
         next.admissionLimit = Problem.admissionLimit(next.snapshot, hostLimit: hostLimit, hostState: next.hostState)
         (next.haMaster, next.haElected) = Problem.electMaster(next.snapshot)
+        next.restartHosts = Problem.restartHosts(next.snapshot, hostIndex: hostIndex, master: next.haMaster)
         // HA restarts never copy disks.
         if !vmStrictSet.isEmpty {
             for v in 0..<vmCount where next.vmNeedsRestart[v] { next.vmAllowedSet[v] = vmStrictSet[v] }
         }
+        next.restrictRestartsToMasterPartition()
         next.keepFailedVMsDown()
         return next
     }

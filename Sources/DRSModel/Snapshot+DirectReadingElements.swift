@@ -167,6 +167,15 @@ extension DirectSnapshotReader {
             } else if key(name, is: "restartDelay") {
                 try mark(&seen, 3)
                 ha.restartDelay = try number(maximum: InputLimits.maximumSeconds)
+            } else if key(name, is: "isolationResponse") {
+                try mark(&seen, 4)
+                ha.isolationResponse = try enumeration(IsolationResponse.self)
+            } else if key(name, is: "partitions") {
+                try mark(&seen, 5)
+                var partitions: [[String]] = []
+                guard try beginArray() else { throw GiveUp() }
+                repeat { partitions.append(try stringList()) } while try nextElement()
+                ha.partitions = partitions
             } else {
                 throw GiveUp()
             }

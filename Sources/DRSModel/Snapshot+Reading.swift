@@ -239,6 +239,13 @@ struct SnapshotReader {
         return result
     }
 
+    /// `cluster.ha.partitions`: a list of host id lists (emptiness and references are checked
+    /// with the other references).
+    mutating func partitionLists(_ value: JSONValue, _ path: String) -> [[String]]? {
+        guard let elements = array(value, path) else { return nil }
+        return elements.enumerated().map { stringList($0.element, "\(path)[\($0.offset)]") ?? [] }
+    }
+
     /// A per-resource map such as `{"cpu": 4000}`; keys must be declared resources.
     mutating func resourceMap(_ value: JSONValue, _ path: String, resources: [String], minimum: Double = 0,
                               maximum: Double = InputLimits.maximumQuantity, exclusiveMinimum: Bool = false) -> [String: Double] {

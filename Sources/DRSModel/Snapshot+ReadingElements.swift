@@ -104,7 +104,8 @@ extension SnapshotReader {
                     }
                 }
             case "ha":
-                guard let settings = self.members(field, path, known: ["enabled", "hostFailuresToTolerate", "master", "restartDelay"]) else { continue }
+                guard let settings = self.members(field, path, known: ["enabled", "hostFailuresToTolerate", "master", "restartDelay",
+                                                                                   "isolationResponse", "partitions"]) else { continue }
                 var ha = HASettings()
                 for (name, setting) in settings {
                     switch name {
@@ -112,6 +113,9 @@ extension SnapshotReader {
                     case "hostFailuresToTolerate": ha.hostFailuresToTolerate = integer(setting, "\(path).hostFailuresToTolerate", in: 0...1_000_000) ?? 0
                     case "master": if setting != .null { ha.master = identifier(setting, "\(path).master") }
                     case "restartDelay": ha.restartDelay = number(setting, "\(path).restartDelay", maximum: InputLimits.maximumSeconds)
+                    case "isolationResponse":
+                        ha.isolationResponse = enumeration(setting, "\(path).isolationResponse", as: IsolationResponse.self)
+                    case "partitions": ha.partitions = partitionLists(setting, "\(path).partitions")
                     default: break
                     }
                 }

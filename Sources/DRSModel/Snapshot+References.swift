@@ -112,6 +112,30 @@ struct ReferenceCheck {
         }
     }
 
+    /// `cluster.ha.partitions`: at least one list, each naming at least one known host, no host
+    /// in two lists (or twice in one), and an isolated host alone in its list (it reaches no
+    /// other host). Hosts no list names form one more partition.
+    mutating func checkPartitions() {
+        guard let partitions = snapshot.cluster.ha?.partitions else { return }
+        let path = "cluster.ha.partitions"
+        if partitions.isEmpty { fail(path, "must list at least one partition (a list of host ids); leave it out for an unpartitioned cluster") }
+        var seenAt: [String: (Int, Int)] = [:]
+        for (p, hosts) in partitions.enumerated() {
+            if hosts.isEmpty { fail("\(path)[\(p)]", "must list at least one host id") }
+            for (position, host) in hosts.enumerated() {
+                guard let h = hostIndex[host] else { unknownHost("\(path)[\(p)][\(position)]", host); continue }
+                if let (q, r) = seenAt[host] {
+                    fail("\(path)[\(p)][\(position)]", "host \(DisplayText.quoted(host)) is already in \(path)[\(q)][\(r)]: a host is in one partition")
+                    continue
+                }
+                seenAt[host] = (p, position)
+                if snapshot.hosts[h].state == .isolated && hosts.count > 1 {
+                    fail("\(path)[\(p)][\(position)]", "host \(DisplayText.quoted(host)) is isolated: it reaches no other host, so it cannot share a partition")
+                }
+            }
+        }
+    }
+
     /// Duplicate rule ids, unknown or repeated member VMs and unknown hosts of the rules.
     mutating func checkRules() {
         let ruleSource = self.ruleSource

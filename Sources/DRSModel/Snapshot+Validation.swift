@@ -72,6 +72,7 @@ extension Snapshot {
             }
         }
         references.checkRules()
+        references.checkPartitions()
         var issues = references.issues
         guard hostsClean else { return issues }
         fitIssues(structural: structural, vmSource: references.vmSource, into: &issues)

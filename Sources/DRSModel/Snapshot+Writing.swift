@@ -24,6 +24,10 @@ extension Snapshot {
                                                              ("hostFailuresToTolerate", .number(Double(ha.hostFailuresToTolerate)))]
             if let master = ha.master { fields.append(("master", .string(master))) }
             if let delay = ha.restartDelay { fields.append(("restartDelay", .number(delay))) }
+            if let response = ha.isolationResponse { fields.append(("isolationResponse", .string(response.rawValue))) }
+            if let partitions = ha.partitions {
+                fields.append(("partitions", .array(partitions.map { .array($0.map { .string($0) }) })))
+            }
             clusterFields.append(("ha", .object(fields)))
         }
         if let power = cluster.power {

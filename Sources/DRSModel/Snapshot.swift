@@ -45,6 +45,29 @@ public enum VMAutomation: String, Codable, Sendable, CaseIterable {
 /// ClusterHost states: only `connected` hosts run VMs; `standby` hosts may be powered back on.
 public enum HostState: String, Codable, Sendable, CaseIterable {
     case connected, maintenance, failed, standby
+    /// The host lost its management network but still writes its datastore heartbeats: HA
+    /// applies `cluster.ha.isolationResponse` (see `Snapshot.effectiveHostStates`).
+    case isolated
+}
+
+/// `cluster.ha.isolationResponse`: what an isolated host does with its VMs.
+public enum IsolationResponse: String, Codable, Sendable, CaseIterable {
+    /// The VMs keep running where they are; nothing is restarted; the host takes no new VMs
+    /// (the default).
+    case leaveOn
+    /// The host powers its VMs off at once; HA restarts them elsewhere, like after a failure.
+    case powerOff
+    /// The host shuts its guests down, waiting up to `shutdownSeconds` for each, then HA
+    /// restarts them elsewhere, like after a failure.
+    case shutdown
+
+    /// How long a guest shutdown may take before the host powers the VM off (vSphere's
+    /// default isolation shutdown timeout), seconds.
+    public static let shutdownSeconds: Double = 300
+
+    /// The seconds an HA restart of a VM from an isolated host waits for the response before it
+    /// starts: `shutdown` waits for the guest shutdown, `powerOff` and `leaveOn` add nothing.
+    public var extraSeconds: Double { self == .shutdown ? Self.shutdownSeconds : 0 }
 }
 
 /// `vms[].powerState`: a powered-off VM uses no capacity, is never moved and stays on its host.
@@ -200,13 +223,22 @@ public struct HASettings: Sendable, Equatable {
     /// `cluster.ha.restartDelay`: seconds each restart class waits after the previous class
     /// started (0 to `InputLimits.maximumSeconds`); nil when absent (0).
     public var restartDelay: Double?
+    /// `cluster.ha.isolationResponse`; nil when absent (`leaveOn`).
+    public var isolationResponse: IsolationResponse?
+    /// `cluster.ha.partitions`: the host ids of each network partition; the hosts no list names
+    /// form one more partition together. Nil when absent (one partition: the whole cluster).
+    public var partitions: [[String]]?
 
-    /// Defaults: enabled, no failure to tolerate, no master named, no restart delay.
-    public init(enabled: Bool = true, hostFailuresToTolerate: Int = 0, master: String? = nil, restartDelay: Double? = nil) {
+    /// Defaults: enabled, no failure to tolerate, no master named, no restart delay, `leaveOn`,
+    /// no partitions.
+    public init(enabled: Bool = true, hostFailuresToTolerate: Int = 0, master: String? = nil, restartDelay: Double? = nil,
+                isolationResponse: IsolationResponse? = nil, partitions: [[String]]? = nil) {
         self.enabled = enabled
         self.hostFailuresToTolerate = hostFailuresToTolerate
         self.master = master
         self.restartDelay = restartDelay
+        self.isolationResponse = isolationResponse
+        self.partitions = partitions
     }
 }
 
@@ -381,4 +413,19 @@ extension Snapshot {
     /// Seconds a standby host takes to boot after its `powerOn` step (`cluster.power.bootSeconds`,
     /// default 300).
     public var bootSeconds: Double { cluster.power?.bootSeconds ?? PowerSettings.defaultBootSeconds }
+
+    /// The isolation response in force: `cluster.ha.isolationResponse` (default `leaveOn`); with
+    /// HA off no agent responds, so `leaveOn`.
+    public var isolationResponse: IsolationResponse {
+        haDisabled ? .leaveOn : cluster.ha?.isolationResponse ?? .leaveOn
+    }
+
+    /// Each host's state as planning sees it: an `isolated` host whose isolation response powers
+    /// its VMs off (`powerOff`, `shutdown`) is `failed` (its VMs are restarted elsewhere, FT
+    /// secondaries promoted); under `leaveOn` it stays `isolated` (its VMs keep running there,
+    /// it takes no new VMs). Every other state is itself. O(H).
+    public var effectiveHostStates: [HostState] {
+        let powersOff = isolationResponse != .leaveOn
+        return hosts.map { $0.state == .isolated && powersOff ? .failed : $0.state }
+    }
 }

@@ -140,11 +140,12 @@ extension Planner {
             draft.steps.append(Step(wave: 1, kind: .elect, host: master, priority: 1, applied: true,
                                     reason: old.map { "HA master \($0) is not available; \(master) has the most datastores" } ?? "no HA master; \(master) has the most datastores"))
         }
+        addPartitionElections(&draft)
         for v in 0..<problem.vmCount where problem.vmPromoted[v] {
             let vm = snapshot.vms[v]
             draft.steps.append(Step(wave: 1, kind: .promote, vm: vm.id, from: vm.host, to: draft.hostID(Int(problem.vmInitialHost[v])),
                                     seconds: 0, priority: 1, applied: true,
-                                    reason: "host \(vm.host ?? "?") failed: the FT secondary becomes primary with no downtime"))
+                                    reason: "\(vm.host.flatMap { problem.hostIndex[$0] }.map { downReason(problem, $0) } ?? "host ? failed"): the FT secondary becomes primary with no downtime"))
         }
         for v in 0..<problem.vmCount where problem.vmGuestRestart[v] {
             let vm = snapshot.vms[v]
@@ -171,6 +172,11 @@ extension Planner {
         // `cluster.ha.restartDelay`: a restart class holds the next one back that long.
         let delay = snapshot.cluster.ha?.restartDelay ?? 0
         let lastClass = delay > 0 ? draft.waves.scheduled.compactMap { draft.waves.restartClass[$0.move.vm] }.max() : nil
+        // Isolated hosts respond at once, all together: the first wave that restarts their VMs
+        // waits for the response (a guest shutdown), and the waves after it start later still.
+        let responding = snapshot.isolationResponse.extraSeconds > 0 && snapshot.hosts.contains { $0.state == .isolated }
+        let responseWave = !responding ? nil : draft.waves.scheduled
+            .filter { $0.move.from < 0 && !$0.move.secondary && responseSeconds(problem, $0.move.vm) > 0 }.map(\.wave).min()
         for (wave, move) in draft.waves.scheduled {
             let vm = snapshot.vms[move.vm]
             let kind: Step.Kind
@@ -193,6 +199,8 @@ extension Planner {
             } else if !move.secondary && problem.vmNeedsRestart[move.vm] {
                 kind = .restart
                 if let lastClass, let rank = draft.waves.restartClass[move.vm], rank < lastClass { seconds = delay }
+                // An isolated host's response runs first (a guest shutdown takes its time).
+                if wave == responseWave { seconds += responseSeconds(problem, move.vm) }
             } else {
                 kind = .place
             }
@@ -356,7 +364,7 @@ extension Planner {
         let termination = result.termination ?? (result.deadlineReached ? .feasibleTimeLimit : nil)
         plan.termination = termination == .optimal && status != .optimal ? .unproven : termination
         plan.dropped = draft.dropped
-        plan.notes = draft.notes
+        plan.notes = draft.notes + isolationNotes(problem)
         for vm in snapshot.vms where vm.state == .guestFailed && vm.powerState == .on
             && (snapshot.haDisabled || vm.effectiveRestartPriority == .disabled) {
             plan.notes.append("the guest of \(vm.id) failed, but \(snapshot.haDisabled ? "HA is disabled" : "its restartPriority is disabled"): nothing restarts it")

@@ -16,7 +16,8 @@ extension Planner {
         switch problem.hostState[initial] {
         case .maintenance: return "host \(host) is entering maintenance mode"
         case .standby: return "host \(host) is in standby"
-        case .failed: return "host \(host) failed"
+        case .failed: return downReason(problem, initial)
+        case .isolated: return "host \(host) is isolated: FT keeps the secondary on a managed host"
         case .connected: break
         }
         if problem.vmInitialHost[v] == Int32(initial) { return "FT: primary and secondary share host \(host)" }

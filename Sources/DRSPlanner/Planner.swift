@@ -81,6 +81,23 @@ public enum Planner {
 
     static func hostID(_ problem: Problem, _ h: Int) -> String { problem.snapshot.hosts[h].id }
 
+    /// Why the VMs of host `h` are down: it failed, or it is isolated and its isolation response
+    /// (`powerOff`, `shutdown`) powers them off.
+    static func downReason(_ problem: Problem, _ h: Int) -> String {
+        let host = problem.snapshot.hosts[h]
+        guard host.state == .isolated else { return "host \(host.id) failed" }
+        return "host \(host.id) is isolated (isolationResponse \(problem.snapshot.isolationResponse.rawValue))"
+    }
+
+    /// The seconds a restart of VM `v` waits for its host's isolation response before it
+    /// starts (`IsolationResponse.extraSeconds`); 0 unless its host is isolated and powers its
+    /// VMs off.
+    static func responseSeconds(_ problem: Problem, _ v: Int) -> Double {
+        guard let h = problem.snapshot.vms[v].host.flatMap({ problem.hostIndex[$0] }),
+              problem.snapshot.hosts[h].state == .isolated, problem.hostState[h] == .failed else { return 0 }
+        return problem.snapshot.isolationResponse.extraSeconds
+    }
+
     /// Why VM v must move off its initial host, or nil when the move is optional. O(1) with
     /// `rules` built once per plan.
     static func mandatoryReason(_ problem: Problem, _ v: Int, rules: InitialRuleState) -> String? {
@@ -91,14 +108,15 @@ public enum Planner {
                 if let host = vm.host, let h = problem.hostIndex[host], problem.hostState[h] == .maintenance {
                     return "the guest OS of \(vm.id) failed and its host \(host) is entering maintenance mode: HA restarts it here"
                 }
-                return "host \(vm.host ?? "?") failed: HA restart"
+                return "\(vm.host.flatMap { problem.hostIndex[$0] }.map { downReason(problem, $0) } ?? "host ? failed"): HA restart"
             }
             return "initial placement of a new VM"
         }
         switch problem.hostState[i] {
         case .maintenance: return "host \(hostID(problem, i)) is entering maintenance mode"
         case .standby: return "host \(hostID(problem, i)) is in standby"
-        case .failed: return "host \(hostID(problem, i)) failed"
+        case .failed: return downReason(problem, i)
+        case .isolated: return "host \(hostID(problem, i)) is isolated"
         case .connected: break
         }
         if !problem.allows(v, i) {

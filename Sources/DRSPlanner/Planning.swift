@@ -254,7 +254,7 @@ extension Planner {
         for (h, host) in next.hosts.enumerated() { hostIndex[host.id] = h }
         for step in plan.steps where step.applied {
             switch step.kind {
-            case .elect: next.cluster.ha?.master = step.host
+            case .elect: if PlanChecker.electsHAMaster(snapshot, host: step.host) { next.cluster.ha?.master = step.host }
             case .standby: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .standby }
             case .powerOn: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .connected }
             case .promote:
@@ -336,6 +336,27 @@ extension Planner {
 }
 
 extension Planner {
+    /// The snapshot with `hosts` isolated (`hosts[].state: "isolated"`) and, when given, the
+    /// isolation response set (`cluster.ha.isolationResponse`). Throws `UnknownHost` for an id
+    /// the snapshot lacks, for a host that is failed, and for one that shares a partition
+    /// (`cluster.ha.partitions`) with other hosts: an isolated host reaches none.
+    package static func isolated(_ snapshot: Snapshot, _ hosts: [String], response: IsolationResponse?) throws -> Snapshot {
+        var next = snapshot
+        for id in hosts {
+            guard let index = next.hosts.firstIndex(where: { $0.id == id }) else { throw UnknownHost(id: id) }
+            if next.hosts[index].state == .failed { throw UnknownHost(id: id, why: "is failed: a failed host cannot also be isolated") }
+            if let shared = snapshot.cluster.ha?.partitions?.firstIndex(where: { $0.contains(id) && $0.count > 1 }) {
+                throw UnknownHost(id: id, why: "shares cluster.ha.partitions[\(shared)] with other hosts: an isolated host reaches none")
+            }
+            next.hosts[index].state = .isolated
+        }
+        if let response {
+            if next.cluster.ha == nil { next.cluster.ha = HASettings() }
+            next.cluster.ha?.isolationResponse = response
+        }
+        return next
+    }
+
     /// The snapshot with the guests of `vms` failed (`vms[].state: "guestFailed"`): HA restarts
     /// each on its own host. Throws `UnknownVM` for an id the snapshot lacks, or for a VM that
     /// has no running guest (powered off, or not placed).
@@ -365,6 +386,8 @@ public struct UnknownVM: Error, CustomStringConvertible {
 public struct UnknownHost: Error, CustomStringConvertible {
     /// The id asked for.
     public let id: String
-    /// The message: the id in quotes.
-    public var description: String { "unknown host \"\(id)\"" }
+    /// Why the host cannot be named; nil when the snapshot has no such host.
+    public var why: String? = nil
+    /// The message: the id in quotes, and why.
+    public var description: String { why.map { "host \"\(id)\" \($0)" } ?? "unknown host \"\(id)\"" }
 }

@@ -18,6 +18,7 @@ package enum TextReport {
         out += "migrations \(o.migrations) (\(format(o.migrationSeconds, 1)) s)\n"
         if let bound = plan.bound { out += "bound \(format(bound, 4)), gap \(percent(plan.gap ?? 0))\n" }
         if let master = plan.haMaster { out += "HA master: \(master)\n" }
+        out += partitionLine(snapshot, plan)
         out += "\n"
         out += stepsSection(snapshot, plan, top: top)
         if !plan.notes.isEmpty {
@@ -46,6 +47,28 @@ package enum TextReport {
         }
         out += utilizationSection(snapshot, plan, top: top)
         return out
+    }
+
+    /// `HA partitions: 1 A, B (master B, restarts VMs) | 2 C, D (master D)` for a partitioned
+    /// cluster (`cluster.ha.partitions`: the listed partitions, then the hosts no list names);
+    /// nothing otherwise. A partition's master is the plan's HA master or the host its elect
+    /// step names.
+    static func partitionLine(_ snapshot: Snapshot, _ plan: Plan) -> String {
+        var hostIndex: [String: Int] = [:]
+        for (h, host) in snapshot.hosts.enumerated() where hostIndex[host.id] == nil { hostIndex[host.id] = h }
+        guard let partitions = Problem.haPartitions(snapshot, hostIndex: hostIndex) else { return "" }
+        let elected = Set(plan.steps.filter { $0.kind == .elect }.compactMap(\.host))
+        let parts = partitions.enumerated().map { p, hosts -> String in
+            let ids = hosts.map { snapshot.hosts[$0].id }
+            var text = "\(p + 1) " + ids.map { DisplayText.escaped($0) }.joined(separator: ", ")
+            if let master = plan.haMaster, ids.contains(master) {
+                text += " (master \(DisplayText.escaped(master)), restarts VMs)"
+            } else if let master = ids.first(where: { elected.contains($0) }) {
+                text += " (master \(DisplayText.escaped(master)))"
+            }
+            return text
+        }
+        return "HA partitions: " + parts.joined(separator: " | ") + "\n"
     }
 
     /// The steps table (the most important steps with `top`: lowest priority number first),
@@ -150,7 +173,7 @@ package enum TextReport {
             return -change
         }
         for host in shown.map({ snapshot.hosts[$0] }) {
-            let state = host.state == .connected ? "" : " [\(host.state.rawValue)]"
+            let state = host.state == .connected ? "" : host.state == .isolated ? " [isolated: \(snapshot.isolationResponse.rawValue)]" : " [\(host.state.rawValue)]"
             let next = finalState[host.id].map { " -> [\($0)]" } ?? ""
             out += "  \(host.id)\(state)\(next)\n"
             for resource in snapshot.resources {
@@ -193,7 +216,8 @@ package enum TextReport {
 
     static func loads(_ snapshot: Snapshot, placement: [String: String], secondaries: [String: String]) -> [String: [String: Double]] {
         var result: [String: [String: Double]] = [:]
-        let failed = Set(snapshot.hosts.filter { $0.state == .failed }.map(\.id))
+        // VMs of failed hosts, and of isolated hosts that power them off, are down.
+        let failed = Set(zip(snapshot.hosts, snapshot.effectiveHostStates).filter { $0.1 == .failed }.map(\.0.id))
         for vm in snapshot.vms where vm.powerState == .on {
             for host in [placement[vm.id], secondaries[vm.id]].compactMap({ $0 }) where !failed.contains(host) {
                 for (resource, amount) in vm.demand { result[host, default: [:]][resource, default: 0] += amount }

@@ -305,14 +305,22 @@ struct FailoverCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "VMs whose guest OS fails (HA restarts each on its own host).")
     var vm: [String] = []
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Hosts that lose their management network (state isolated).")
+    var isolate: [String] = []
+
+    @Option(name: .customLong("isolation-response"), help: "leaveOn, powerOff or shutdown: sets cluster.ha.isolationResponse.")
+    var isolationResponse: IsolationResponse?
+
     @Flag(name: .long, help: "Try every single-host failure and report what could not be restarted.")
     var all = false
 
     @OptionGroup var options: PlanOptions
 
     func validate() throws {
-        if fail.isEmpty && vm.isEmpty && !all { throw ValidationError("give --fail HOST..., --vm ID... or --all") }
-        if (!fail.isEmpty || !vm.isEmpty) && all { throw ValidationError("--all excludes --fail and --vm") }
+        if fail.isEmpty && vm.isEmpty && isolate.isEmpty && !all { throw ValidationError("give --fail HOST..., --isolate HOST..., --vm ID... or --all") }
+        if (!fail.isEmpty || !vm.isEmpty || !isolate.isEmpty) && all { throw ValidationError("--all excludes --fail, --isolate and --vm") }
+        if let both = fail.first(where: { isolate.contains($0) }) { throw ValidationError("host \(both) is given to both --fail and --isolate") }
+        if isolationResponse != nil && isolate.isEmpty { throw ValidationError("--isolation-response applies with --isolate") }
         if all && options.format == .commands {
             throw ValidationError("--format commands writes one plan; --all is a sweep of every failure (use --fail HOST...)")
         }
@@ -332,6 +340,11 @@ struct FailoverCommand: ParsableCommand {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: \(error)")
             }
             do {
+                failed = try Planner.isolated(failed, isolate, response: isolationResponse)
+            } catch let error as UnknownHost {
+                throw ExitFailure(code: ExitStatus.invalidInput, message: "--isolate: \(error)")
+            }
+            do {
                 failed = try Planner.guestsFailed(failed, vm)
             } catch let error as UnknownVM {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "--vm: \(error)")
@@ -340,6 +353,8 @@ struct FailoverCommand: ParsableCommand {
         }
     }
 }
+
+extension IsolationResponse: ExpressibleByArgument {}
 
 struct EvacuateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evacuate", abstract: "Plan putting hosts into maintenance mode.")
