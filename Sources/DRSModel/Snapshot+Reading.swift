@@ -240,10 +240,12 @@ struct SnapshotReader {
     }
 
     /// `cluster.ha.partitions`: a list of host id lists (emptiness and references are checked
-    /// with the other references).
+    /// with the other references); nil when any element is malformed (already reported).
     mutating func partitionLists(_ value: JSONValue, _ path: String) -> [[String]]? {
         guard let elements = array(value, path) else { return nil }
-        return elements.enumerated().map { stringList($0.element, "\(path)[\($0.offset)]") ?? [] }
+        let before = issues.count
+        let lists = elements.enumerated().map { stringList($0.element, "\(path)[\($0.offset)]") ?? [] }
+        return issues.count == before ? lists : nil
     }
 
     /// A per-resource map such as `{"cpu": 4000}`; keys must be declared resources.
