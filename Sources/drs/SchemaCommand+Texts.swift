@@ -68,7 +68,13 @@ enum JSONSchemas {
             "enabled": {"type": "boolean"},
             "hostFailuresToTolerate": {"type": "integer", "minimum": 0, "maximum": 1000000},
             "master": {"anyOf": [{"$ref": "#/$defs/id"}, {"type": "null"}]},
-            "restartDelay": {"description": "Seconds each HA restart class holds the next one back.", "type": "number", "minimum": 0, "maximum": 1000000}
+            "restartDelay": {"description": "Seconds each HA restart class holds the next one back.", "type": "number", "minimum": 0, "maximum": 1000000},
+            "isolationResponse": {"description": "What an isolated host does with its VMs: leaveOn (default: they keep running, nothing restarts them), powerOff or shutdown (HA restarts them elsewhere; shutdown waits up to 300 s for the guests).", "enum": ["leaveOn", "powerOff", "shutdown"]},
+            "partitions": {
+              "description": "HA network partitions: lists of host ids, each host in at most one; the hosts no list names form one more partition. Each partition elects a master; only the HA master's partition restarts VMs.",
+              "type": "array", "minItems": 1,
+              "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/id"}}
+            }
           }
         },
         "power": {
@@ -91,7 +97,7 @@ enum JSONSchemas {
       "properties": {
         "id": {"$ref": "#/$defs/id"},
         "capacity": {"$ref": "#/$defs/quantities"},
-        "state": {"enum": ["connected", "maintenance", "failed", "standby"]},
+        "state": {"description": "isolated: the management network is lost, datastore heartbeats still seen (cluster.ha.isolationResponse).", "enum": ["connected", "maintenance", "failed", "standby", "isolated"]},
         "datastores": {"type": "array", "items": {"$ref": "#/$defs/id"}},
         "power": {
           "description": "Watts at 0%, 10%, ..., 100% CPU utilization.",

@@ -33,6 +33,37 @@ import DRSTestSupport
         #expect(all.code == 2)
     }
 
+    @Test("failover --isolate marks hosts isolated (with --isolation-response); unknown, failed or partition-sharing hosts exit 2")
+    func isolationThroughTheCommandLine() throws {
+        let path = Fixtures.root.appendingPathComponent("Datasets/examples/seed-figure-1.json").path
+        let leave = try Fixtures.drs(["failover", path, "--isolate", "A", "--format", "json"])
+        #expect(leave.code == 0, "\(leave.err)")
+        let kept = try Plan.read(json: Array(leave.out.utf8))
+        #expect(!kept.steps.contains { $0.kind == .restart || $0.kind == .promote })
+        #expect(["A1", "A2", "A3"].allSatisfy { kept.placement[$0] == "A" })
+        let off = try Fixtures.drs(["failover", path, "--isolate", "A", "--isolation-response", "shutdown", "--format", "text"])
+        #expect(off.code == 0, "\(off.err)")
+        #expect(off.out.contains("A [isolated: shutdown]"), "\(off.out)")
+        #expect(off.out.contains("promote  A1        A     C"), "\(off.out)")
+        #expect(off.out.contains("300.0") && off.out.contains("host A is isolated (isolationResponse shutdown): HA restart"))
+        let unknown = try Fixtures.drs(["failover", path, "--isolate", "Z"])
+        #expect(unknown.code == 2 && unknown.err.contains("--isolate: unknown host \"Z\""), "\(unknown.err)")
+        let both = try Fixtures.drs(["failover", path, "--isolate", "A", "--fail", "A"])
+        #expect(both.code == 2 && both.err.contains("both --fail and --isolate"), "\(both.err)")
+        let responseAlone = try Fixtures.drs(["failover", path, "--fail", "A", "--isolation-response", "powerOff"])
+        #expect(responseAlone.code == 2)
+        let badResponse = try Fixtures.drs(["failover", path, "--isolate", "A", "--isolation-response", "reboot"])
+        #expect(badResponse.code == 2)
+        let partitioned = Fixtures.root.appendingPathComponent("Datasets/examples/isolation-partition.json").path
+        let shared = try Fixtures.drs(["failover", partitioned, "--isolate", "B"])
+        #expect(shared.code == 2 && shared.err.contains("shares cluster.ha.partitions[0] with other hosts"), "\(shared.err)")
+        // A fails: F wins the election (three datastores like B, ties to the greater id), so the
+        // restarts move to F's partition.
+        let alone = try Fixtures.drs(["failover", partitioned, "--fail", "A", "--format", "text"])
+        #expect(alone.code == 0, "\(alone.err)")
+        #expect(alone.out.contains("HA partitions: 1 A, B, C (master B) | 2 E, F (master F, restarts VMs) | 3 D"), "\(alone.out)")
+    }
+
     @Test("with HA off, failover restarts nothing and the text report says why each VM stays down")
     func haOffFailoverThroughTheCommandLine() throws {
         let path = Fixtures.root.appendingPathComponent("Datasets/examples/ha-off.json").path

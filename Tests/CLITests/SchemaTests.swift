@@ -107,6 +107,32 @@ import DRSTestSupport
         #expect(try verdicts("snapshot", [plans[0]], in: work).values.first! != nil)
     }
 
+    @Test("isolation and partitions: the schema refuses what drs validate refuses and the schema can express, and accepts the rest")
+    func isolationFieldsAgreeWithDrsValidate() throws {
+        let work = try folder("isolation")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let hosts = #"[{"id": "h1", "capacity": {"cpu": 100, "memory": 100}}, {"id": "h2", "capacity": {"cpu": 100, "memory": 100}, "state": "isolated"}]"#
+        let cases: [(ha: String, expressible: Bool?)] = [
+            (#"{"isolationResponse": "shutdown", "partitions": [["h1"], ["h2"]]}"#, nil),
+            (#"{"isolationResponse": "leaveOn", "partitions": [["h2"]]}"#, nil),
+            (#"{"partitions": []}"#, true), (#"{"partitions": [[]]}"#, true), (#"{"partitions": [["h1"], 3]}"#, true),
+            (#"{"isolationResponse": "reboot"}"#, true), (#"{"partitions": "h1"}"#, true),
+            (#"{"partitions": [["h1", "hx"]]}"#, false), (#"{"partitions": [["h1"], ["h1"]]}"#, false), (#"{"partitions": [["h1", "h2"]]}"#, false)]
+        var files: [String] = []
+        for (index, entry) in cases.enumerated() {
+            let file = work.appendingPathComponent("case-\(index).json").path
+            try Fixtures.json(hosts: hosts, cluster: #"{"ha": \#(entry.ha)}"#).write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let verdicts = try verdicts("snapshot", files, in: work)
+        for (file, entry) in zip(files, cases) {
+            let code = try Fixtures.drs(["validate", file]).code
+            #expect(code == (entry.expressible == nil ? 0 : 2), "\(entry.ha)")
+            // Valid: the schema accepts; expressible: it refuses too; references and duplicates are beyond it.
+            #expect((verdicts[file]! == nil) == (entry.expressible != true), "\(entry.ha): \(String(describing: verdicts[file]!))")
+        }
+    }
+
     /// What `drs validate` says that a JSON Schema cannot: references, duplicate ids and keys,
     /// keys of a per-resource map that are not declared resources, totals, fit and
     /// contradictions between hard rules, UTF-8, a VM's datastores against its host's; and one

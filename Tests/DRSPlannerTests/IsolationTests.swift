@@ -186,6 +186,23 @@ import DRSTestSupport
         #expect(plan.steps.filter { $0.kind == .restart }.allSatisfy { $0.to == "c" })
     }
 
+    @Test("the bundled example shows the isolated host and the partitions in the text report; every solver restarts into A, B, C only",
+          arguments: SolverCatalog.names)
+    func bundledExample(_ solverName: String) throws {
+        let snapshot = try Fixtures.example("isolation-partition.json")
+        let plan = try Self.plan(snapshot, solverName)
+        let report = TextReport.render(snapshot, plan)
+        #expect(report.contains("HA partitions: 1 A, B, C (master A, restarts VMs) | 2 E, F (master F) | 3 D"), "\(report)")
+        #expect(report.contains("D [isolated: shutdown]"))
+        #expect(report.contains("host D is isolated (isolationResponse shutdown): HA restart"))
+        let restarts = plan.steps.filter { $0.kind == .restart }
+        #expect(Set(restarts.compactMap(\.vm)) == ["D2", "D3"], "\(solverName)")
+        #expect(restarts.allSatisfy { ["A", "B", "C"].contains($0.to!) }, "\(solverName): \(restarts)")
+        #expect(plan.steps.contains { $0.kind == .promote && $0.vm == "D1" && $0.to == "B" })
+        // The first wave of D's restarts waits for the guest shutdown.
+        #expect(restarts.map(\.seconds).max() == 300)
+    }
+
     // MARK: Validation
 
     @Test("malformed partitions and responses are refused, located, every problem at once")
