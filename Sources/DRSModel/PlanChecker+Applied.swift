@@ -17,9 +17,10 @@ extension PlanChecker {
             if let host = vm.ft?.secondaryHost, states[host] != .failed { secondary[vm.id] = host }
         }
         var master = snapshot.cluster.ha?.master
+        let electsHAMaster = PlanChecker.electsHAMaster(snapshot)
         for step in subset.steps {
             switch step.kind {
-            case .elect: if PlanChecker.electsHAMaster(snapshot, host: step.host) { master = step.host }
+            case .elect: if electsHAMaster(step.host) { master = step.host }
             case .standby, .powerOn: break
             case .promote:
                 guard let vm = step.vm else { continue }

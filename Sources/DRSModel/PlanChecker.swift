@@ -146,6 +146,10 @@ extension PlanChecker {
         /// The hosts HA may restart VMs on (the HA master's partition, `cluster.ha.partitions`);
         /// nil when unrestricted.
         var restartHosts: Set<Int>?
+        /// The partitions (`cluster.ha.partitions`, the unlisted hosts last) and each host's, built
+        /// at the first elect step outside the master's partition.
+        var partitionHosts: [[Int]] = []
+        var partitionOf: [Int] = []
         /// Where each VM's primary and FT secondary run between waves (-1: not running).
         var primary: [Int32]
         var secondary: [Int32]

@@ -53,7 +53,9 @@ public struct Problem: Sendable {
     @usableFromInline package let hostLimit: [Int64]
     /// Raw capacity, snapshot units, resource-major; utilization is load / capacity.
     @usableFromInline package let hostCapacity: [Double]
-    /// Each host's state; `failed` also for a host failed by `failing`.
+    /// Each host's state as HA sees it (`Snapshot.effectiveHostStates`: `failed` also for an
+    /// isolated host that powers its VMs off, `isolated` for one that keeps them) and for a host
+    /// failed by `failing`.
     package internal(set) var hostState: [HostState]
     /// May receive VMs: connected, or standby (brought back on when used).
     package internal(set) var hostReceives: [Bool]
@@ -69,8 +71,9 @@ public struct Problem: Sendable {
     package let vmIsFT: [Bool]
     /// Powered on: uses capacity and is placed by the solvers.
     @_spi(Benchmarks) public let vmActive: [Bool]
-    /// Cannot be moved by the optimiser (automation disabled, or a live migration that would
-    /// exceed its `maxDowntime`, see `vmShareLimit`); stays at its initial host.
+    /// Cannot be moved by the optimiser (automation disabled, powered off, a failed guest, on an
+    /// isolated host, or a live migration that would exceed its `maxDowntime`, see
+    /// `vmShareLimit`); stays at its initial host.
     package internal(set) var vmPinned: [Bool]
     /// `vms[].maxDowntime`, empty when no VM states one: per VM, the most live migrations a host
     /// may share while the VM's own live migration runs through it (its downtime at the

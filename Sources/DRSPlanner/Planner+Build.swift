@@ -338,6 +338,9 @@ extension Planner {
             } else {
                 unplaced.append(id)
                 if reasons[id] == nil { reasons[id] = result.reasons[v] ?? "no feasible host" }
+                if problem.restartHosts != nil && problem.vmNeedsRestart[v] {
+                    reasons[id]! += "; only the HA master's partition (cluster.ha.partitions) restarts VMs"
+                }
             }
             if problem.vmIsFT[v] {
                 if finalSecondary[v] >= 0 {

@@ -252,9 +252,10 @@ extension Planner {
         for (v, vm) in next.vms.enumerated() { vmIndex[vm.id] = v }
         var hostIndex: [String: Int] = [:]
         for (h, host) in next.hosts.enumerated() { hostIndex[host.id] = h }
+        let electsHAMaster = PlanChecker.electsHAMaster(snapshot)
         for step in plan.steps where step.applied {
             switch step.kind {
-            case .elect: if PlanChecker.electsHAMaster(snapshot, host: step.host) { next.cluster.ha?.master = step.host }
+            case .elect: if electsHAMaster(step.host) { next.cluster.ha?.master = step.host }
             case .standby: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .standby }
             case .powerOn: if let h = step.host.flatMap({ hostIndex[$0] }) { next.hosts[h].state = .connected }
             case .promote:

@@ -143,6 +143,8 @@ import DRSTestSupport
         // c and d hold one of the three (60 each) apiece: one stays down although b and e are empty.
         #expect(plan.steps.filter { $0.kind == .restart }.count == 2, "\(solverName)")
         #expect(plan.unplaced.count == 1)
+        #expect(plan.reasons[plan.unplaced[0]]?.hasSuffix("only the HA master's partition (cluster.ha.partitions) restarts VMs") == true,
+                "\(plan.reasons)")
         let elects = plan.steps.filter { $0.kind == .elect }.map { $0.host! }
         #expect(elects.sorted() == ["b", "c", "e"], "\(solverName): \(elects)")
         #expect(plan.steps.first { $0.kind == .elect && $0.host == "b" }?.reason.contains("restarts nothing") == true)
