@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Isolation and partitions at 10^5 VMs: `drs plan` on `drs generate --class rebalance --hosts
-# 10000 --vms 100000 --seed 1` as generated (base), with HA on and the snapshot's master (ha), and
-# with the new fields: 1% of the hosts isolated under leaveOn (leaveOn), the same under powerOff
-# with the cluster cut into two partitions of 5,000 hosts (powerOff+partitions). Per variant and
+# 10000 --vms 100000 --seed 1` as generated (base: HA on, one host failure tolerated), and with
+# the new fields: 1% of the hosts isolated under leaveOn (leaveOn), the same under powerOff
+# with the cluster cut into two partitions of 5,000 hosts (powerOff+partitions), and with every
+# host a partition of its own (powerOff+10000-partitions, a hostile magnitude). Per variant and
 # solver: the median over RUNS of total CPU seconds (user + system), peak RSS, the solve, build
 # and check stages (DRS_STAGE_TIMES=1), and the plan's restarts and unplaced VMs; each plan is
 # checked by `drs check`. Writes a Markdown table to standard output.
@@ -26,8 +27,7 @@ s = json.load(open(f"{work}/base.json"))
 hosts = [h["id"] for h in s["hosts"]]
 def write(name, snapshot):
     json.dump(snapshot, open(f"{work}/{name}.json", "w"))
-s["cluster"]["ha"] = {"enabled": True, "hostFailuresToTolerate": 0, "master": hosts[0]}
-write("ha", s)
+# The generated cluster has HA on (one host failure tolerated, master hosts[0]).
 isolated = set(hosts[1::100])  # 1% of the hosts, never the master
 for h in s["hosts"]:
     if h["id"] in isolated: h["state"] = "isolated"
@@ -37,10 +37,13 @@ s["cluster"]["ha"]["isolationResponse"] = "powerOff"
 half = [h for h in hosts[: len(hosts) // 2] if h not in isolated]
 s["cluster"]["ha"]["partitions"] = [half]
 write("powerOff+partitions", s)
+# Hostile: every host a partition of its own (10,000 lists): only the master's host restarts.
+s["cluster"]["ha"]["partitions"] = [[h] for h in hosts]
+write("powerOff+10000-partitions", s)
 PY
 echo "| variant | solver | MB | total CPU s | peak RSS MiB | solve s | build s | check s | restarts | unplaced | drs check |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-for variant in base ha leaveOn powerOff+partitions; do
+for variant in base leaveOn powerOff+partitions powerOff+10000-partitions; do
   snapshot="$WORK/$variant.json"
   mb=$(python3 -c "import os,sys; print(f'{os.path.getsize(sys.argv[1]) / 1e6:.1f}')" "$snapshot")
   for solver in $SOLVERS; do

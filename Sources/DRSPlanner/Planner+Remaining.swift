@@ -137,8 +137,11 @@ struct RemainingPlacer {
             zip(members, reasons).map { u, reason in Move(vm: u, secondary: false, from: -1, to: h, priority: 1, reason: reason) }
         }
         let concurrency = self.concurrency, current = waves
+        // Hosts the unit's hard rules (and partition, storage) forbid are skipped before building
+        // the moves: `canStart` refuses them too, at the cost of a dictionary per host.
         let found = firstHost(for: members, waves: waves) { h in
             (partnersAt.isEmpty || (partnersAt.count == 1 && partnersAt.contains(Int32(h))))
+                && members.allSatisfy({ problem.allows($0, h) })
                 && current.canStart(unit(on: h), concurrency: concurrency)
         }
         guard let h = found else { return }
