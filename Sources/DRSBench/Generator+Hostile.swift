@@ -5,14 +5,14 @@
 /// of them is not valid JSON or not valid UTF-8.
 ///
 /// About 70% are well-formed snapshots that use every field of the snapshot contract: 1 to 16
-/// resources, both goals, every automation level (cluster and per VM), every threshold,
-/// headroom, migration settings, HA with a master and 0 to 2 host failures to tolerate, every
-/// host state, datastores (of hosts and of VMs, disks, storage bandwidth, shared-nothing), boot
-/// seconds of standby hosts, the downtime bound of live migrations, placed and new VMs, both
-/// power states, guest failures, restart priorities and delay, every priority, FT
-/// secondaries, migration memory and dirty rates, and rules of every kind, policy and
-/// `required` value. Capacity is tight (total demand 40% to 130% of the cluster) and the input
-/// is often already broken: overloaded hosts, VMs on failed, maintenance or standby hosts,
+/// resources, both goals, every automation level (cluster and per VM), every threshold, headroom,
+/// migration settings, HA with a master, 0 to 2 host failures to tolerate, every isolation response
+/// and partitions, every host state (isolated included), datastores (of hosts and of VMs, disks,
+/// storage bandwidth, shared-nothing), boot seconds of standby hosts, the downtime bound of live
+/// migrations, placed and new VMs, both power states, guest failures, restart priorities and delay,
+/// every priority, FT secondaries, migration memory and dirty rates, and rules of every kind,
+/// policy and `required` value. Capacity is tight (total demand 40% to 130% of the cluster) and the
+/// input is often already broken: overloaded hosts, VMs on failed, maintenance or standby hosts,
 /// broken required and `must` rules, FT secondaries on bad hosts. Fields with a default are
 /// sometimes written out and sometimes left out. Such a snapshot may still be invalid input
 /// (contradictory hard rules, a VM that fits no host): the harness asks `drs validate`.
@@ -104,8 +104,8 @@ enum Hostile {
     /// Hosts: heterogeneous capacities, every state, datastores.
     static func hostTrees(_ hostIDs: [String], resources: [String], _ random: inout SplitMix64) -> HostDraw {
         let scale = resources.map { _ in [1.0, 10, 100, 1000, 16384][random.int(in: 0...4)] }
-        let stateWeights: [Double] = random.chance(0.5) ? [100, 0, 0, 0] : [70, 10, 10, 10]
-        let states = ["connected", "maintenance", "failed", "standby"]
+        let stateWeights: [Double] = random.chance(0.5) ? [100, 0, 0, 0, 0] : [62, 10, 10, 10, 8]
+        let states = ["connected", "maintenance", "failed", "standby", "isolated"]
         var hosts = HostDraw()
         for (h, id) in hostIDs.enumerated() {
             // The first two hosts are connected and the largest, so that most VMs (FT ones
@@ -169,10 +169,31 @@ enum Hostile {
             if random.chance(0.9) { fields.append(("hostFailuresToTolerate", .number(Double(random.chance(0.9) ? min(tolerate, connected - 1) : tolerate)))) }
             if random.chance(0.7) { fields.append(("master", .string(random.element(of: hostIDs)))) }
             if random.chance(0.3) { fields.append(("restartDelay", .number([0, 30, 600][random.int(in: 0...2)]))) }
+            if random.chance(0.4) {
+                fields.append(("isolationResponse", .string(["leaveOn", "powerOff", "shutdown"][random.int(in: 0...2)])))
+            }
+            if random.chance(0.25) { fields.append(("partitions", partitionTree(hostIDs, states: hostStates, &random))) }
             cluster.append(("ha", .object(fields)))
         }
         if random.chance(0.25) { cluster.append(("power", .object([("bootSeconds", .number([0, 1, 120, 3600][random.int(in: 0...3)]))]))) }
         return (cluster, headroom)
+    }
+
+    /// `cluster.ha.partitions`: the hosts dealt into two or three lists, some left unlisted, an
+    /// isolated host mostly in a list of its own; now and then a host listed twice or an
+    /// unknown id (invalid input).
+    static func partitionTree(_ hostIDs: [String], states: [String], _ random: inout SplitMix64) -> JSONValue {
+        let dealt = random.int(in: 2...3)
+        var lists: [[JSONValue]] = Array(repeating: [], count: dealt)
+        for (id, state) in zip(hostIDs, states) where !random.chance(0.2) {
+            if state == "isolated" && !random.chance(0.1) { lists.append([.string(id)]); continue }
+            lists[random.int(in: 0...(dealt - 1))].append(.string(id))
+        }
+        lists.removeAll { $0.isEmpty && !random.chance(0.1) }
+        if lists.isEmpty { lists = [[]] }
+        if random.chance(0.05), let id = hostIDs.first { lists[lists.count - 1].append(.string(id)) }
+        if random.chance(0.05) { lists[0].append(.string("no-such-host")) }
+        return .array(lists.map { .array($0) })
     }
 
     /// VMs: total demand 40% to 130% of the cluster in each resource, placed anywhere.

@@ -55,8 +55,10 @@ struct HarnessTests {
             "migrationThreshold=1", "migrationThreshold=5", "maxUtilization", "bandwidth", "maxConcurrentPerHost",
             "ha.enabled=true", "ha.enabled=false", "ha.master", "ha.hostFailuresToTolerate=0", "ha.hostFailuresToTolerate=1",
             "ha.hostFailuresToTolerate=2",
-            "host.state=connected", "host.state=maintenance", "host.state=failed", "host.state=standby", "host.state absent",
+            "host.state=connected", "host.state=maintenance", "host.state=failed", "host.state=standby", "host.state=isolated",
+            "ha.isolationResponse=leaveOn", "ha.isolationResponse=powerOff", "ha.isolationResponse=shutdown", "ha.partitions", "host.state absent",
             "host.datastores", "vm.host=null", "vm.host absent", "vm.host on maintenance", "vm.host on failed", "vm.host on standby",
+            "vm.host on isolated",
             "vm.powerState=off", "vm.powerState=on",
             "vm.priority=highest", "vm.priority=high", "vm.priority=medium", "vm.priority=low", "vm.priority=lowest",
             "ft.secondaryHost", "ft.secondaryHost=null", "ft.secondaryHost on a bad host",
@@ -104,6 +106,8 @@ struct HarnessTests {
         if let ha = cluster?["ha"] {
             if case let .bool(enabled)? = ha["enabled"] { seen.insert("ha.enabled=\(enabled)") }
             if ha["master"] != nil { seen.insert("ha.master") }
+            if let response = string(ha["isolationResponse"]) { seen.insert("ha.isolationResponse=\(response)") }
+            if ha["partitions"] != nil { seen.insert("ha.partitions") }
             if let tolerate = number(ha["hostFailuresToTolerate"]), tolerate < 10 { seen.insert("ha.hostFailuresToTolerate=\(Int(tolerate))") }
         }
         var states: [String: String] = [:]

@@ -141,7 +141,7 @@ import DRSTestSupport
                                "duplicate field", "fits no host", "fits only one host", "total", "must differ from the primary",
                                "less than the number of hosts", "UTF-8", "contradict", "cannot all hold", "impossible",
                                "cannot hold", "contradicts", "different hosts", "no host", "does not see datastore",
-                               "needs a running guest"]
+                               "needs a running guest", "a host is in one partition", "cannot share a partition"]
 
     static func expressible(_ line: Substring) -> Bool {
         // `file: path: message`; the path of an undeclared resource key is below a map.
