@@ -53,12 +53,23 @@ package struct ImportTable: Sendable {
         return cell
     }
 
-    /// The cell as a finite number >= 0 (nil when empty or absent). Digit group separators are
-    /// not accepted: a number is written as the export's invariant culture writes it.
+    /// The cell as a finite number from 0 to `InputLimits.maximumQuantity` (nil when empty or
+    /// absent). Digit group separators are not accepted: a number is written as the export's
+    /// invariant culture writes it.
     package func number(_ row: Int, _ column: String) throws(ImportError) -> Double? {
         guard let cell = text(row, column) else { return nil }
-        guard let value = tableNumber(cell), value >= 0 else {
-            throw error(row: row, column: column, "must be a number >= 0, got \(DisplayText.quoted(String(cell.prefix(40))))")
+        guard let value = tableNumber(cell), value >= 0, value <= InputLimits.maximumQuantity else {
+            throw error(row: row, column: column, "must be a number >= 0 and <= 1e12 (the largest OpenDRS accepts), got \(DisplayText.quoted(String(cell.prefix(40))))")
+        }
+        return value
+    }
+
+    /// `a x b` of one row's cells (a capacity or a demand), refused when above
+    /// `InputLimits.maximumQuantity`, naming both columns.
+    package func product(_ a: Double, _ b: Double, row: Int, _ columns: String) throws(ImportError) -> Double {
+        let value = a * b
+        guard value <= InputLimits.maximumQuantity else {
+            throw error(row: row, "\(columns) = \(value), above 1e12 (the largest quantity OpenDRS accepts)")
         }
         return value
     }
@@ -99,70 +110,15 @@ extension String {
 /// Comma (or semicolon) separated values as RFC 4180 writes them: fields in double quotes may
 /// hold the separator, line breaks and doubled quotes. The separator is the one of `,` and `;`
 /// the header line holds more of (locales that write decimal commas export with `;`). A UTF-8
-/// byte order mark is skipped. O(file size).
+/// byte order mark is skipped. One pass over the bytes (every structural character is ASCII, so
+/// no UTF-8 sequence can hide one); each field is checked as UTF-8 when it becomes a string.
+/// O(file size).
 enum CSVReader {
+    static let quote: UInt8 = 0x22, newline: UInt8 = 0x0A, carriageReturn: UInt8 = 0x0D
+
     static func table(_ file: ImportFile, sheet: String? = nil) throws(ImportError) -> ImportTable {
-        guard let text = String(validating: file.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(file.bytes.dropFirst(3)) : file.bytes,
-                                as: UTF8.self) else {
-            throw ImportError(file: file.name, message: "not UTF-8 text: save the CSV export as UTF-8")
-        }
-        let headerLine = text.prefix { $0 != "\n" && $0 != "\r" }
-        let separator: Character = headerLine.filter { $0 == ";" }.count > headerLine.filter { $0 == "," }.count ? ";" : ","
-        var records: [[String]] = [], lines: [Int] = []
-        var field = "", record: [String] = []
-        var quoted = false, line = 1, recordLine = 1, afterQuote = false
-        var iterator = text.makeIterator()
-        var pending: Character?
-        func next() -> Character? {
-            if let character = pending { pending = nil; return character }
-            return iterator.next()
-        }
-        while let character = next() {
-            if quoted {
-                if character == "\"" {
-                    if let following = next() {
-                        if following == "\"" { field.append("\""); continue }
-                        pending = following
-                    }
-                    quoted = false
-                    afterQuote = true
-                } else {
-                    if character == "\n" || character == "\r\n" { line += 1 }
-                    field.append(character)
-                }
-                continue
-            }
-            switch character {
-            case "\"" where field.isEmpty && !afterQuote:
-                quoted = true
-            case separator:
-                record.append(field)
-                field = ""
-                afterQuote = false
-            case "\n", "\r\n", "\r":
-                record.append(field)
-                if !(record.count == 1 && record[0].isEmpty) {
-                    records.append(record)
-                    lines.append(recordLine)
-                }
-                record = []
-                field = ""
-                afterQuote = false
-                line += 1
-                recordLine = line
-            default:
-                if afterQuote {
-                    throw ImportError(file: file.name, line: line, message: "text after a closing quote; a quote inside a quoted field is written twice (\"\")")
-                }
-                field.append(character)
-            }
-        }
-        if quoted { throw ImportError(file: file.name, line: recordLine, message: "a quoted field is not closed before the end of the file") }
-        if !field.isEmpty || !record.isEmpty {
-            record.append(field)
-            records.append(record)
-            lines.append(recordLine)
-        }
+        let bytes = file.bytes
+        let (records, lines, separator) = try records(bytes, from: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, file: file.name)
         guard let header = records.first else { throw ImportError(file: file.name, message: "empty: expected a header row and rows") }
         let columns = header.map(\.trimmingSpaces)
         var rows = Array(records.dropFirst())
@@ -175,5 +131,80 @@ enum CSVReader {
             rows[index].removeLast(rows[index].count - columns.count)
         }
         return ImportTable(file: file.name, sheet: sheet ?? "", columns: columns, rows: rows, rowNumbers: Array(lines.dropFirst()))
+    }
+
+    /// The records (blank lines skipped), the line each starts on, and the separator.
+    static func records(_ bytes: [UInt8], from begin: Int, file: String) throws(ImportError) -> ([[String]], [Int], Character) {
+        let count = bytes.count
+        var headerEnd = begin
+        while headerEnd < count && bytes[headerEnd] != newline && bytes[headerEnd] != carriageReturn { headerEnd += 1 }
+        let semicolons = bytes[begin..<headerEnd].reduce(0) { $0 + ($1 == 0x3B ? 1 : 0) }
+        let commas = bytes[begin..<headerEnd].reduce(0) { $0 + ($1 == 0x2C ? 1 : 0) }
+        let separator: UInt8 = semicolons > commas ? 0x3B : 0x2C
+        var records: [[String]] = [], lines: [Int] = []
+        var record: [String] = []
+        var line = 1, recordLine = 1, position = begin
+        func string(_ slice: ArraySlice<UInt8>) throws(ImportError) -> String {
+            guard let text = String(validating: slice, as: UTF8.self) else {
+                throw ImportError(file: file, line: line, message: "not UTF-8 text: save the CSV export as UTF-8")
+            }
+            return text
+        }
+        while position < count {
+            // One field: quoted (doubled quotes inside) or plain up to a separator or line break.
+            let field: String
+            if bytes[position] == quote {
+                var parts: [UInt8] = []
+                var cursor = position + 1, closed = false
+                while cursor < count {
+                    let byte = bytes[cursor]
+                    if byte == quote {
+                        if cursor + 1 < count && bytes[cursor + 1] == quote { parts.append(quote); cursor += 2; continue }
+                        closed = true
+                        cursor += 1
+                        break
+                    }
+                    if byte == newline { line += 1 }
+                    parts.append(byte)
+                    cursor += 1
+                }
+                if !closed { throw ImportError(file: file, line: recordLine, message: "a quoted field is not closed before the end of the file") }
+                field = try string(parts[...])
+                position = cursor
+                if position < count, ![separator, newline, carriageReturn].contains(bytes[position]) {
+                    throw ImportError(file: file, line: line, message: "text after a closing quote; a quote inside a quoted field is written twice (\"\")")
+                }
+            } else {
+                var cursor = position
+                while cursor < count {
+                    let byte = bytes[cursor]
+                    if byte == separator || byte == newline || byte == carriageReturn { break }
+                    cursor += 1  // a quote inside a plain field is text
+                }
+                field = try string(bytes[position..<cursor])
+                position = cursor
+            }
+            record.append(field)
+            guard position < count else { break }
+            if bytes[position] == separator {
+                position += 1
+                if position == count { record.append("") }
+                continue
+            }
+            // A line break (\r\n, \n or \r) ends the record; a blank line is no record.
+            position += bytes[position] == carriageReturn && position + 1 < count && bytes[position + 1] == newline ? 2 : 1
+            if !(record.count == 1 && record[0].isEmpty) {
+                records.append(record)
+                lines.append(recordLine)
+            }
+            record = []
+            line += 1
+            recordLine = line
+        }
+        if !record.isEmpty && !(record.count == 1 && record[0].isEmpty) {
+            records.append(record)
+            lines.append(recordLine)
+        }
+        return (records, lines, Character(Unicode.Scalar(separator)))
     }
 }

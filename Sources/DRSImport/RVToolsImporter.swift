@@ -98,7 +98,7 @@ package enum RVToolsImporter {
                   let memory = try vHost.number(row, "# Memory") else {
                 throw vHost.error(row: row, "a host needs Speed, # Cores and # Memory")
             }
-            var host = ClusterHost(id: id, capacity: ["cpu": speed * cores, "memory": memory])
+            var host = ClusterHost(id: id, capacity: ["cpu": try vHost.product(speed, cores, row: row, "Speed x # Cores"), "memory": memory])
             if try vHost.flag(row, "in Maintenance Mode") == true { host.state = .maintenance }
             if try vHost.flag(row, "in Quarantine Mode") == true {
                 cluster.warn("host \(DisplayText.quoted(id)) is in quarantine mode: mapped as connected (DRS would avoid placing VMs on it)")
@@ -197,7 +197,7 @@ package enum RVToolsImporter {
             guard let cpus = try vInfo.number(row, "CPUs"), let memory = try vInfo.number(row, "Memory") else {
                 throw vInfo.error(row: row, "a VM needs CPUs and Memory")
             }
-            vm.demand = ["cpu": cpus * mhz, "memory": memory]
+            vm.demand = ["cpu": try vInfo.product(cpus, mhz, row: row, "CPUs x the host's Speed"), "memory": memory]
             if vm.powerState == .on && options.demand == .active {
                 let key = vInfo.text(row, "VM ID") ?? vmName
                 if let cpu = activeCPU[key] ?? activeCPU[vmName] { vm.demand["cpu"] = cpu } else { cpuFromSize += 1 }

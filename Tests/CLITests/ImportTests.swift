@@ -224,6 +224,10 @@ import DRSImport
         (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n", "VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,lots,h1\n"],
          "sheet vInfo, row 2, column \"Memory\": must be a number"),
         (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n\"h2,2000,8,1024\n"], ":3: a quoted field is not closed"),
+        (["Host,Speed,# Cores,# Memory\nh1,2000,8,1e300\n", "VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,1024,h1\n"],
+         "sheet vHost, row 2, column \"# Memory\": must be a number >= 0 and <= 1e12"),
+        (["Host,Speed,# Cores,# Memory\nh1,900000000,9000,1024\n", "VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,1024,h1\n"],
+         "sheet vHost, row 2: Speed x # Cores = 8100000000000.0, above 1e12"),
         (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024,extra\n"], ":2: 5 fields, but the header has 4"),
         (["Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n"], "no vInfo tab"),
         (["PK\u{3}\u{4}not a zip at all"], "not an .xlsx workbook"),
@@ -236,6 +240,17 @@ import DRSImport
         #expect(result.code == 2)
         #expect(result.out.isEmpty)
         #expect(files.contains { result.err.contains($0) } && result.err.contains(place), "\(result.err)")
+    }
+
+    @Test func csvBytesThatAreNotUTF8AreRefusedWithTheirLine() throws {
+        let hosts = temporary("hosts.csv"), vms = temporary("vms.csv")
+        defer { for path in [hosts, vms] { try? FileManager.default.removeItem(atPath: path) } }
+        try Data("Host,Speed,# Cores,# Memory\nh1,2000,8,1024\n".utf8).write(to: URL(fileURLWithPath: hosts))
+        let bytes = Array("VM,Powerstate,CPUs,Memory,Host\na,poweredOn,2,1024,h1\n\"b".utf8) + [0xFF] + Array("\",poweredOn,2,1024,h1\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: vms))
+        let result = try Fixtures.drs(["import", "rvtools", hosts, vms])
+        #expect(result.code == 2)
+        #expect(result.err.contains("\(vms):3: not UTF-8 text"), "\(result.err)")
     }
 
     @Test(arguments: [
