@@ -119,6 +119,35 @@ import DRSTestSupport
         #expect(MigrationModel.maximumSharing(memory: 32768, dirtyRate: 0, bandwidth: 1250, maxDowntime: 0, limit: 8) == 8)
     }
 
+    @Test("a required affinity group whose moving together would break a member's maxDowntime is dropped up front, with the reason; two members still move")
+    func affinityGroupOverTheSharingLimitIsDropped() throws {
+        func snapshot(members: Int) -> Snapshot {
+            var s = Snapshot()
+            s.cluster.migration = MigrationSettings(bandwidth: 1250, maxConcurrentPerHost: 8)
+            s.hosts = [Fixtures.host("h1", cpu: 1000, memory: 1_000_000), Fixtures.host("h2", cpu: 1000, memory: 1_000_000)]
+            s.vms = (1...members).map { Fixtures.vm("db\($0)", on: "h1", cpu: 10, memory: 32768) }
+            for v in s.vms.indices {
+                s.vms[v].migration = VMMigration(memory: 32768, dirtyRate: 400)
+                s.vms[v].maxDowntime = 0.5  // at most two live migrations through a host at once
+            }
+            s.rules = [Rule(id: "together", kind: .affinity, vms: s.vms.map(\.id), required: true)]
+            return s
+        }
+        let three = snapshot(members: 3)
+        let target = Dictionary(uniqueKeysWithValues: three.vms.map { ($0.id, "h2") })
+        let dropped = try Planner.checkedPlan(three, solver: FixedSolver(target: target))
+        #expect(dropped.steps.isEmpty, "\(dropped.steps)")
+        #expect(Set(dropped.dropped.map(\.vm)) == ["db1", "db2", "db3"])
+        #expect(dropped.dropped.allSatisfy { $0.reason.contains("its required affinity group moves in one wave") }, "\(dropped.dropped)")
+        #expect(dropped.placement.values.allSatisfy { $0 == "h1" })
+        #expect(PlanChecker.check(three, dropped).isEmpty)
+        let two = snapshot(members: 2)
+        let moved = try Planner.checkedPlan(two, solver: FixedSolver(target: ["db1": "h2", "db2": "h2"]))
+        #expect(moved.dropped.isEmpty, "\(moved.dropped)")
+        #expect(moved.placement == ["db1": "h2", "db2": "h2"])
+        #expect(Set(moved.steps.map(\.wave)) == [1], "the group moves in one wave: \(moved.steps)")
+    }
+
     @Test("every solver: each limited VM's live migration keeps its downtime in its wave", arguments: SolverCatalog.names)
     func downtimeInWaves(_ solverName: String) throws {
         let s = Self.databases
