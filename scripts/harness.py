@@ -123,14 +123,21 @@ def replay_applied(snapshot, plan):
     vms = {vm["id"]: [vm.get("host"), (vm.get("ft") or {}).get("secondaryHost") if "ft" in vm else None, "ft" in vm]
            for vm in snapshot.get("vms", [])}
     states = {h["id"]: h.get("state", "connected") for h in snapshot.get("hosts", [])}
-    master = ((snapshot.get("cluster") or {}).get("ha") or {}).get("master")
+    ha = (snapshot.get("cluster") or {}).get("ha") or {}
+    master = ha.get("master")
     has_ha = "ha" in (snapshot.get("cluster") or {})
+    # With HA partitions only the election in the HA master's partition sets cluster.ha.master
+    # (the unlisted hosts form one partition together).
+    partition = {host: p for p, hosts in enumerate(ha.get("partitions") or []) for host in hosts}
+    ha_master = plan.get("haMaster")
     for step in plan.get("steps", []):
         if not step.get("applied"):
             continue
         kind = step.get("kind")
         if kind == "elect":
-            master = step.get("host")
+            host = step.get("host")
+            if not partition or ha_master is None or partition.get(host, -1) == partition.get(ha_master, -1):
+                master = host
         elif kind == "standby":
             states[step.get("host")] = "standby"
         elif kind == "powerOn":

@@ -244,6 +244,9 @@ struct HarnessTests {
         var secondaries: [String: String?] = [:]
         var states: [String: String] = [:]
         var master: String?
+        /// `cluster.ha.partitions`: each listed host's list (the unlisted hosts share -1); empty
+        /// without partitions.
+        var partition: [String: Int] = [:]
 
         init(_ snapshot: Snapshot) {
             for vm in snapshot.vms {
@@ -252,15 +255,25 @@ struct HarnessTests {
             }
             for host in snapshot.hosts { states[host.id] = host.state.rawValue }
             master = snapshot.cluster.ha?.master
+            for (p, list) in (snapshot.cluster.ha?.partitions ?? []).enumerated() { for host in list { partition[host] = p } }
+        }
+
+        /// Whether an `elect` of `host` sets `cluster.ha.master`: without partitions every one
+        /// does; with them, only the election in the partition of the plan's HA master.
+        func electsHAMaster(_ host: String?, haMaster: String?) -> Bool {
+            guard !partition.isEmpty, let haMaster, let host else { return true }
+            return partition[host, default: -1] == partition[haMaster, default: -1]
         }
 
         mutating func apply(_ plan: JSONValue) {
             guard case let .array(steps)? = plan["steps"] else { return }
+            var haMaster: String?
+            if case let .string(name)? = plan["haMaster"] { haMaster = name }
             for step in steps {
                 guard case .bool(true)? = step["applied"], case let .string(kind)? = step["kind"] else { continue }
                 func text(_ key: String) -> String? { if case let .string(value)? = step[key] { return value }; return nil }
                 switch kind {
-                case "elect": master = text("host")
+                case "elect": if electsHAMaster(text("host"), haMaster: haMaster) { master = text("host") }
                 case "standby": if let host = text("host") { states[host] = "standby" }
                 case "powerOn": if let host = text("host") { states[host] = "connected" }
                 case "promote":
