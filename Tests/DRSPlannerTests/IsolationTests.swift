@@ -7,18 +7,7 @@ import DRSTestSupport
 /// Isolated hosts (`hosts[].state: "isolated"`, `cluster.ha.isolationResponse`) and partitioned
 /// clusters (`cluster.ha.partitions`): each rule held against every solver of the catalog, then
 /// broken by hand for the checker.
-@Suite struct IsolationTests {
-    static func plan(_ snapshot: Snapshot, _ solverName: String) throws -> Plan {
-        let solver = try SolverCatalog.solver(named: solverName, for: snapshot)
-        let plan = try Planner.checkedPlan(snapshot, solver: solver, options: SolveOptions(timeLimit: 5))
-        #expect(PlanChecker.check(snapshot, plan).isEmpty, "\(solverName)")
-        return plan
-    }
-
-    static func refusals(_ snapshot: Snapshot, _ plan: Plan) -> [String] {
-        PlanChecker.check(snapshot, plan, standard: .plan).map(\.description)
-    }
-
+@Suite struct IsolationTests: CatalogPlanning {
     /// Three connected hosts and an isolated one, capacity tight: `iso` runs `i1` (guest
     /// failed), `i2` (an FT primary with its secondary on `b`) and `i3`; `new` (highest
     /// priority) fits only on the isolated host's spare room or nowhere.
