@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // `swift package generate-documentation` (the DocC catalog in Sources/OpenDRS/OpenDRS.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // `drs serve` only (DRSServe); no trait: swift-configuration is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // GLPK from Debian's libglpk-dev (DRSExact is the only Swift module that imports it).
@@ -37,6 +41,19 @@ let package = Package(
         // `drs import`: cluster inventory exports (kubectl, pvesh, govc, RVTools) to snapshots,
         // one file per format over one mapping layer (`ImportedCluster`).
         .target(name: "DRSImport", dependencies: ["DRSModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // What `drs plan|check|failover|evacuate|validate` and `drs serve` share: the jobs, their
+        // answers and the plan's bytes, so both print the same thing for the same input.
+        .target(name: "DRSJobs", dependencies: ["DRSModel", "DRSPlanner"]),
+        // `drs serve`: the HTTP layer (Hummingbird) over DRSJobs. The OpenDRS library does not link it.
+        .target(
+            name: "DRSServe",
+            dependencies: [
+                "DRSJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
         .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
@@ -48,6 +65,8 @@ let package = Package(
                 "DRSSim",
                 "DRSRoadef",
                 "DRSImport",
+                "DRSJobs",
+                "DRSServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,7 +95,7 @@ let package = Package(
         .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSImport", "DRSTestSupport", "drs"],
+            dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSImport", "DRSJobs", "DRSServe", "DRSTestSupport", "drs"],
             exclude: ["Golden", "ExactCases"]
         ),
         .testTarget(name: "DRSSimTests", dependencies: ["DRSSim", "drs"]),

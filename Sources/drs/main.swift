@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 @_spi(Benchmarks) import OpenDRS
+import DRSJobs
 
 /// Exit codes (SPEC section 5): 0 plan written, 2 invalid input, 3 infeasible, 1 anything else.
 enum ExitStatus {
@@ -151,26 +152,26 @@ extension SolverKind: ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue }
 }
 
-/// Plans, checks, prints; exit 3 when infeasible.
-func planAndPrint(_ snapshot: Snapshot, options: PlanOptions, apply: ApplyTarget?) throws {
-    let solver = options.solver.solver(for: snapshot)
-    let plan: Plan
-    do {
-        plan = try Planner.checkedPlan(snapshot, solver: solver, options: options.solveOptions)
-    } catch let PlanningError.infeasible(message, partial) {
-        if options.format.printsUnsolvedPlans { try printPlan(partial, snapshot, options: options) }
-        throw ExitFailure(code: ExitStatus.infeasible, message: "infeasible: " + message)
-    } catch let failure as NoPlanFound {
-        // No plan satisfies every hard constraint and none is proven impossible: the answer
-        // (status unknown, nothing applied) is printed and the exit is 3, like infeasible.
-        if options.format.printsUnsolvedPlans { try printPlan(failure.plan, snapshot, options: options) }
-        throw ExitFailure(code: ExitStatus.infeasible, message: failure.description)
+/// Prints a job's answer; an unsolved one (as data formats only) then exits 3.
+func printAnswer(_ answer: PlanAnswer, options: PlanOptions, apply: ApplyTarget?) throws {
+    guard answer.outcome == .planned else {
+        if options.format.printsUnsolvedPlans { try printPlan(answer.plan, answer.shown, options: options) }
+        throw ExitFailure(code: ExitStatus.infeasible, message: answer.message)
     }
     if let apply {
-        try writeApplied(snapshot, plan: plan, to: apply)
+        try writeApplied(answer.shown, plan: answer.plan, to: apply)
     }
-    try printPlan(plan, snapshot, options: options)
+    try printPlan(answer.plan, answer.shown, options: options)
     StageClock.lap("write")
+}
+
+/// `JobInputError` (an id the snapshot lacks) exits 2 as `--OPTION: message`.
+func inputFailures<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as JobInputError {
+        throw ExitFailure(code: ExitStatus.invalidInput, message: error.description)
+    }
 }
 
 /// Writes the snapshot after the plan's applied steps to a target resolved before solving.
@@ -186,7 +187,7 @@ struct Drs: ParsableCommand {
         version: Release.version,
         subcommands: [PlanCommand.self, ValidateCommand.self, CheckCommand.self, FailoverCommand.self, EvacuateCommand.self,
                       GenerateCommand.self, BenchCommand.self, SimulateCommand.self, SchemaCommand.self,
-                      ImportCommand.self, ExportCommand.self, RoadefCommand.self]
+                      ImportCommand.self, ExportCommand.self, RoadefCommand.self, ServeCommand.self]
     )
 }
 
@@ -215,7 +216,7 @@ struct PlanCommand: ParsableCommand {
             let input = try loadSnapshot(snapshot)
             var options = self.options
             options.allSteps = options.allSteps || allSteps
-            try planAndPrint(input, options: options, apply: target)
+            try printAnswer(Jobs.plan(input, solver: options.solver, options: options.solveOptions), options: options, apply: target)
         }
     }
 }
@@ -228,9 +229,8 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            let input = try loadSnapshot(snapshot)
-            let active = input.vms.filter { $0.powerState == .on }.count
-            print("\(snapshot == "-" ? "<stdin>" : snapshot): valid (\(input.hosts.count) hosts, \(input.vms.count) VMs, \(active) powered on, \(input.rules.count) rules)")
+            let counts = SnapshotCounts(try loadSnapshot(snapshot))
+            print("\(snapshot == "-" ? "<stdin>" : snapshot): valid (\(counts.hosts) hosts, \(counts.vms) VMs, \(counts.poweredOn) powered on, \(counts.rules) rules)")
         }
     }
 }
@@ -254,18 +254,14 @@ struct CheckCommand: ParsableCommand {
             } catch let error as PlanReadError {
                 throw ExitFailure(code: ExitStatus.invalidInput, message: "\(plan): \(error.description)")
             }
-            // The whole plan, then its applied subset alone (what --apply carries out). A plan
-            // whose every step is applied is its own subset: passing whole, it passes as one.
-            let context = PlanChecker.Context(input)
-            let whole = PlanChecker.check(input, planValue, context: context)
-            let applied = whole.isEmpty && planValue.steps.allSatisfy(\.applied) ? []
-                : PlanChecker.checkApplied(input, planValue, context: context)
-            let waves = Set(planValue.steps.map(\.wave)).count
-            let appliedSteps = planValue.steps.filter(\.applied)
-            let appliedWaves = Set(appliedSteps.map(\.wave)).count
+            // The whole plan, then its applied subset alone (what --apply carries out).
+            let report = CheckReport(input, planValue)
+            let (whole, applied) = (report.whole, report.applied)
+            let (waves, appliedWaves) = (report.waves, report.appliedWaves)
+            let appliedSteps = report.appliedSteps
             if whole.isEmpty && applied.isEmpty {
-                print("plan OK: \(planValue.steps.count) steps in \(waves) waves; every hard constraint holds at every wave")
-                print("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves hold every hard constraint on their own")
+                print("plan OK: \(report.steps) steps in \(waves) waves; every hard constraint holds at every wave")
+                print("applied subset OK: \(appliedSteps) applied steps in \(appliedWaves) waves hold every hard constraint on their own")
                 return
             }
             // At most `InputLimits.maximumReportedIssues` violations each, then a count.
@@ -274,21 +270,21 @@ struct CheckCommand: ParsableCommand {
                 let more = violations.count - shown.count
                 return more > 0 ? shown + ["  ... and \(more) more violation(s)"] : shown
             }
-            var report: [String] = []
+            var lines: [String] = []
             if whole.isEmpty {
-                report.append("whole plan OK: \(planValue.steps.count) steps in \(waves) waves")
+                lines.append("whole plan OK: \(report.steps) steps in \(waves) waves")
             } else {
-                report.append("whole plan REJECTED: \(whole.count) violation(s):")
-                report += listed(whole)
+                lines.append("whole plan REJECTED: \(whole.count) violation(s):")
+                lines += listed(whole)
             }
             if applied.isEmpty {
-                report.append("applied subset OK: \(appliedSteps.count) applied steps in \(appliedWaves) waves")
+                lines.append("applied subset OK: \(appliedSteps) applied steps in \(appliedWaves) waves")
             } else {
-                report.append("applied subset REJECTED: \(applied.count) violation(s) when only the \(appliedSteps.count) applied steps run:")
-                report += listed(applied)
+                lines.append("applied subset REJECTED: \(applied.count) violation(s) when only the \(appliedSteps) applied steps run:")
+                lines += listed(applied)
             }
             let failed = [whole.isEmpty ? nil : "the whole plan", applied.isEmpty ? nil : "its applied subset"].compactMap { $0 }
-            throw ExitFailure(code: 1, message: "plan REJECTED (\(failed.joined(separator: " and ")) failed):\n" + report.joined(separator: "\n"))
+            throw ExitFailure(code: 1, message: "plan REJECTED (\(failed.joined(separator: " and ")) failed):\n" + lines.joined(separator: "\n"))
         }
     }
 }
@@ -333,23 +329,11 @@ struct FailoverCommand: ParsableCommand {
                 try FailoverSweepCommand.run(input, options: options)
                 return
             }
-            var failed: Snapshot
-            do {
-                failed = try Planner.failed(input, fail)
-            } catch let error as UnknownHost {
-                throw ExitFailure(code: ExitStatus.invalidInput, message: "--fail: \(error)")
+            let answer = try inputFailures {
+                try Jobs.failover(input, hosts: fail, isolated: isolate, response: isolationResponse, vms: vm,
+                                  solver: options.solver, options: options.solveOptions)
             }
-            do {
-                failed = try Planner.isolated(failed, isolate, response: isolationResponse)
-            } catch let error as UnknownHost {
-                throw ExitFailure(code: ExitStatus.invalidInput, message: "--isolate: \(error)")
-            }
-            do {
-                failed = try Planner.guestsFailed(failed, vm)
-            } catch let error as UnknownVM {
-                throw ExitFailure(code: ExitStatus.invalidInput, message: "--vm: \(error)")
-            }
-            try planAndPrint(failed, options: options, apply: nil)
+            try printAnswer(answer, options: options, apply: nil)
         }
     }
 }
@@ -380,24 +364,10 @@ struct EvacuateCommand: ParsableCommand {
             let input = try loadSnapshot(snapshot)
             var options = self.options
             options.allSteps = options.allSteps || allSteps
-            for id in host where !input.hosts.contains(where: { $0.id == id }) {
-                throw ExitFailure(code: ExitStatus.invalidInput, message: "--host: unknown host \"\(id)\"")
+            let answer = try inputFailures {
+                try Jobs.evacuate(input, hosts: host, solver: options.solver, options: options.solveOptions)
             }
-            let solver = options.solver.solver(for: input)
-            let plan: Plan
-            do {
-                plan = try Planner.evacuationPlan(input, hosts: host, solver: solver,
-                                                  options: options.solveOptions)
-            } catch let PlanningError.infeasible(message, partial) {
-                if options.format.printsUnsolvedPlans { try printPlan(partial, input, options: options) }
-                throw ExitFailure(code: ExitStatus.infeasible, message: "refused: " + message)
-            } catch let failure as NoPlanFound {
-                if options.format.printsUnsolvedPlans { try printPlan(failure.plan, input, options: options) }
-                throw ExitFailure(code: ExitStatus.infeasible, message: "refused: \(failure)")
-            }
-            var shown = input
-            for id in host { shown.hosts[shown.hosts.firstIndex(where: { $0.id == id })!].state = .maintenance }
-            try printPlan(plan, shown, options: options)
+            try printAnswer(answer, options: options, apply: nil)
         }
     }
 }
@@ -409,8 +379,7 @@ struct EvacuateCommand: ParsableCommand {
 /// object with a report per host.
 enum FailoverSweepCommand {
     static func run(_ snapshot: Snapshot, options: PlanOptions) throws {
-        let solver = (options.solver == .auto ? .greedy : options.solver).solver(for: snapshot)
-        let sweep = FailoverSweep.sweep(snapshot, solver: solver, options: options.solveOptions)
+        let sweep = Jobs.sweep(snapshot, solver: options.solver, options: options.solveOptions)
         switch options.format {
         case .json:
             try printJSON { JSONWriter.write(sweep.json, to: $0) }
