@@ -23,6 +23,13 @@ package struct PlanAnswer: Sendable {
     package var shown: Snapshot
     /// For an unsolved answer, the message `drs` writes to standard error (exit 3).
     package var message: String
+
+    package init(outcome: Outcome, plan: Plan, shown: Snapshot, message: String) {
+        self.outcome = outcome
+        self.plan = plan
+        self.shown = shown
+        self.message = message
+    }
 }
 
 /// A job parameter naming something the snapshot lacks: `drs` writes `--OPTION: message` and
