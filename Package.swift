@@ -49,6 +49,7 @@ let package = Package(
             name: "DRSServe",
             dependencies: [
                 "DRSJobs",
+                "DRSExact",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

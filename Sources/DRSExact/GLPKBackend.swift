@@ -6,6 +6,11 @@ import DRSHeuristics
 /// The GLPK library version, e.g. "5.0".
 package var glpkVersion: String { String(cString: glp_version()) }
 
+/// Frees the calling thread's GLPK environment (GLPK keeps one per thread and never frees it
+/// when the thread ends). For a thread that is done with the exact solver: `drs serve` calls it
+/// at the end of each solve thread, so that its memory does not grow with the requests.
+package func releaseGLPKEnvironment() { glp_free_env() }
+
 /// What a MIP run produced.
 struct MIPOutcome {
     enum Status { case optimal, feasible, infeasible, noSolution }

@@ -1,3 +1,4 @@
+import DRSExact
 import Foundation
 
 /// Runs solves on their own threads, at most `slots` at once, first come first served: the
@@ -12,12 +13,17 @@ package actor SolveGate {
     package init(slots: Int) { free = max(1, slots) }
 
     /// `work`'s result, computed on a thread of its own (16 MiB of stack, as deep as a solve on
-    /// the main thread may go) once a slot is free.
+    /// the main thread may go) once a slot is free; the thread's GLPK environment is freed
+    /// before it ends.
     package func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await acquire()
         running += 1
         let result = await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
-            let thread = Thread { done.resume(returning: work()) }
+            let thread = Thread {
+                let result = work()
+                releaseGLPKEnvironment()
+                done.resume(returning: result)
+            }
             thread.stackSize = 16 << 20
             thread.start()
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import DRSServe
-import OpenDRS
+@_spi(Benchmarks) import OpenDRS
 import Foundation
 
 /// `drs serve`: the HTTP JSON service (DRSServe). Runs until SIGINT or SIGTERM, then exits 0
@@ -33,6 +33,8 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--max-seconds must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)), got \(maxSeconds)")
         }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
+        // The stage clock keeps one process-wide tally: it times one command, not concurrent solves.
+        if StageClock.enabled { throw ValidationError("DRS_STAGE_TIMES=1 times the stages of one command; unset it for drs serve") }
     }
 
     func run() throws {

@@ -182,6 +182,29 @@ import DRSTestSupport
         #expect(server.stop() == 0, "SIGTERM ends drs serve with exit 0")
     }
 
+    @Test func sigtermAnswersTheSolveInFlightThenExits0() throws {
+        let generated = try Fixtures.drs(["generate", "--class", "rebalance", "--hosts", "40", "--vms", "2000", "--output", "-"])
+        try #require(generated.code == 0)
+        let server = try ServeProcess()
+        let port = server.port
+        let reply = ConcurrentResults(count: 1)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            reply.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/plan?solver=local-search&time-limit=3", body: Array(generated.out.utf8)) })
+            done.signal()
+        }
+        // SIGTERM once the solve runs (or once it has answered, on a fast machine).
+        while try !server.request("GET", "/metrics").text.contains("drs_solves_running 1")
+                && !server.request("GET", "/metrics").text.contains(#"drs_plans_total{route="/v1/plan""#) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(server.stop() == 0)
+        done.wait()
+        let answer = try reply.get(0).get()
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.object["solver"] as? String == "local-search")
+    }
+
     /// The document against an independent validator, Python's `openapi-spec-validator`, when
     /// it is installed.
     @Test(.enabled(if: ServeTests.hasSpecValidator)) func openAPIDocumentIsValid() throws {
