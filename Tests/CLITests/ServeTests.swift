@@ -31,6 +31,8 @@ import DRSTestSupport
             ("rules-and-priorities.json", "?solver=local-search&seed=7&time-limit=20", ["plan", "-", "--solver", "local-search", "--seed", "7", "--time-limit", "20"]),
             ("maintenance.json", "?solver=greedy&format=summary", ["plan", "-", "--solver", "greedy", "--format", "summary"]),
             ("seed-figure-1.json", "?fail=A&solver=greedy", ["failover", "-", "--fail", "A", "--solver", "greedy"]),
+            ("seed-figure-1.json", "?isolate=B&isolation-response=powerOff&vm=C1&solver=greedy",
+             ["failover", "-", "--isolate", "B", "--isolation-response", "powerOff", "--vm", "C1", "--solver", "greedy"]),
             ("maintenance.json", "?host=n1&solver=greedy", ["evacuate", "-", "--host", "n1", "--solver", "greedy"]),
             ("seed-figure-1.json", "?host=B&host=D&solver=local-search", ["evacuate", "-", "--host", "B", "D", "--solver", "local-search"]),
         ]
