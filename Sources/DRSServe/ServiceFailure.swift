@@ -64,7 +64,8 @@ package struct Query: Sendable {
                 throw .parameter(DisplayText.escaped(String(halves[0])), "bad percent-encoding")
             }
             guard known.contains(name) else {
-                throw .parameter(DisplayText.escaped(name), "unknown parameter; this route takes \(known.joined(separator: ", "))")
+                throw .parameter(DisplayText.escaped(name), known.isEmpty ? "unknown parameter; this route takes no query parameters"
+                                                                         : "unknown parameter; this route takes \(known.joined(separator: ", "))")
             }
             pairs.append((name, value))
         }

@@ -105,6 +105,10 @@ import DRSTestSupport
             #expect(reply.status == 400, "\(query): \(reply.text)")
             #expect(((reply.object["issues"] as? [[String: Any]])?.first?["parameter"] as? String) == parameter, "\(query): \(reply.text)")
         }
+        let noQuery = try server.post("/v1/validate?solver=greedy", good)
+        #expect(noQuery.status == 400)
+        #expect(((noQuery.object["issues"] as? [[String: Any]])?.first?["message"] as? String) == "unknown parameter; this route takes no query parameters",
+                "\(noQuery.text)")
         let unknown = try server.post("/v1/failover?fail=Z", good)
         let cliUnknown = try Self.cli(["failover", "-", "--fail", "Z"], good)
         #expect(unknown.status == 400 && cliUnknown.code == 2)
