@@ -237,6 +237,7 @@ enum Hostile {
         if random.chance(0.6) {
             fields.append(("priority", .string(["highest", "high", "medium", "low", "lowest"][random.int(in: 0...4)])))
         }
+        var secondaryHost: Int?
         if hostCount > 1 && random.chance(0.12) {
             let secondary: JSONValue
             if random.chance(0.15) {
@@ -246,6 +247,7 @@ enum Hostile {
                 var pick = random.int(in: 0...(hostCount - 1))
                 if pick == host && random.chance(0.9) { pick = (pick + 1) % hostCount }
                 secondary = .string(hostIDs[pick])
+                secondaryHost = pick
             }
             fields.append(("ft", .object([("secondaryHost", secondary)])))
         }
@@ -260,7 +262,7 @@ enum Hostile {
         }
         // Storage, restart order and guest failures: drawn after the fields above, each often
         // absent; datastores a host may not see, so the input may already break them.
-        if random.chance(0.3), let stores = storage.draw(host: host, hostCount: hostCount, &random) {
+        if random.chance(0.3), let stores = storage.draw(host: host, secondary: secondaryHost, hostCount: hostCount, &random) {
             fields.append(("datastores", .array(stores.map { .string($0) })))
         }
         if random.chance(0.2) { fields.append(("disk", .number([0, 10, 500, 20000][random.int(in: 0...3)]))) }
@@ -274,17 +276,18 @@ enum Hostile {
     }
 
     /// How a snapshot's VMs name datastores: not at all (mode 0), a part of what their host (or,
-    /// for a new VM, some host) sees (1), or any names, which a host may not see (2: mostly
-    /// invalid input).
+    /// for a new VM, some host) and, mostly, their FT secondary's host see (1), or any names,
+    /// which a host may not see (2: mostly invalid input).
     struct StorageDraw {
         let mode: Int
         let stores: [[String]]
 
-        func draw(host: Int?, hostCount: Int, _ random: inout SplitMix64) -> [String]? {
+        func draw(host: Int?, secondary: Int?, hostCount: Int, _ random: inout SplitMix64) -> [String]? {
             switch mode {
             case 1:
                 guard hostCount > 0 else { return nil }
-                let seen = stores[host ?? random.int(in: 0...(hostCount - 1))]
+                var seen = stores[host ?? random.int(in: 0...(hostCount - 1))]
+                if let secondary, random.chance(0.9) { seen = seen.filter(stores[secondary].contains) }
                 return seen.isEmpty ? nil : seen.filter { _ in random.chance(0.6) }
             case 2: return ["ds1", "ds2", "ds3", "ds4"].filter { _ in random.chance(0.4) }
             default: return nil

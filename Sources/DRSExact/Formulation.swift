@@ -173,7 +173,8 @@ struct PlacementFormulation {
         for v in 0..<V where problem.vmIsFT[v] {
             let i = itemOfVM[v]
             var hosts: [Int] = []
-            for h in 0..<H where usableHosts[h] && !(h == Int(problem.vmInitialSecondary[v]) && problem.hostState[h] != .connected) {
+            for h in 0..<H where usableHosts[h] && problem.allowsSecondary(v, h)
+                && !(h == Int(problem.vmInitialSecondary[v]) && problem.hostState[h] != .connected) {
                 if (0..<R).allSatisfy({ problem.demand(v, $0) <= problem.limit(h, $0) }) { hosts.append(h) }
             }
             let columns = hosts.map { _ in model.addColumn() }

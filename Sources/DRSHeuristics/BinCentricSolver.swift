@@ -224,7 +224,7 @@ struct BinCentricRun {
                 for r in 0..<problem.resourceCount { index.setResidual(h, r, problem.limit(h, r) - greedy.state.load[r * H + h]) }
                 index.refresh(h)
             } else {
-                greedy.reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+                greedy.reasons[v] = problem.unprotectedReason(v)
             }
         }
         greedy.pendingSecondaries = []

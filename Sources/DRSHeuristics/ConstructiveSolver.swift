@@ -259,7 +259,7 @@ struct ConstructiveRun {
                 state.assignSecondary(v, to: h)
                 touch(h)
             } else {
-                reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+                reasons[v] = problem.unprotectedReason(v)
             }
         }
         pendingSecondaries = []

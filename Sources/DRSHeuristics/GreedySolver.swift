@@ -260,7 +260,7 @@ struct GreedyRun {
             if let host = place([v], secondary: true) {
                 state.assignSecondary(v, to: host)
             } else {
-                reasons[v] = "unprotected: no host other than the primary's has room for its FT secondary"
+                reasons[v] = problem.unprotectedReason(v)
             }
         }
         pendingSecondaries = []

@@ -258,9 +258,10 @@ package struct PlacementState: Sendable {
         return fits(members, on: h)
     }
 
-    /// Whether the unplaced secondary of `v` may go to host `h`.
+    /// Whether the unplaced secondary of `v` may go to host `h`: host state, storage, FT
+    /// separation, capacity.
     package func canPlaceSecondary(_ v: Int, on h: Int) -> Bool {
-        problem.hostReceives[h] && placement[v] != Int32(h) && fits([v], on: h)
+        problem.hostReceives[h] && problem.allowsSecondary(v, h) && placement[v] != Int32(h) && fits([v], on: h)
     }
 
     /// Soft-rule violations added by putting the unplaced `v` on `h`; with `source`, as if `v`,

@@ -142,8 +142,17 @@ extension PlanChecker.Replay {
             checkHAOn(step, wave, v, to: to)
             hosts = [destination]
         }
-        if !isSecondary { checkStorage(step, wave, v, to: to) }
+        if isSecondary { checkSecondaryStorage(step, wave, v, to: to) } else { checkStorage(step, wave, v, to: to) }
         if isSecondary { moves.moment.secondary[v] = hosts } else { moves.moment.primary[v] = hosts }
+    }
+
+    /// Storage for an FT secondary: it goes only to a host that sees all the VM's datastores
+    /// (it becomes the primary there on a failover), and it never copies disks. O(datastores).
+    mutating func checkSecondaryStorage(_ step: Step, _ wave: Int, _ v: Int, to h: Int) {
+        let subject = "\(step.kind.rawValue) of \(vmName(v))'s secondary"
+        if let datastore = step.datastore { fail(wave, "\(subject) names datastore \(datastore), but a secondary never copies disks") }
+        guard let disks = disksOf[v], let missing = disks.first(where: { !hostSees[h].contains($0) }) else { return }
+        fail(wave, "\(subject) to \(hostName(Int32(h))), which does not see datastore \(missing): a secondary runs only where the VM's disks are (it becomes the primary there)")
     }
 
     /// Storage: a VM goes only to a host that sees all its datastores, unless the step is a
@@ -162,6 +171,10 @@ extension PlanChecker.Replay {
         let prefix = "\(step.kind.rawValue) of \(vmName(v)) to \(host), which does not see datastore \(missing)"
         guard step.kind == .migrate else {
             fail(wave, prefix + (step.kind == .restart ? ": HA restarts never copy disks" : ": a VM is placed only where its disks are"))
+            return
+        }
+        if snapshot.vms[v].ft != nil {
+            fail(wave, prefix + ": an FT-protected VM does not copy its disks (its secondary runs where they are)")
             return
         }
         guard snapshot.cluster.migration.sharedNothing == true else {

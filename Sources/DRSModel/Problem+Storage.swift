@@ -2,7 +2,8 @@ extension Problem {
     /// Storage visibility as a hard constraint (`vms[].datastores`): a VM may be placed or
     /// restarted only on a host that sees all its datastores; a running VM may also go, by a
     /// shared-nothing live migration, to any host with a datastore when
-    /// `cluster.migration.sharedNothing` is true. Folded into `vmAllowedSet`, so every solver
+    /// `cluster.migration.sharedNothing` is true, unless it is FT-protected (an FT VM's disks
+    /// stay where primary and secondary both see them). Folded into `vmAllowedSet`, so every solver
     /// and the MIP hold it as they hold must/mustNot rules. O(V x H / 64) when some VM names
     /// datastores, O(V) otherwise.
     mutating func applyStorage() {
@@ -43,7 +44,7 @@ extension Problem {
             var strict = allowedSets[Int(visible)]
             if rules >= 0 { strict.formIntersection(allowedSets[Int(rules)]) }
             vmStrictSet[v] = index(strict)
-            if sharedNothing && vmInitialHost[v] >= 0 && !vmNeedsRestart[v] {
+            if sharedNothing && vmInitialHost[v] >= 0 && !vmNeedsRestart[v] && snapshot.vms[v].ft == nil {
                 var relaxed = withStorage
                 if rules >= 0 { relaxed.formIntersection(allowedSets[Int(rules)]) }
                 vmAllowedSet[v] = index(relaxed)
@@ -51,6 +52,12 @@ extension Problem {
                 vmAllowedSet[v] = vmStrictSet[v]
             }
         }
+    }
+
+    /// Why FT VM `v` is left without a secondary when no host takes one, for the plan's reasons.
+    package func unprotectedReason(_ v: Int) -> String {
+        let storage = !vmVisibleSet.isEmpty && vmVisibleSet[v] >= 0 ? " that sees its datastores" : ""
+        return "unprotected: no host other than the primary's\(storage) has room for its FT secondary"
     }
 
     /// Whether VM `v` on host `h` needs its disks copied there (a shared-nothing migration):

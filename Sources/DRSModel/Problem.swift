@@ -156,6 +156,12 @@ public struct Problem: Sendable {
         return set < 0 || allowedSets[Int(set)].contains(h)
     }
 
+    /// Whether VM `v`'s FT secondary may go to host `h`: the host sees all the VM's datastores
+    /// (the secondary becomes the primary there on a failover). Rules do not bind a secondary. O(1).
+    package func allowsSecondary(_ v: Int, _ h: Int) -> Bool {
+        vmVisibleSet.isEmpty || vmVisibleSet[v] < 0 || allowedSets[Int(vmVisibleSet[v])].contains(h)
+    }
+
     /// Compiles a snapshot that validation accepted (`Snapshot.read`): references are looked up,
     /// not checked again, and an unknown one is skipped. O((V + H) x R + rule members + distinct
     /// hard vmHost rule lists x H / 64 + H log H x R for admission control).

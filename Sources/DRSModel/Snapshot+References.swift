@@ -86,8 +86,8 @@ struct ReferenceCheck {
         }
     }
 
-    /// A VM's `datastores`: each known to some host and listed once; its host sees all of them,
-    /// and so does at least one host (where it can run at all). O(datastores x hosts seeing one).
+    /// A VM's `datastores`: each known to some host and listed once; its host and its FT
+    /// secondary's host see all of them, and so does at least one host (where it can run at all). O(datastores x hosts seeing one).
     mutating func checkDatastores(_ datastores: [String], of vm: VirtualMachine, at path: String, _ storage: DatastoreCheck) {
         var seen = Set<String>()
         var clean = true
@@ -105,7 +105,13 @@ struct ReferenceCheck {
             if let missing = datastores.first(where: { !storage.seers[$0]!.contains(h) }) {
                 fail("\(path).datastores", "host \(DisplayText.quoted(host)) does not see datastore \(DisplayText.quoted(missing)); a VM runs only where its disks are")
             }
-        } else if vm.host == nil {
+        }
+        // An FT secondary takes over as primary where it runs: its host must see the disks too.
+        if let secondary = vm.ft?.secondaryHost, let h = hostIndex[secondary],
+           let missing = datastores.first(where: { !storage.seers[$0]!.contains(h) }) {
+            fail("\(path).ft.secondaryHost", "host \(DisplayText.quoted(secondary)) does not see datastore \(DisplayText.quoted(missing)); an FT secondary runs only where the VM's disks are (it becomes the primary there)")
+        }
+        if vm.host == nil {
             var common = storage.seers[datastores[0]]!
             for name in datastores.dropFirst() { common.formIntersection(storage.seers[name]!) }
             if common.isEmpty { fail("\(path).datastores", "no host sees all of them") }

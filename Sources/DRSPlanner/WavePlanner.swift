@@ -149,7 +149,7 @@ struct WavePlanner {
                 migrations[to, default: 0] += 1
             }
             if move.secondary {
-                if primaryAt[move.vm] == Int32(to) { return false }
+                if primaryAt[move.vm] == Int32(to) || !problem.allowsSecondary(move.vm, to) { return false }
                 if unit.contains(where: { !$0.secondary && $0.vm == move.vm && $0.to == to }) { return false }
             } else {
                 if secondaryAt[move.vm] == Int32(to) { return false }

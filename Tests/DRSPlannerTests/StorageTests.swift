@@ -96,6 +96,32 @@ import DRSTestSupport
         #expect(Self.refusals(failed, restarted).contains { $0.contains("restart of a to h2, which does not see datastore ds1") })
     }
 
+    @Test("an FT secondary goes only where the VM's disks are, and an FT VM never copies them", arguments: SolverCatalog.names)
+    func secondaryFollowsTheDisks(_ solverName: String) throws {
+        // h2 (empty, ds2 only) is the tempting secondary host for "a"; only h3 sees ds1. A
+        // secondary there would become a primary without its disks (harness seed 82253).
+        var s = Self.storage
+        s.cluster.migration.sharedNothing = true
+        s.vms[0].ft = FaultTolerance(secondaryHost: nil)
+        s.vms.remove(at: 3)
+        let plan = try Self.plan(s, solverName)
+        #expect(plan.secondaries["a"] == "h3" || plan.secondaries["a"] == "h1", "\(solverName): \(plan.steps)")
+        #expect(!plan.steps.contains { $0.vm == "a" && $0.datastore != nil }, "\(solverName): \(plan.steps)")
+        // The checker holds both: a secondary on h2, and a disk copy of the FT VM's primary.
+        var there = plan
+        there.steps = plan.steps.map { step in
+            var step = step
+            if step.vm == "a" && step.secondary == true { step.to = "h2" }
+            return step
+        }
+        there.secondaries["a"] = "h2"
+        #expect(Self.refusals(s, there).contains { $0.contains("a's secondary to h2, which does not see datastore ds1") }, "\(Self.refusals(s, there))")
+        var copy = plan
+        copy.steps = [Step(wave: 1, kind: .migrate, vm: "a", from: "h1", to: "h2", priority: 2, applied: true, reason: "x")]
+        copy.steps[0].datastore = "ds2"
+        #expect(Self.refusals(s, copy).contains { $0.contains("an FT-protected VM does not copy its disks") }, "\(Self.refusals(s, copy))")
+    }
+
     @Test("datastores are validated: unknown, repeated, or not seen by the VM's host, each located")
     func validation() {
         let hosts = #"[{"id": "h1", "capacity": {"cpu": 100, "memory": 100}, "datastores": ["ds1"]}, {"id": "h2", "capacity": {"cpu": 100, "memory": 100}, "datastores": ["ds2"]}]"#
@@ -105,6 +131,11 @@ import DRSTestSupport
         #expect(repeated.map(\.path) == ["vms[0].datastores[1]"])
         let unseen = Fixtures.issues(Fixtures.json(hosts: hosts, vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "datastores": ["ds2"]}]"#))
         #expect(unseen.map(\.description) == ["vms[0].datastores: host \"h1\" does not see datastore \"ds2\"; a VM runs only where its disks are"])
+        // An FT secondary becomes the primary where it runs (harness seed 82253: promoted onto a
+        // host without the disks, the --apply snapshot did not validate).
+        let secondary = Fixtures.issues(Fixtures.json(hosts: hosts, vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "datastores": ["ds1"], "ft": {"secondaryHost": "h2"}}]"#))
+        #expect(secondary.map(\.path) == ["vms[0].ft.secondaryHost"], "\(secondary)")
+        #expect(secondary.first?.description.contains("host \"h2\" does not see datastore \"ds1\"") == true)
         let nowhere = Fixtures.issues(Fixtures.json(hosts: hosts, vms: #"[{"id": "v1", "demand": {"cpu": 1}, "datastores": ["ds1", "ds2"]}]"#))
         #expect(nowhere.map(\.description) == ["vms[0].datastores: no host sees all of them"])
         let disk = Fixtures.issues(Fixtures.json(hosts: hosts, vms: #"[{"id": "v1", "host": "h1", "demand": {"cpu": 1}, "disk": -3}]"#))
