@@ -81,7 +81,8 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "Every hard constraint holds at every wave, for the whole plan and its applied subset.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckReport"}}}},
               "400": {"$ref": "#/components/responses/Invalid"}, "413": {"$ref": "#/components/responses/TooLarge"},
-              "422": {"description": "The plan or its applied subset breaks a hard constraint.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckReport"}}}}
+              "422": {"description": "The plan or its applied subset breaks a hard constraint.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckReport"}}}},
+              "503": {"$ref": "#/components/responses/Busy"}
             }
           }
         },
@@ -95,7 +96,8 @@ enum OpenAPIDocument {
                 "type": "object",
                 "properties": {"valid": {"const": true}, "hosts": {"type": "integer"}, "vms": {"type": "integer"}, "poweredOn": {"type": "integer"}, "rules": {"type": "integer"}}
               }}}},
-              "400": {"$ref": "#/components/responses/Invalid"}, "413": {"$ref": "#/components/responses/TooLarge"}
+              "400": {"$ref": "#/components/responses/Invalid"}, "413": {"$ref": "#/components/responses/TooLarge"},
+              "503": {"$ref": "#/components/responses/Busy"}
             }
           }
         },
@@ -123,7 +125,8 @@ enum OpenAPIDocument {
         "responses": {
           "Plan": {"description": "A plan that passed the checker, whole and as its applied subset.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
           "Unsolved": {"description": "No plan: status infeasible (proven, or an evacuation refused), or unknown with an attempt the clock did not cut. The body is the answer drs plan prints before exit 3; the header drs-message holds its message.", "headers": {"drs-message": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
-          "TimedOut": {"description": "The time limit ended every attempt with no plan (status unknown, termination feasibleTimeLimit), or a failover sweep ran out of time before every host was tried; the body is the answer so far.", "headers": {"drs-message": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"type": "object"}}}},
+          "TimedOut": {"description": "The time limit ended every attempt with no plan (status unknown, termination feasibleTimeLimit), or a failover sweep ran out of time before every host was tried; the body is the answer so far. Or, with an Error body (error busy) and Retry-After, every solve slot stayed busy for the service's --max-queue-seconds and nothing was solved.", "headers": {"drs-message": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"type": "object"}}}},
+          "Busy": {"description": "Every solve slot stayed busy for the service's --max-queue-seconds; nothing was solved.", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Invalid": {"description": "Bad input: every problem with its JSON path in the body (as drs validate names them) or the query parameter; nothing was solved.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "TooLarge": {"description": "The body is larger than the service's --max-body-bytes.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },

@@ -12,14 +12,18 @@ package struct ServeConfiguration: Sendable {
     package var maxSeconds: Double
     /// Solves run at once; further requests wait their turn.
     package var concurrency: Int
+    /// The longest a request waits for a solve slot; then it gets 503 (busy), nothing solved.
+    package var maxQueueSeconds: Double
 
     package init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 << 20,
-                 maxSeconds: Double = 60, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                 maxSeconds: Double = 60, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+                 maxQueueSeconds: Double = 60) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxSeconds = maxSeconds
         self.concurrency = max(1, concurrency)
+        self.maxQueueSeconds = maxQueueSeconds
     }
 
     /// The `time-limit` of a request that gives none: the command line's 10 s, within `maxSeconds`.

@@ -61,10 +61,15 @@ package enum DRSServer {
             }
             let bytes = Array(buffer.readableBytesView)
             let clock = ContinuousClock()
-            let (result, elapsed) = await gate.run {
+            let solved = await gate.run(waitingAtMost: configuration.maxQueueSeconds) {
                 let start = clock.now
                 let result = job.run(bytes)
                 return (result, clock.now - start)
+            }
+            guard let (result, elapsed) = solved else {
+                var response = json(503, ServiceFailure.busy(configuration).body)
+                response.headers[.retryAfter] = "\(max(1, Int(configuration.maxQueueSeconds.rounded(.up))))"
+                return response
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             switch result {

@@ -42,6 +42,14 @@ package struct ServiceFailure: Error, Sendable {
         ]))
     }
 
+    /// 503: every solve slot stayed busy for the queue limit; nothing was solved.
+    package static func busy(_ configuration: ServeConfiguration) -> ServiceFailure {
+        ServiceFailure(status: 503, body: document([
+            ("error", .string("busy")),
+            ("message", .string("every solve slot (\(configuration.concurrency)) stayed busy for \(String(format: "%g", configuration.maxQueueSeconds)) s; nothing was solved, try again (drs serve --concurrency, --max-queue-seconds)")),
+        ]))
+    }
+
     /// Pretty JSON of an object's members, as `drs` writes JSON.
     package static func document(_ members: [(key: String, value: JSONValue)]) -> [UInt8] {
         JSONWriter.bytes { JSONWriter.write(.object(members), to: $0) }

@@ -26,11 +26,17 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Solves run at once (default: the number of cores); further requests wait their turn.")
     var concurrency = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: "Longest a request waits for a solve slot, in seconds; then it gets 503 (busy), nothing solved.")
+    var maxQueueSeconds: Double = 60
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1, got \(maxBodyBytes)") }
         guard maxSeconds > 0, maxSeconds <= InputLimits.maximumTimeLimit else {
             throw ValidationError("--max-seconds must be a number of seconds > 0 and <= \(Int(InputLimits.maximumTimeLimit)), got \(maxSeconds)")
+        }
+        guard maxQueueSeconds >= 0, maxQueueSeconds <= InputLimits.maximumTimeLimit else {
+            throw ValidationError("--max-queue-seconds must be a number of seconds >= 0 and <= \(Int(InputLimits.maximumTimeLimit)), got \(maxQueueSeconds)")
         }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
         // The stage clock keeps one process-wide tally: it times one command, not concurrent solves.
@@ -39,7 +45,8 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes,
-                                               maxSeconds: maxSeconds, concurrency: concurrency)
+                                               maxSeconds: maxSeconds, concurrency: concurrency,
+                                               maxQueueSeconds: maxQueueSeconds)
         let outcome = ServeOutcome()
         let done = DispatchSemaphore(value: 0)
         Task.detached {

@@ -211,6 +211,48 @@ import DRSTestSupport
         #expect(answer.object["solver"] as? String == "local-search")
     }
 
+    @Test func aRequestThatWaitsPastTheQueueLimitGets503Busy() throws {
+        let generated = try Fixtures.drs(["generate", "--class", "rebalance", "--hosts", "40", "--vms", "2000", "--output", "-"])
+        try #require(generated.code == 0)
+        let server = try ServeProcess(["--concurrency", "1", "--max-queue-seconds", "0.5"])
+        defer { _ = server.stop() }
+        let port = server.port
+        let slow = ConcurrentResults(count: 1)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            slow.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/failover?all=true&time-limit=20", body: Array(generated.out.utf8)) })
+            done.signal()
+        }
+        // A failover sweep over 40 hosts: 40 plans of 2,000 VMs, seconds of work.
+        while try !server.request("GET", "/metrics").text.contains("drs_solves_running 1") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        // The one slot is taken: a second request waits 0.5 s, then is refused, nothing solved.
+        let small = try Self.example("seed-figure-1.json")
+        let queued = ConcurrentResults(count: 1)
+        let answered = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            queued.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/validate", body: Array(small.utf8)) })
+            answered.signal()
+        }
+        let running = try server.request("GET", "/metrics").text
+        answered.wait()
+        let busy = try queued.get(0).get()
+        let stillRunning = try server.request("GET", "/metrics").text.contains("drs_solves_running 1")
+        try #require(stillRunning, "the slow solve ended first; the queue limit was not reached")
+        #expect(busy.status == 503, "\(busy.text)")
+        #expect(busy.object["error"] as? String == "busy", "\(busy.text)")
+        #expect(busy.headers["retry-after"] == "1")
+        #expect(running.contains("drs_solves_running 1"))
+        done.wait()
+        #expect(try slow.get(0).get().status == 200)
+        // Once the slot is free, the same request is answered.
+        #expect(try server.post("/v1/validate", small).status == 200)
+        let metrics = try server.request("GET", "/metrics").text
+        #expect(metrics.contains(#"drs_http_requests_total{route="/v1/validate",status="503"} 1"#), "\(metrics)")
+        #expect(metrics.contains("drs_solves_queued 0"), "\(metrics)")
+    }
+
     /// The document against an independent validator, Python's `openapi-spec-validator`, when
     /// it is installed.
     @Test(.enabled(if: ServeTests.hasSpecValidator)) func openAPIDocumentIsValid() throws {
