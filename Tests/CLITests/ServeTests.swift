@@ -193,20 +193,14 @@ import DRSTestSupport
         try #require(generated.code == 0)
         let server = try ServeProcess()
         let port = server.port
-        let reply = ConcurrentResults(count: 1)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            reply.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/plan?solver=local-search&time-limit=3", body: Array(generated.out.utf8)) })
-            done.signal()
-        }
+        let pending = PendingReply(port: port, "/v1/plan?solver=local-search&time-limit=3", body: Array(generated.out.utf8))
         // SIGTERM once the solve runs (or once it has answered, on a fast machine).
         while try !server.request("GET", "/metrics").text.contains("drs_solves_running 1")
                 && !server.request("GET", "/metrics").text.contains(#"drs_plans_total{route="/v1/plan""#) {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(server.stop() == 0)
-        done.wait()
-        let answer = try reply.get(0).get()
+        let answer = try pending.reply()
         #expect(answer.status == 200, "\(answer.text)")
         #expect(answer.object["solver"] as? String == "local-search")
     }
@@ -217,35 +211,23 @@ import DRSTestSupport
         let server = try ServeProcess(["--concurrency", "1", "--max-queue-seconds", "0.5"])
         defer { _ = server.stop() }
         let port = server.port
-        let slow = ConcurrentResults(count: 1)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            slow.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/failover?all=true&time-limit=20", body: Array(generated.out.utf8)) })
-            done.signal()
-        }
+        let slow = PendingReply(port: port, "/v1/failover?all=true&time-limit=20", body: Array(generated.out.utf8))
         // A failover sweep over 40 hosts: 40 plans of 2,000 VMs, seconds of work.
         while try !server.request("GET", "/metrics").text.contains("drs_solves_running 1") {
             Thread.sleep(forTimeInterval: 0.05)
         }
         // The one slot is taken: a second request waits 0.5 s, then is refused, nothing solved.
         let small = try Self.example("seed-figure-1.json")
-        let queued = ConcurrentResults(count: 1)
-        let answered = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            queued.set(0, Result { try RawHTTP.request(port: port, "POST", "/v1/validate", body: Array(small.utf8)) })
-            answered.signal()
-        }
+        let queued = PendingReply(port: port, "/v1/validate", body: Array(small.utf8))
         let running = try server.request("GET", "/metrics").text
-        answered.wait()
-        let busy = try queued.get(0).get()
+        let busy = try queued.reply()
         let stillRunning = try server.request("GET", "/metrics").text.contains("drs_solves_running 1")
         try #require(stillRunning, "the slow solve ended first; the queue limit was not reached")
         #expect(busy.status == 503, "\(busy.text)")
         #expect(busy.object["error"] as? String == "busy", "\(busy.text)")
         #expect(busy.headers["retry-after"] == "1")
         #expect(running.contains("drs_solves_running 1"))
-        done.wait()
-        #expect(try slow.get(0).get().status == 200)
+        #expect(try slow.reply().status == 200)
         // Once the slot is free, the same request is answered.
         #expect(try server.post("/v1/validate", small).status == 200)
         let metrics = try server.request("GET", "/metrics").text
@@ -303,4 +285,23 @@ final class ConcurrentResults: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ index: Int, _ value: Result<HTTPReply, any Error>) { lock.withLock { slots[index] = value } }
     func get(_ index: Int) -> Result<HTTPReply, any Error> { lock.withLock { slots[index]! } }
+}
+
+/// A POST sent on a thread of its own; `reply()` waits for its answer.
+final class PendingReply: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = ConcurrentResults(count: 1)
+
+    init(port: Int, _ path: String, body: [UInt8]) {
+        Thread.detachNewThread { [result, done] in
+            result.set(0, Result { try RawHTTP.request(port: port, "POST", path, body: body) })
+            done.signal()
+        }
+    }
+
+    func reply() throws -> HTTPReply {
+        done.wait()
+        done.signal()
+        return try result.get(0).get()
+    }
 }
