@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "OpenDRS", targets: ["OpenDRS"]),
+        // Model, heuristics, planner and checker without the exact solver: no GLPK to install
+        // or link (the planner then has no exact fallback; see README, Library).
+        .library(name: "OpenDRSCore", targets: ["OpenDRSCore"]),
         .executable(name: "drs", targets: ["drs"]),
     ],
     dependencies: [
@@ -31,10 +34,14 @@ let package = Package(
         .target(name: "DRSModel"),
         .target(name: "DRSHeuristics", dependencies: ["DRSModel"]),
         .target(name: "DRSExact", dependencies: ["DRSModel", "DRSHeuristics", "CGLPK", "CGLPKGuard"]),
-        .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact"]),
-        .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        // The planner needs no GLPK: where DRSExact is linked, it registers the exact solver as the
+        // planner's fallback for small problems (`ExactFallback` in DRSModel).
+        .target(name: "DRSPlanner", dependencies: ["DRSModel", "DRSHeuristics"]),
+        // Every solver by name (`--solver`), `auto` and the exact solver checked by the planner.
+        .target(name: "DRSSolvers", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        .target(name: "DRSBench", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSSolvers"]),
         // `drs simulate`: trace replay, the reference consolidation policy, OpenDRS policies over time.
-        .target(name: "DRSSim", dependencies: ["DRSModel", "DRSHeuristics", "DRSPlanner"]),
+        .target(name: "DRSSim", dependencies: ["DRSModel", "DRSHeuristics", "DRSPlanner", "DRSSolvers"]),
         // The ROADEF/EURO Challenge 2012 machine reassignment problem: its files, its official
         // cost and constraints, and the snapshot it becomes (`drs import roadef`, `drs export roadef`).
         .target(name: "DRSRoadef", dependencies: ["DRSModel"]),
@@ -43,7 +50,7 @@ let package = Package(
         .target(name: "DRSImport", dependencies: ["DRSModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // What `drs plan|check|failover|evacuate|validate` and `drs serve` share: the jobs, their
         // answers and the plan's bytes, so both print the same thing for the same input.
-        .target(name: "DRSJobs", dependencies: ["DRSModel", "DRSPlanner"]),
+        .target(name: "DRSJobs", dependencies: ["DRSModel", "DRSPlanner", "DRSSolvers"]),
         // `drs serve`: the HTTP layer (Hummingbird) over DRSJobs. The OpenDRS library does not link it.
         .target(
             name: "DRSServe",
@@ -57,7 +64,8 @@ let package = Package(
         ),
         // The facade a scheduler imports; the generators and bench runner (DRSBench) are for
         // `drs` and the tests only.
-        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner"]),
+        .target(name: "OpenDRS", dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSSolvers"]),
+        .target(name: "OpenDRSCore", dependencies: ["DRSModel", "DRSHeuristics", "DRSPlanner"]),
         .executableTarget(
             name: "drs",
             dependencies: [
@@ -80,20 +88,20 @@ let package = Package(
         .testTarget(name: "DRSModelTests", dependencies: ["DRSModel", "DRSTestSupport"]),
         .testTarget(
             name: "DRSHeuristicsTests",
-            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]
+            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSSolvers", "DRSBench", "DRSTestSupport"]
         ),
         .testTarget(
             name: "DRSExactTests",
-            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]
+            dependencies: ["DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSSolvers", "DRSBench", "DRSTestSupport"]
         ),
         .testTarget(
             name: "DRSPlannerTests",
             dependencies: [
-                "DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport",
+                "DRSModel", "DRSHeuristics", "DRSExact", "DRSPlanner", "DRSSolvers", "DRSBench", "DRSTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSBench", "DRSTestSupport"]),
+        .testTarget(name: "DRSBenchTests", dependencies: ["DRSModel", "DRSExact", "DRSPlanner", "DRSSolvers", "DRSBench", "DRSTestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["OpenDRS", "DRSBench", "DRSRoadef", "DRSImport", "DRSJobs", "DRSServe", "DRSTestSupport", "drs"],

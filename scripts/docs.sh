@@ -4,5 +4,5 @@
 # .build/plugins/Swift-DocC/outputs/. Warnings (a broken link, a stale symbol) fail it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift package generate-documentation --target OpenDRS --target DRSModel --target DRSPlanner \
+swift package generate-documentation --target OpenDRS --target DRSModel --target DRSPlanner --target DRSSolvers \
   --enable-experimental-combined-documentation --warnings-as-errors "$@"

@@ -1,6 +1,7 @@
 @_spi(Benchmarks) import DRSModel
 import DRSPlanner
 import DRSExact
+import DRSSolvers
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 @_spi(Benchmarks) import DRSModel
 @_spi(Benchmarks) import DRSPlanner
+import DRSSolvers
 
 /// What a planning job answered: a checked plan, or the unsolved answer (`infeasible`, or
 /// `unknown` when no plan was found and none is proven impossible) with nothing applied.

@@ -83,6 +83,24 @@ public struct SolverResult: Sendable {
 
 /// A placement solver: reads the compiled problem, returns a target placement that satisfies
 /// every hard constraint (the planner and the checker verify it).
+/// How the exact solver plugs into the planner without the planner linking it: `DRSExact`
+/// extends `ExactFallback` with this protocol, so wherever GLPK is linked (the `drs` binary, the
+/// OpenDRS library) the planner tries the exact solver when the heuristics' plans fail on a
+/// small problem; a product without it (OpenDRSCore) has no exact fallback.
+package protocol ExactFallbackSource {
+    /// Active VMs x hosts up to which `auto` runs the exact solver.
+    static var autoLimit: Int { get }
+    /// A new exact solver, as the planner's fallback.
+    static func solver() -> any PlacementSolver
+}
+
+/// The type `DRSExact` extends with `ExactFallbackSource`.
+package enum ExactFallback {
+    /// The exact solver's hooks when `DRSExact` is linked into this program, else nil: a
+    /// conformance lookup at run time, done once.
+    package static let source: (any ExactFallbackSource.Type)? = (ExactFallback.self as Any.Type) as? any ExactFallbackSource.Type
+}
+
 public protocol PlacementSolver: Sendable {
     /// Stable short id used on the command line and in reports.
     var id: String { get }

@@ -39,7 +39,7 @@ extension Planner {
     /// `timedObjective` false keeps the objective's `migrationSeconds` at full bandwidth, the
     /// solvers' score (`Score.evaluate`): what the exact solver compares its target's plan and
     /// its heuristic starts by, so that its proof holds for the objective it models.
-    static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = [],
+    package static func build(_ problem: Problem, result: SolverResult, solverID: String, reserveHosts: [Int] = [],
                       timedObjective: Bool = true) -> Plan {
         var draft = PlanDraft(problem, result: result, solverID: solverID, reserveHosts: reserveHosts)
         draft.waveCount = draft.waves.schedule(targetMoves(problem, result))

@@ -1,6 +1,5 @@
 @_spi(Benchmarks) import DRSModel
 import DRSHeuristics
-import DRSExact
 
 extension Planner {
     /// Why the FT secondary of `v` must be placed or moved whatever the threshold (priority 1),
@@ -60,8 +59,8 @@ extension Planner {
         // On a small snapshot the exact solver settles what the heuristics could not (a host
         // that only a rearrangement empties), so that infeasible is not a heuristic's guess.
         let active = problem.vmActive.filter { $0 }.count
-        if !solverID.hasPrefix("exact") && active * problem.hostCount <= ExactSolver.autoLimit {
-            candidates.append(("exact", ExactSolver()))
+        if let exact = ExactFallback.source, !solverID.hasPrefix("exact") && active * problem.hostCount <= exact.autoLimit {
+            candidates.append(("exact", exact.solver()))
         }
         candidates.append(("no-move", NoMoveSolver()))
         let first = violations.first.map(\.description) ?? "?"

@@ -1,6 +1,5 @@
 @_spi(Benchmarks) import DRSModel
 import DRSHeuristics
-import DRSExact
 
 /// Why planning stopped without a plan to print.
 public enum PlanningError: Error, CustomStringConvertible {
@@ -17,7 +16,7 @@ public enum PlanningError: Error, CustomStringConvertible {
             return "internal error: the plan failed the checker:\n" + violations.map { "  \($0)" }.joined(separator: "\n")
         case let .infeasible(message, _): return message
         case let .unknownSolver(name):
-            return "--solver: unknown solver \"\(name)\"; known: \(SolverCatalog.names.joined(separator: ", "))"
+            return "--solver: unknown solver \"\(name)\"; known: \(SolverKind.allCases.map(\.rawValue).joined(separator: ", "))"
         }
     }
 }
@@ -113,18 +112,21 @@ extension Planner {
     }
 
     /// Solvers tried, in order, when `solver`'s plan cannot be carried out: greedy, which
-    /// repairs what the input breaks in its own order, the bin-centric construction, and, for
-    /// problems of at most `exactFallbackLimit` active VMs x hosts, the exact solver (it can
-    /// rearrange what the constructions cannot, to empty a host entering maintenance).
+    /// repairs what the input breaks in its own order, the bin-centric construction, and, where
+    /// the exact solver is linked (`ExactFallback`) and for problems of at most
+    /// `exactFallbackLimit` active VMs x hosts, the exact solver (it can rearrange what the
+    /// constructions cannot, to empty a host entering maintenance).
     package static func fallbacks(after solver: any PlacementSolver, for problem: Problem) -> [any PlacementSolver] {
         var list: [any PlacementSolver] = [GreedySolver(), BinCentricSolver()]
-        if problem.vmActive.filter({ $0 }).count * problem.hostCount <= exactFallbackLimit { list.append(ExactSolver()) }
+        if let exact = ExactFallback.source, problem.vmActive.filter({ $0 }).count * problem.hostCount <= exactFallbackLimit {
+            list.append(exact.solver())
+        }
         return list.filter { $0.id != solver.id }
     }
 
     /// Size (active VMs x hosts) up to which the exact solver is a fallback: five times the size
-    /// `auto` gives it, since it only runs when the other solvers failed.
-    package static let exactFallbackLimit = ExactSolver.autoLimit * 5
+    /// `auto` gives it, since it only runs when the other solvers failed (0 without it).
+    package static let exactFallbackLimit = (ExactFallback.source?.autoLimit ?? 0) * 5
 
     /// One solver's plan, checked whole and as its applied subset; the errors say which part
     /// failed (`infeasible` for constraints the input broke that the plan could not repair,

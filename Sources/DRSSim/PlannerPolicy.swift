@@ -1,5 +1,6 @@
 import DRSModel
 import DRSPlanner
+import DRSSolvers
 
 /// OpenDRS itself as the consolidation policy: at every step the simulated cluster becomes a
 /// snapshot (each VM's demand its forecast for the next interval), the planner plans it with a

@@ -2,3 +2,4 @@
 @_exported import DRSHeuristics
 @_exported import DRSExact
 @_exported import DRSPlanner
+@_exported import DRSSolvers

@@ -5,6 +5,7 @@ import DRSExact
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// The benchmark generators and `drs bench` records.
 struct GeneratorTests {

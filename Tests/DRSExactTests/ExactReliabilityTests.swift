@@ -6,6 +6,7 @@ import Testing
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Runs `body` with the process's standard output and standard error sent to temporary files,
 /// and returns what each received.

@@ -4,6 +4,7 @@ import Testing
 @testable import DRSExact
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// A small SplitMix64 for the exact-solver instances (seeded, reproducible).
 private struct ExactInstanceRandom {

@@ -4,6 +4,7 @@ import Testing
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// `auto` as an anytime portfolio (`AutoSolver`): proofs, never worse than its first part, and
 /// a plan within a tiny time limit.

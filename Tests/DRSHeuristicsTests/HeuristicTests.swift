@@ -4,6 +4,7 @@ import Testing
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Seeded random snapshots with every feature the heuristics must respect: hard and soft
 /// rules, FT, priorities, pinned and powered-off VMs, failed / maintenance / standby hosts,

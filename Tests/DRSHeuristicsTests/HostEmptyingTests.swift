@@ -4,6 +4,7 @@ import Testing
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// `HostEmptying`, the `consolidate` improvement shared by `greedy` and `local-search`.
 @Suite("Host emptying")

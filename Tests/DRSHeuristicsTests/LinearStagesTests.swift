@@ -3,6 +3,7 @@ import DRSModel
 import DRSHeuristics
 import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// The stages made linear for large clusters answer as a scan of every host would: the
 /// constructive solvers' scan of a restricted VM's allowed hosts only, and the checker's

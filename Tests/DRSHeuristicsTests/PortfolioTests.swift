@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 @Suite("Bin-centric and portfolio")
 struct PortfolioTests {

@@ -4,6 +4,7 @@ import Testing
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Level 1 of the score (no VM unplaced) on tight clusters, and time limits, for every heuristic.
 @Suite("Tight capacity")

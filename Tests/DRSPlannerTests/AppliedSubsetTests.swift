@@ -5,6 +5,7 @@ import Foundation
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// The applied steps of a plan are a plan on their own (what `--apply` carries out), and the
 /// answers around them (infeasible, unknown, the failover sweep) are consistent.

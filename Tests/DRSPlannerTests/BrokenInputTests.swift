@@ -5,6 +5,7 @@ import Foundation
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Inputs that already break a hard constraint (an overload, a broken required or must rule, an
 /// FT secondary on a host that cannot keep it, failed hosts): every solver tolerates what the

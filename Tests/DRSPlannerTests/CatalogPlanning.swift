@@ -1,6 +1,7 @@
 import Testing
 @_spi(Benchmarks) import DRSModel
 @_spi(Benchmarks) import DRSPlanner
+@_spi(Benchmarks) import DRSSolvers
 
 /// Suites that hold a rule against every solver of the catalog by the checked plan each gives,
 /// then break the plan by hand for the checker.

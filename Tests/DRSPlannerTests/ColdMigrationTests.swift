@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Cold migration: powered-off VMs leave a host entering maintenance, or one their must rules
 /// forbid, by `migrate` steps with `cold: true`.

@@ -2,6 +2,7 @@ import Testing
 @_spi(Benchmarks) import DRSModel
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Every hard constraint family, held against every solver: one tiny snapshot per family
 /// that tempts a solver to break it (a naive placement would), planned by each solver in the

@@ -5,6 +5,7 @@ import Foundation
 @_spi(Benchmarks) import DRSPlanner
 import DRSBench
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// HA restarts, FT promotion and re-protection, admission control, maintenance and power.
 @Suite struct HATests {

@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Isolated hosts (`hosts[].state: "isolated"`, `cluster.ha.isolationResponse`) and partitioned
 /// clusters (`cluster.ha.partitions`): each rule held against every solver of the catalog, then

@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Host boot time (`cluster.power.bootSeconds`): a step lands on a powered-on host only in a
 /// wave after its powerOn step, which takes the boot time; standby steps come last. Migration

@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// Storage: a VM runs, restarts and is placed only on hosts that see all its datastores; a live
 /// migration elsewhere is a shared-nothing migration (disk copy), allowed only when

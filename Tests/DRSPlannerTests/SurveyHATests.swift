@@ -3,6 +3,7 @@ import Testing
 @_spi(Benchmarks) import DRSHeuristics
 @_spi(Benchmarks) import DRSPlanner
 import DRSTestSupport
+@_spi(Benchmarks) import DRSSolvers
 
 /// HA as the founding survey describes it: HA off means off, a failed guest restarts on its own
 /// host, and restarts go in waves by restart priority. Each rule is held against every solver

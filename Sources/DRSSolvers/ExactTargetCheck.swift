@@ -1,5 +1,6 @@
 import DRSModel
 import DRSExact
+import DRSPlanner
 
 extension ExactSolver {
     /// The exact solver as `drs` runs it: its target is accepted only when the planner can carry

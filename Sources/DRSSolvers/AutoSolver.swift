@@ -2,6 +2,7 @@ import Foundation
 @_spi(Benchmarks) import DRSModel
 import DRSHeuristics
 import DRSExact
+import DRSPlanner
 
 /// `auto`: an anytime portfolio that spends the time limit on the strongest method that applies
 /// and returns the best plan by the one score (`Score.evaluate`, `Objective.isBetter`), with the

@@ -1,0 +1,3 @@
+@_exported import DRSModel
+@_exported import DRSHeuristics
+@_exported import DRSPlanner

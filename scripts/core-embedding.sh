@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds Examples/CoreEmbedding (a program that links OpenDRSCore only), plans the bundled
+# four-host example with it, and checks that the program links no GLPK: OpenDRSCore is the
+# library without the exact solver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --package-path Examples/CoreEmbedding --product core-embedding
+binary="Examples/CoreEmbedding/.build/debug/core-embedding"
+"$binary" Datasets/examples/seed-figure-1.json
+if ldd "$binary" | grep -i glpk; then
+    echo "core-embedding links GLPK: OpenDRSCore must not" >&2
+    exit 1
+fi
+if nm "$binary" | grep -q ' glp_'; then
+    echo "core-embedding holds GLPK symbols: OpenDRSCore must not" >&2
+    exit 1
+fi
+echo "core-embedding: planned without GLPK"
