@@ -139,4 +139,24 @@ do {
     print("failover --all: \(snapshot.vms.count) VMs on \(snapshot.hosts.count) hosts")
     print("  sweep median \(String(format: "%.3f", median(sweep))) s for \(reports.count) host failures; VMs lost in total \(lost); planning errors \(errors)")
 }
+do {
+    // Codable at 10^5 VMs (1,000 hosts x 100): JSONEncoder writes as drs writes; JSONDecoder
+    // reads through the validating reader, over a JSON tree, against Snapshot.read(json:).
+    let snapshot = failoverInstance(hosts: 1_000, vmsPerHost: 100, seed: 11)
+    var encode: [Double] = [], decode: [Double] = [], read: [Double] = []
+    var data = Data()
+    for _ in 0..<repetitions {
+        encode.append(try seconds { data = try JSONEncoder().encode(snapshot) })
+        let bytes = [UInt8](data)
+        var decoded: Snapshot?, direct: Snapshot?
+        decode.append(try seconds { decoded = try JSONDecoder().decode(Snapshot.self, from: data) })
+        read.append(try seconds { direct = try Snapshot.read(json: bytes) })
+        precondition(decoded!.vms.count == snapshot.vms.count && direct!.vms.count == snapshot.vms.count, "lost VMs")
+    }
+    print("codable: \(snapshot.vms.count) VMs on \(snapshot.hosts.count) hosts, \(data.count) bytes of JSON")
+    print("  JSONEncoder().encode      median \(String(format: "%.3f", median(encode))) s")
+    print("  JSONDecoder().decode      median \(String(format: "%.3f", median(decode))) s  (validating, over a JSON tree)")
+    print("  Snapshot.read(json:)      median \(String(format: "%.3f", median(read))) s  (validating, one pass)")
+    print("  decode / read             \(String(format: "%.2f", median(decode) / median(read)))x")
+}
 print("peak memory \(String(format: "%.0f", peakMemoryMiB())) MiB")
