@@ -101,14 +101,16 @@ struct ReferenceCheck {
             }
         }
         guard clean, !datastores.isEmpty else { return }
-        if let host = vm.host, let h = hostIndex[host] {
-            if let missing = datastores.first(where: { !storage.seers[$0]!.contains(h) }) {
-                fail("\(path).datastores", "host \(DisplayText.quoted(host)) does not see datastore \(DisplayText.quoted(missing)); a VM runs only where its disks are")
-            }
+        /// The first of the datastores host `id` does not see; nil when it sees all (or is unknown).
+        func unseen(by id: String?) -> String? {
+            guard let id, let h = hostIndex[id] else { return nil }
+            return datastores.first { !storage.seers[$0]!.contains(h) }
+        }
+        if let host = vm.host, let missing = unseen(by: host) {
+            fail("\(path).datastores", "host \(DisplayText.quoted(host)) does not see datastore \(DisplayText.quoted(missing)); a VM runs only where its disks are")
         }
         // An FT secondary takes over as primary where it runs: its host must see the disks too.
-        if let secondary = vm.ft?.secondaryHost, let h = hostIndex[secondary],
-           let missing = datastores.first(where: { !storage.seers[$0]!.contains(h) }) {
+        if let secondary = vm.ft?.secondaryHost, let missing = unseen(by: secondary) {
             fail("\(path).ft.secondaryHost", "host \(DisplayText.quoted(secondary)) does not see datastore \(DisplayText.quoted(missing)); an FT secondary runs only where the VM's disks are (it becomes the primary there)")
         }
         if vm.host == nil {
